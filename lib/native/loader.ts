@@ -1,0 +1,87 @@
+/**
+ * Loads the native addon once per process.
+ *
+ * LibTorch is found through the recorded location, not through an RPATH: its libraries are preloaded by
+ * absolute path with RTLD_GLOBAL (and RTLD_NODELETE, or Node would unload the `libtorch.so` stub again)
+ * before the `.node` file is loaded, so the addon's `libtorch_cpu.so`/`libc10.so` dependencies resolve to
+ * exactly those. This one mechanism serves a project-local libtorch/, $LIBTORCH and a pip-installed torch
+ * alike, and lets a prebuild made on another machine run here (an RPATH is fixed at build time, and
+ * setting LD_LIBRARY_PATH from JavaScript has no effect on the running process).
+ */
+import * as os from 'os';
+import { AddonLoadError, LibtorchVersionMismatchError } from '../errors';
+import { packageRoot } from '../package-info';
+import type { NativeAddon } from './addon-types';
+import { readLocation, type LibtorchLocation } from './location';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const nodeGypBuild = require('node-gyp-build') as { resolve(dir: string): string };
+
+/** glibc's RTLD_NODELETE and macOS's; Node's os.constants.dlopen lacks it. */
+const RTLD_NODELETE = process.platform === 'darwin' ? 0x80 : process.platform === 'linux' ? 0x1000 : 0;
+
+export interface LoadedAddon {
+  binding: NativeAddon;
+  /** Absolute path of the `.node` file in use (build/Release or prebuilds/). */
+  path: string;
+  location: LibtorchLocation;
+}
+
+const preloaded = new Set<string>();
+const loaded = new Map<string, LoadedAddon>();
+
+function preload(libraries: string[]): void {
+  const { RTLD_NOW, RTLD_GLOBAL } = os.constants.dlopen as Record<string, number>;
+  for (const lib of libraries) {
+    if (preloaded.has(lib)) continue;
+    try {
+      process.dlopen({ exports: {} }, lib, (RTLD_NOW ?? 2) | (RTLD_GLOBAL ?? 0x100) | RTLD_NODELETE);
+    } catch (err) {
+      // A plain shared library is loaded but "did not self-register" as a Node module: that is success.
+      if (!/did not self-register/.test((err as Error).message)) {
+        throw new AddonLoadError(`Could not load LibTorch library ${lib}: ${(err as Error).message}`, { cause: err });
+      }
+    }
+    preloaded.add(lib);
+  }
+}
+
+/**
+ * Loads (once) the addon of the package installed at `root` (default: this package), checking that it was
+ * compiled against the LibTorch version that was located.
+ */
+export function loadAddon(root: string = packageRoot()): LoadedAddon {
+  const cached = loaded.get(root);
+  if (cached) return cached;
+  const location = readLocation(root);
+  preload(location.libraries);
+  let addonPath: string;
+  try {
+    addonPath = nodeGypBuild.resolve(root);
+  } catch (cause) {
+    throw new AddonLoadError(
+      `No native addon was built for this installation (${root}). ` +
+        'Run `npm rebuild small-dataset-audio --build-from-source` (or `npm ci` in a clone).',
+      { cause },
+    );
+  }
+  let binding: NativeAddon;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    binding = require(addonPath) as NativeAddon;
+  } catch (cause) {
+    throw new AddonLoadError(`Could not load the native addon ${addonPath}: ${(cause as Error).message}`, { cause });
+  }
+  const builtAgainst = binding.libtorchVersion();
+  if (builtAgainst !== location.version) {
+    throw new LibtorchVersionMismatchError(builtAgainst, location.version, addonPath, location.root);
+  }
+  const result: LoadedAddon = { binding, path: addonPath, location };
+  loaded.set(root, result);
+  return result;
+}
+
+/** The raw binding of this package's addon. */
+export function native(): NativeAddon {
+  return loadAddon().binding;
+}

@@ -1,0 +1,54 @@
+// The boundary between the N-API glue and the LibTorch code. Plain C++ only: no torch and no
+// node-addon-api headers here, so each side compiles without the other's (slow) headers.
+#pragma once
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace sda {
+
+// Stable error codes; lib/errors.ts maps each to a typed JS error class.
+constexpr const char* kErrNative = "ERR_SDA_NATIVE";
+constexpr const char* kErrDeviceUnavailable = "ERR_SDA_DEVICE_UNAVAILABLE";
+constexpr const char* kErrInvalidArgument = "ERR_SDA_INVALID_ARGUMENT";
+
+// Thrown by the torch-side code instead of c10::Error so the glue can report it without torch headers.
+class NativeFailure : public std::runtime_error {
+ public:
+  NativeFailure(std::string code, const std::string& message)
+      : std::runtime_error(message), code_(std::move(code)) {}
+  const std::string& code() const { return code_; }
+
+ private:
+  std::string code_;
+};
+
+struct CudaDeviceInfo {
+  int index = 0;
+  std::string name;         // empty when the driver could not be asked
+  uint64_t totalMemory = 0; // bytes; 0 when unknown
+};
+
+struct DeviceReport {
+  int cpuThreads = 1;
+  bool cudaBuilt = false;   // this LibTorch has CUDA support loaded
+  std::vector<CudaDeviceInfo> cuda;
+  bool mpsAvailable = false;
+};
+
+// The LibTorch version these sources were compiled against (TORCH_VERSION).
+std::string libtorchVersion();
+DeviceReport deviceReport();
+void setNumThreads(int n);
+int numThreads();
+
+// Square matrix product of two row-major n x n matrices on `device` (smoke test of a device).
+std::vector<float> smokeMatmul(const std::string& device, const std::vector<float>& a,
+                               const std::vector<float>& b, int64_t n);
+
+// CUDA driver queries through libcuda (dlopen), so device names need no CUDA headers at build time.
+bool cudaDriverDeviceInfo(int index, CudaDeviceInfo* out);
+
+}  // namespace sda

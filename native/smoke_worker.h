@@ -1,0 +1,7 @@
+#pragma once
+
+#include <napi.h>
+
+namespace sda {
+Napi::Value SmokeMatmul(const Napi::CallbackInfo& info);
+}

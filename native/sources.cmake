@@ -1,0 +1,9 @@
+# One list of native sources, shared by CMakeLists.txt; binding.gyp lists the same files.
+set(SDA_NATIVE_SOURCES
+  ${CMAKE_CURRENT_LIST_DIR}/addon.cc
+  ${CMAKE_CURRENT_LIST_DIR}/errors.cc
+  ${CMAKE_CURRENT_LIST_DIR}/smoke_worker.cc
+  ${CMAKE_CURRENT_LIST_DIR}/torch_info.cc
+  ${CMAKE_CURRENT_LIST_DIR}/torch_smoke.cc
+  ${CMAKE_CURRENT_LIST_DIR}/cuda_driver.cc
+)

@@ -1,0 +1,27 @@
+'use strict';
+// CI packaging check, run inside an empty project where the packed tarball was just installed:
+// the package loads with require, `npx sda doctor --json` reports LibTorch and devices, and the
+// prebuild was used (nothing was compiled).
+const assert = require('assert');
+const fs = require('fs');
+const path = require('path');
+const { execFileSync } = require('child_process');
+
+const proj = process.argv[2];
+const pkgDir = path.join(proj, 'node_modules', 'small-dataset-audio');
+const sda = require(require.resolve('small-dataset-audio', { paths: [proj] }));
+
+assert.strictEqual(typeof sda.libtorchVersion, 'function', 'public API exports libtorchVersion');
+const version = sda.libtorchVersion();
+const out = execFileSync('npx', ['--no-install', 'sda', 'doctor', '--json'], { cwd: proj, encoding: 'utf8' });
+const report = JSON.parse(out);
+assert.strictEqual(report.libtorch.version, version, 'doctor and the API agree on the LibTorch version');
+assert.strictEqual(report.libtorch.version, '2.13.0', 'the torch==2.13.0 wheel is what CI installs');
+assert.ok(report.devices.some((d) => d.id === 'cpu'), 'cpu is listed');
+assert.ok(report.ok, `doctor reports problems: ${report.problems}`);
+assert.ok(report.addon.prebuilt, `the prebuild is in use, not ${report.addon.path}`);
+assert.ok(report.addon.path.startsWith(path.join(pkgDir, 'prebuilds')), report.addon.path);
+assert.ok(!fs.existsSync(path.join(pkgDir, 'build')), 'no build/ folder: no compiler ran');
+const log = fs.readFileSync(path.join(proj, 'install.log'), 'utf8');
+assert.ok(/using the prebuilt addon/.test(log), 'install.log says the prebuild was used');
+console.log(`tarball install ok: LibTorch ${version} (${report.libtorch.foundBy}) at ${report.libtorch.path}; addon ${report.addon.path}`);
