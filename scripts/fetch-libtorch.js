@@ -2,7 +2,7 @@
 // Fills the project-local libtorch/ from the torch wheel that the package index serves: LibTorch ships
 // inside it (torch/include, torch/lib, torch/share/cmake). pip does the download because it already
 // knows this machine's index and mirrors; Python's zipfile extracts only what building and running
-// need (about 510 MB instead of the whole wheel). The result appears atomically (built beside, renamed).
+// need (about 480 MB instead of the whole wheel). The result appears atomically (built beside, renamed).
 const fs = require('fs');
 const os = require('os');
 const path = require('path');

@@ -94,3 +94,22 @@ test('10.8 the version comes from the headers, also in the older single-file lay
   expect(locate.readLibtorchVersion(path.join(tmp, 'old'))).toBe('2.11.0');
   expect(locate.readLibtorchVersion(realRoot)).toBe('2.13.0');
 });
+
+test('10.9 the last resort fills libtorch/ from the torch wheel with only what building and running need', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { fetchLibtorch } = require('../scripts/fetch-libtorch.js');
+  const messages: string[] = [];
+  const loc = locate.locateLibtorch({
+    packageRoot: tmp,
+    env: noPython,
+    fetch: (dest: string) => fetchLibtorch(dest, { log: (m: string) => messages.push(m) }),
+  });
+  expect(loc.foundBy).toBe('local');
+  expect(loc.root).toBe(path.join(tmp, 'libtorch'));
+  expect(loc.version).toBe('2.13.0');
+  expect(fs.readdirSync(path.join(tmp, 'libtorch')).sort()).toEqual(['include', 'lib', 'share']);
+  expect(fs.readdirSync(path.join(tmp, 'libtorch/lib')).sort()).toEqual(['libc10.so', 'libgomp.so.1', 'libtorch.so', 'libtorch_cpu.so']);
+  expect(messages.join('\n')).toMatch(/downloading torch==2\.13\.0\+cpu with pip/);
+  // Nothing is left half-made beside it.
+  expect(fs.readdirSync(tmp)).toEqual(['libtorch']);
+});
