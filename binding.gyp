@@ -11,7 +11,10 @@
         "native/smoke_worker.cc",
         "native/torch_info.cc",
         "native/torch_smoke.cc",
-        "native/cuda_driver.cc"
+        "native/cuda_driver.cc",
+        "native/torch_device.cc",
+        "native/convvae.cc",
+        "native/convvae_binding.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

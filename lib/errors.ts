@@ -69,3 +69,69 @@ export class NativeError extends SdaError {
     super('ERR_SDA_NATIVE', message, options);
   }
 }
+
+/** A file is not a saved model this package can use (wrong marker, missing or mis-shaped weights, ...). */
+export class ModelFormatError extends SdaError {
+  /** The file, when the model came from one. */
+  readonly file: string | undefined;
+  /** The dict or state-dict key at fault, when there is one. */
+  readonly key: string | undefined;
+
+  constructor(message: string, details: { file?: string; key?: string } = {}, options?: { cause?: unknown }) {
+    super('ERR_SDA_MODEL_FORMAT', details.file ? `${details.file}: ${message}` : message, options);
+    this.file = details.file;
+    this.key = details.key;
+  }
+}
+
+/** A file was written by a newer version of the format than this package reads: update the package. */
+export class ModelVersionError extends SdaError {
+  readonly found: number;
+  readonly supported: number;
+
+  constructor(what: string, found: number, supported: number, file?: string) {
+    super(
+      'ERR_SDA_MODEL_VERSION',
+      `${file ? `${file}: ` : ''}${what} version ${found} is newer than this package reads (version ${supported}); ` +
+        'update small-dataset-audio to use it.',
+    );
+    this.found = found;
+    this.supported = supported;
+  }
+}
+
+/** A model (or other native resource) was used after dispose(). */
+export class DisposedError extends SdaError {
+  constructor(message: string) {
+    super('ERR_SDA_DISPOSED', message);
+  }
+}
+
+/** The model library (catalog `model_library.json`) could not be read or changed. */
+export class LibraryError extends SdaError {
+  /** The file at fault, when there is one. */
+  readonly file: string | undefined;
+
+  constructor(message: string, file?: string, options?: { cause?: unknown }) {
+    super('ERR_SDA_LIBRARY', file ? `${file}: ${message}` : message, options);
+    this.file = file;
+  }
+}
+
+/** The library's lock could not be taken in time (another process holds it and is alive). */
+export class LibraryLockTimeoutError extends SdaError {
+  /** The lock file. */
+  readonly lockFile: string;
+  /** What the lock file says about its holder, when it could be read. */
+  readonly holder: string | undefined;
+
+  constructor(lockFile: string, waitedMs: number, holder?: string) {
+    super(
+      'ERR_SDA_LIBRARY_LOCK_TIMEOUT',
+      `could not lock the model library within ${waitedMs} ms: ${lockFile} is held${holder ? ` by ${holder}` : ''}. ` +
+        'If no other program is using this models directory, delete the lock file.',
+    );
+    this.lockFile = lockFile;
+    this.holder = holder;
+  }
+}

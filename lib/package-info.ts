@@ -2,8 +2,21 @@
 import * as fs from 'fs';
 import * as path from 'path';
 
-// Compiled files live in dist/<dir>/ and sources in lib/<dir>/: the package root is one level up.
-const ROOT = path.resolve(__dirname, '..');
+// The nearest folder above this file with our package.json: lib/ (sources under ts-jest or tsx), dist/
+// (the published build) and dist-bench/lib/ (compiled benches) all resolve to the package root.
+function findRoot(start: string): string {
+  for (let dir = start; dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    try {
+      const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: string };
+      if (pkg.name === 'small-dataset-audio') return dir;
+    } catch {
+      // no package.json here: keep going up
+    }
+  }
+  return path.resolve(start, '..');
+}
+
+const ROOT = findRoot(__dirname);
 
 export function packageRoot(): string {
   return ROOT;

@@ -1,7 +1,9 @@
 // Module entry: N-API glue only. Torch work lives behind bridge.h in the torch_*.cc files.
 #include <napi.h>
 
+#include "addon_data.h"
 #include "bridge.h"
+#include "convvae_binding.h"
 #include "errors.h"
 #include "smoke_worker.h"
 
@@ -55,11 +57,13 @@ namespace {
 using namespace sda;
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  env.SetInstanceData(new AddonData());
   exports.Set("libtorchVersion", Napi::Function::New(env, LibtorchVersion, "libtorchVersion"));
   exports.Set("devices", Napi::Function::New(env, Devices, "devices"));
   exports.Set("setNumThreads", Napi::Function::New(env, SetNumThreads, "setNumThreads"));
   exports.Set("getNumThreads", Napi::Function::New(env, GetNumThreads, "getNumThreads"));
   exports.Set("smokeMatmul", Napi::Function::New(env, SmokeMatmul, "smokeMatmul"));
+  InitConvVae(env, exports);
   return exports;
 }
 

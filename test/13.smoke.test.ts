@@ -63,9 +63,14 @@ test('13.4 native failures become typed errors with the caller\'s stack', async 
     return callNativeAsync(() => binding.smokeMatmul(device, m, m, 2));
   }
   const bad = await callerFrame('bogus').catch((e: unknown) => e);
-  expect(bad).toBeInstanceOf(NativeError);
-  expect((bad as NativeError).message).toMatch(/device type at start of device string: bogus/);
-  expect((bad as NativeError).stack).toMatch(/callerFrame/);
+  expect(bad).toBeInstanceOf(InvalidArgumentError); // LibTorch's own device parser, typed by its code
+  expect((bad as Error).message).toMatch(/device type at start of device string: bogus/);
+  expect((bad as Error).stack).toMatch(/callerFrame/);
+  // The native argument guard is typed too when JS validation is bypassed.
+  const mismatched = await callNativeAsync(() => binding.smokeMatmul('cpu', m, new Float32Array(9), 2)).catch((e: unknown) => e);
+  expect(mismatched).toBeInstanceOf(InvalidArgumentError);
+  expect(mismatched).not.toBeInstanceOf(NativeError);
+  expect((mismatched as Error).message).toMatch(/both inputs must hold n\*n floats/);
   const gone = await callerFrame('cuda:0').catch((e: unknown) => e);
   expect(gone).toBeInstanceOf(DeviceUnavailableError);
   expect((gone as Error).message).toMatch(/cuda:0 is not available: LibTorch sees 0 CUDA device/);

@@ -3,7 +3,7 @@
  * native message but no useful JS stack (async work finishes on another thread), so the stack captured
  * where the caller called us replaces it, and the code picks the typed error class.
  */
-import { DeviceUnavailableError, InvalidArgumentError, NativeError, SdaError } from '../errors';
+import { DeviceUnavailableError, DisposedError, InvalidArgumentError, NativeError, SdaError } from '../errors';
 
 function typed(err: unknown, callSite: Error): SdaError {
   if (err instanceof SdaError) return err;
@@ -13,6 +13,9 @@ function typed(err: unknown, callSite: Error): SdaError {
   switch (e?.code) {
     case 'ERR_SDA_DEVICE_UNAVAILABLE':
       out = new DeviceUnavailableError(message, [], { cause: err });
+      break;
+    case 'ERR_SDA_DISPOSED':
+      out = new DisposedError(message);
       break;
     case 'ERR_SDA_INVALID_ARGUMENT':
       out = new InvalidArgumentError(message, { cause: err });
