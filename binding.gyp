@@ -14,7 +14,9 @@
         "native/cuda_driver.cc",
         "native/torch_device.cc",
         "native/convvae.cc",
-        "native/convvae_binding.cc"
+        "native/convvae_binding.cc",
+        "native/spectrogram.cc",
+        "native/spectrogram_binding.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

@@ -135,3 +135,10 @@ export class LibraryLockTimeoutError extends SdaError {
     this.holder = holder;
   }
 }
+
+/** Work was stopped by an AbortSignal. */
+export class AbortedError extends SdaError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_SDA_ABORTED', message, options);
+  }
+}

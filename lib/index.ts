@@ -16,6 +16,7 @@ export {
   ModelFormatError,
   ModelVersionError,
   DisposedError,
+  AbortedError,
 } from './errors';
 
 // Saved models (lib/model).
@@ -29,6 +30,21 @@ export type { SpectrogramConfig } from './model/spectrogram-config';
 export { DEFAULT_SPECTROGRAM_CONFIG, framesPerSecond } from './model/spectrogram-config';
 export type { ModelMetadata } from './model/metadata';
 export type { AnalysisResult } from './model/analysis';
+
+// Generation (lib/generate).
+export { GenerationPipeline, normalisePeak, APP_RATE, PEAK_LEVEL } from './generate/pipeline';
+export type { GenerationResult, GenerateOptions, GenerationProgress } from './generate/pipeline';
+export { validateGenerationConfig, DEFAULT_GENERATION_CONFIG, MAX_DURATION_S } from './generate/config';
+export type { GenerationConfig, ConcatMode, StereoMode, BitDepth, OutputSampleRate } from './generate/config';
+export { Spectrogram, resample } from './generate/spectrogram';
+export type { Float32Tensor, InvertOptions } from './generate/spectrogram';
+export { TorchRng } from './generate/rng';
+export { exportResult, defaultFileName, strictJson } from './generate/export';
+export type { ExportedFiles } from './generate/export';
+export { encodeWav } from './generate/wav';
+export { qualityReport } from './generate/quality';
+export type { QualityReport, ClippingReport } from './generate/quality';
+export { butterworthLowpass, sosfiltfilt } from './generate/lowpass';
 
 // LibTorch, the native addon and devices (lib/native).
 export type { LibtorchLocation, LibtorchSource } from './native/location';
@@ -95,3 +111,16 @@ export type {
   NumpyByteOrder,
   StorageLoader,
 } from './torchfile';
+
+// Model library, persistence and controls (lib/library, lib/controls)
+export { ModelLibrary, INDEX_FILE, INDEX_VERSION, MODEL_EXTENSIONS, readModelMetadata, sanitizeFileName, pyJsonDumps, pyJsonParse, pyFloatRepr, JsonInt } from './library';
+export type { ModelEntry, ModelEntrySortKey, LibraryWarning, ModelLibraryOptions, ListOptions, SearchOptions, RepairResult, LibraryTransaction, LockOptions, PyJson } from './library';
+export { saveModel, saveModelDetailed, cpuStateDict, inferLatentDim } from './model/save-model';
+export type { SaveModelOptions, SavedModel, SavedModelSource, StateDictInput } from './model/save-model';
+export { deleteModel } from './model/delete-model';
+export { saveModelFromCheckpoint } from './model/convert-checkpoint';
+export type { SaveFromCheckpointOptions } from './model/convert-checkpoint';
+export { analysisToPy } from './model/analysis';
+export { LibraryError, LibraryLockTimeoutError } from './errors';
+export { slidersToLatent, randomizeSliders, centerSliders, getSliderInfo, isInWarningZone } from './controls';
+export type { SliderInfo } from './controls';

@@ -6,6 +6,7 @@
 #include "convvae_binding.h"
 #include "errors.h"
 #include "smoke_worker.h"
+#include "spectrogram_binding.h"
 
 namespace sda {
 namespace {
@@ -64,6 +65,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("getNumThreads", Napi::Function::New(env, GetNumThreads, "getNumThreads"));
   exports.Set("smokeMatmul", Napi::Function::New(env, SmokeMatmul, "smokeMatmul"));
   InitConvVae(env, exports);
+  InitSpectrogram(env, exports);
   return exports;
 }
 

@@ -7,6 +7,7 @@ namespace sda {
 
 struct AddonData {
   Napi::FunctionReference convVaeClass;
+  Napi::FunctionReference spectrogramClass;
 };
 
 inline AddonData& addonData(Napi::Env env) { return *env.GetInstanceData<AddonData>(); }

@@ -49,6 +49,45 @@ export interface NativeConvVae {
   readonly disposed: boolean;
 }
 
+/** A float32 tensor handed back from native code, row-major. */
+export interface RawTensorResult {
+  data: Float32Array;
+  shape: number[];
+}
+
+export interface RawSpectrogramConfig {
+  sampleRate: number;
+  nFft: number;
+  hopLength: number;
+  nMels: number;
+  fMin: number;
+  /** null: sampleRate / 2. */
+  fMax: number | null;
+  device: string;
+}
+
+export interface RawInvertOptions {
+  solver?: 'lstsq' | 'pinv';
+  nIter?: number;
+  momentum?: number;
+  /** complex64 interleaved [B, F, T, 2]; absent: ones. */
+  phases?: Float32Array | null;
+  perItem?: boolean;
+}
+
+export interface NativeSpectrogram {
+  filterbank(): RawTensorResult;
+  melSpectrogram(waveform: Float32Array, batch: number, length: number): Promise<RawTensorResult>;
+  inverseMel(mel: Float32Array, batch: number, frames: number, solver: string): Promise<RawTensorResult>;
+  griffinLim(spec: Float32Array, batch: number, frames: number, options: RawInvertOptions): Promise<RawTensorResult>;
+  melToWaveform(mel: Float32Array, batch: number, frames: number, options: RawInvertOptions): Promise<RawTensorResult>;
+}
+
+export interface NativeRngInstance {
+  randn(shape: number[]): Float32Array;
+  randComplex(shape: number[]): Float32Array;
+}
+
 export interface NativeAddon {
   /** The LibTorch version the addon was compiled against (TORCH_VERSION). */
   libtorchVersion(): string;
@@ -58,4 +97,7 @@ export interface NativeAddon {
   /** n x n row-major matrix product on `device` (a c10 device string), off the JS thread. */
   smokeMatmul(device: string, a: Float32Array, b: Float32Array, n: number): Promise<Float32Array>;
   createConvVae(config: RawConvVaeConfig, tensors: RawTensor[]): Promise<NativeConvVae>;
+  createSpectrogram(config: RawSpectrogramConfig): NativeSpectrogram;
+  NativeRng: new (seed: bigint) => NativeRngInstance;
+  resample(waveform: Float32Array, batch: number, length: number, origRate: number, newRate: number, device: string): Promise<RawTensorResult>;
 }

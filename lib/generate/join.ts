@@ -1,0 +1,58 @@
+/** Joining chunks of audio (SPEC 8): a Hann crossfade, or end to end. */
+
+/** Symmetric Hann window of length n (torch.hann_window(n, periodic=False)), in float32. */
+function hann(n: number): Float32Array {
+  const w = new Float32Array(n);
+  if (n === 1) {
+    w[0] = 1;
+    return w;
+  }
+  for (let i = 0; i < n; i++) w[i] = 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / (n - 1));
+  return w;
+}
+
+/**
+ * Crossfades consecutive chunks over `overlap` samples with the two halves of a Hann window of
+ * 2 * overlap. `pythonCompat`: as the Python app does it, the rising half weights the end of the earlier
+ * chunk and the falling half the start of the next (so each join dips and swells); otherwise the earlier
+ * chunk fades out and the next fades in.
+ */
+export function crossfade(chunks: Float32Array[], overlap: number, pythonCompat: boolean): Float32Array {
+  if (chunks.length === 0) return new Float32Array(0);
+  let total = chunks[0]!.length;
+  const overlaps: number[] = [];
+  for (let i = 1; i < chunks.length; i++) {
+    const n = Math.min(overlap, total, chunks[i]!.length);
+    overlaps.push(n);
+    total += chunks[i]!.length - n;
+  }
+  const out = new Float32Array(total);
+  out.set(chunks[0]!);
+  let end = chunks[0]!.length;
+  for (let i = 1; i < chunks.length; i++) {
+    const c = chunks[i]!;
+    const n = overlaps[i - 1]!;
+    const w = hann(2 * n);
+    const start = end - n;
+    for (let k = 0; k < n; k++) {
+      const rising = w[k]!;
+      const falling = w[n + k]!;
+      const [prevGain, nextGain] = pythonCompat ? [rising, falling] : [falling, rising];
+      out[start + k] = Math.fround(Math.fround(out[start + k]! * prevGain) + Math.fround(c[k]! * nextGain));
+    }
+    out.set(c.subarray(n), end);
+    end = start + c.length;
+  }
+  return out;
+}
+
+/** Chunks end to end. */
+export function concatenate(chunks: Float32Array[]): Float32Array {
+  const out = new Float32Array(chunks.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}

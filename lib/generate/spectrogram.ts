@@ -1,0 +1,120 @@
+/**
+ * Spectrogram maths of SPEC 4 on a device (native/spectrogram.cc): torchaudio's HTK mel filterbank,
+ * MelSpectrogram + log1p, inverse mel, Griffin-Lim.
+ */
+import { types } from 'util';
+import { InvalidArgumentError } from '../errors';
+import type { NativeSpectrogram, RawInvertOptions } from '../native/addon-types';
+import { callNativeAsync, callNativeSync } from '../native/call';
+import { resolveDevice, type DeviceSpec } from '../native/devices';
+import { loadAddon } from '../native/loader';
+import type { SpectrogramConfig } from '../model/spectrogram-config';
+
+/** A row-major float32 array with its shape. */
+export interface Float32Tensor {
+  shape: number[];
+  data: Float32Array;
+}
+
+export interface InvertOptions {
+  /** `pinv` (default: a pseudo-inverse computed once per config) or `lstsq` (gels, as the Python app). */
+  solver?: 'pinv' | 'lstsq';
+  /** Griffin-Lim iterations (64 for sda_model, 128 for distill_model). */
+  nIter?: number;
+  /** Griffin-Lim momentum (0.99). */
+  momentum?: number;
+  /** Initial phases, complex64 interleaved [B, nFreqs, T, 2] (TorchRng.randComplex); absent: all ones. */
+  phases?: Float32Array | null;
+  /** Invert batch items one by one, exactly as torchaudio does for one chunk (slower). */
+  perItem?: boolean;
+}
+
+function batchOf(t: Float32Tensor, rank: number, what: string): number {
+  if (!t || !Array.isArray(t.shape) || t.shape.length !== rank || !types.isFloat32Array(t.data)) {
+    throw new InvalidArgumentError(`${what} must be { shape: [${rank} sizes], data: Float32Array }`);
+  }
+  const n = t.shape.reduce((a, b) => a * b, 1);
+  if (n !== t.data.length) throw new InvalidArgumentError(`${what}: shape [${t.shape.join(', ')}] needs ${n} values; has ${t.data.length}`);
+  return t.shape[0]!;
+}
+
+export class Spectrogram {
+  readonly config: SpectrogramConfig;
+  readonly device: string;
+  readonly nFreqs: number;
+  private readonly native: NativeSpectrogram;
+
+  constructor(config: SpectrogramConfig, options: { device?: DeviceSpec | string } = {}) {
+    this.config = config;
+    this.device = resolveDevice(options.device ?? 'cpu').id;
+    this.nFreqs = Math.floor(config.nFft / 2) + 1;
+    const { binding } = loadAddon();
+    this.native = callNativeSync(() => binding.createSpectrogram({ ...config, device: this.device }));
+  }
+
+  /** Samples of audio per chunk of `frames` mel frames: (frames - 1) * hop. */
+  samplesFor(frames: number): number {
+    return (frames - 1) * this.config.hopLength;
+  }
+
+  /** The mel filterbank, [nFreqs, nMels]. */
+  filterbank(): Float32Tensor {
+    return callNativeSync(() => this.native.filterbank());
+  }
+
+  /** log1p(MelSpectrogram(waveform)): [B, N] -> [B, nMels, N / hop + 1]. */
+  async melSpectrogram(waveform: Float32Tensor): Promise<Float32Tensor> {
+    const b = batchOf(waveform, 2, 'waveform');
+    return callNativeAsync(() => this.native.melSpectrogram(waveform.data, b, waveform.shape[1]!));
+  }
+
+  /** Linear-power spectrogram from a linear mel spectrogram: [B, nMels, T] -> [B, nFreqs, T]. */
+  async inverseMel(mel: Float32Tensor, solver: 'pinv' | 'lstsq' = 'pinv'): Promise<Float32Tensor> {
+    const b = this.checkMel(mel);
+    return callNativeAsync(() => this.native.inverseMel(mel.data, b, mel.shape[2]!, solver));
+  }
+
+  /** Griffin-Lim: power spectrogram [B, nFreqs, T] -> waveform [B, (T - 1) * hop]. */
+  async griffinLim(spec: Float32Tensor, options: InvertOptions = {}): Promise<Float32Tensor> {
+    const b = batchOf(spec, 3, 'spec');
+    if (spec.shape[1] !== this.nFreqs) throw new InvalidArgumentError(`spec must have ${this.nFreqs} frequency bins; has ${spec.shape[1]}`);
+    return callNativeAsync(() => this.native.griffinLim(spec.data, b, spec.shape[2]!, this.rawOptions(options, b, spec.shape[2]!)));
+  }
+
+  /** SPEC 4 inversion of log1p-mel [B, nMels, T] (or [B, 1, nMels, T]) to waveforms [B, (T - 1) * hop]. */
+  async melToWaveform(mel: Float32Tensor, options: InvertOptions = {}): Promise<Float32Tensor> {
+    const m = mel.shape?.length === 4 ? { shape: [mel.shape[0]!, mel.shape[2]!, mel.shape[3]!], data: mel.data } : mel;
+    const b = this.checkMel(m);
+    return callNativeAsync(() => this.native.melToWaveform(m.data, b, m.shape[2]!, this.rawOptions(options, b, m.shape[2]!)));
+  }
+
+  private checkMel(mel: Float32Tensor): number {
+    const b = batchOf(mel, 3, 'mel');
+    if (mel.shape[1] !== this.config.nMels) throw new InvalidArgumentError(`mel must have ${this.config.nMels} mel bins; has ${mel.shape[1]}`);
+    return b;
+  }
+
+  private rawOptions(o: InvertOptions, batch: number, frames: number): RawInvertOptions {
+    const nIter = o.nIter ?? 64;
+    if (!Number.isInteger(nIter) || nIter < 0 || nIter > 10000) throw new InvalidArgumentError(`nIter must be an integer from 0 to 10000; got ${nIter}`);
+    if (o.phases) {
+      const want = batch * this.nFreqs * frames * 2;
+      if (!types.isFloat32Array(o.phases) || o.phases.length !== want) {
+        throw new InvalidArgumentError(`phases must be a Float32Array of ${want} values (complex [${batch}, ${this.nFreqs}, ${frames}])`);
+      }
+    }
+    return { solver: o.solver ?? 'pinv', nIter, momentum: o.momentum ?? 0.99, phases: o.phases ?? null, perItem: o.perItem ?? false };
+  }
+}
+
+/** torchaudio.functional.resample (sinc_interp_hann): each channel from `fromRate` to `toRate`. */
+export async function resample(channels: Float32Array[], fromRate: number, toRate: number, device = 'cpu'): Promise<Float32Array[]> {
+  if (fromRate === toRate || channels.length === 0) return channels;
+  const n = channels[0]!.length;
+  const flat = new Float32Array(n * channels.length);
+  channels.forEach((c, i) => flat.set(c, i * n));
+  const { binding } = loadAddon();
+  const out = await callNativeAsync(() => binding.resample(flat, channels.length, n, fromRate, toRate, device));
+  const m = out.shape[1]!;
+  return channels.map((_, i) => out.data.slice(i * m, (i + 1) * m));
+}

@@ -1,0 +1,301 @@
+/**
+ * saveModel(): a model to a `.sda` file (SPEC 1) in a models directory, cataloged in its
+ * `model_library.json` (SPEC 7), the way the Python app's `save_model` does it.
+ *
+ * The weights come from a state dict of tensors, or from a saved model (a LoadedModel or a path: its
+ * weights are re-read from its file with lib/torchfile; this package never changes a loaded model's
+ * weights, so the file holds exactly the weights that were loaded). No LibTorch is involved.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { InvalidArgumentError, ModelFormatError, ModelVersionError } from '../errors';
+import { fsyncDir } from '../library/atomic';
+import { entryFromMetadata } from '../library/entry';
+import { modelExtension, sanitizeFileName, uniqueFileName } from '../library/file-name';
+import { ModelLibrary, pythonUtcNow, type ModelLibraryOptions } from '../library/library';
+import {
+  PyDict,
+  PyObject,
+  PyOrderedDict,
+  PyTuple,
+  TorchParameter,
+  TorchStorage,
+  TorchTensor,
+  readTorchFile,
+  writeTorchFile,
+  type PyValue,
+} from '../torchfile';
+import { analysisFromPy, analysisToPy, type AnalysisResult } from './analysis';
+import { checkStateDict, convVaeGeometry } from './convvae-layout';
+import { DEFAULT_LATENT_DIM, MODEL_FORMATS, MODEL_FORMAT_VERSION, type ModelFormat } from './format';
+import { METADATA_FIELDS, defaultMetadata, metadataFromPy, metadataToPy, type ModelMetadata } from './metadata';
+import { DEFAULT_SPECTROGRAM_CONFIG, spectrogramConfigFromPy, spectrogramConfigToPy, type SpectrogramConfig } from './spectrogram-config';
+
+/** A saved model to take the weights (and, by default, everything else) from: a LoadedModel fits. */
+export interface SavedModelSource {
+  /** The `.sda` / `.distill` file the model was loaded from. */
+  path: string;
+  format?: ModelFormat;
+  latentDim?: number;
+  spectrogram?: SpectrogramConfig;
+  analysis?: AnalysisResult | null;
+  metadata?: ModelMetadata;
+  trainingConfig?: PyValue;
+}
+
+/** Tensors by state-dict key: a PyDict / PyOrderedDict (as read from a file), a Map or a plain object. */
+export type StateDictInput = PyDict | Map<string, TorchTensor | TorchParameter> | Record<string, TorchTensor | TorchParameter>;
+
+export interface SaveModelOptions {
+  /** The models directory (created when missing). */
+  modelsDir: string;
+  /** The weights (give this or `model`). */
+  stateDict?: StateDictInput;
+  /**
+   * The weights from a saved model: a LoadedModel or the path of a `.sda` file. Its spectrogram config,
+   * training config, analysis, format and metadata are the defaults of the other options; the metadata's
+   * `modelId` and `saveDate` are not carried over (the copy is a new model) unless given in `metadata`.
+   */
+  model?: SavedModelSource | string;
+  /** Default: the source model's, else the Python defaults. */
+  spectrogramConfig?: SpectrogramConfig;
+  /**
+   * `training_config`, free-form. A PyValue (e.g. a LoadedModel's `trainingConfig`, Enums kept) is written
+   * as is; plain JS values are converted (objects -> dict, arrays -> list, integral numbers -> int, other
+   * numbers -> float). Default: the source model's, else `{}`.
+   */
+  trainingConfig?: PyValue | Record<string, unknown>;
+  /** Fields to set; the rest take the Python defaults. `modelId` and `saveDate` are filled when empty. */
+  metadata?: Partial<ModelMetadata>;
+  /** The latent analysis (sliders); null for none. Default: the source model's, else none. */
+  analysis?: AnalysisResult | null;
+  /** `sda_model` (default, `.sda`) or `distill_model` (`.distill`); default the source model's. */
+  format?: ModelFormat;
+  /** Check the weights against the ConvVAE layout for the config (default true). */
+  checkWeights?: boolean;
+  /** Warnings and lock settings of the catalog. */
+  library?: ModelLibraryOptions;
+}
+
+/** What was saved. */
+export interface SavedModel {
+  /** The absolute path of the new file. */
+  path: string;
+  /** The metadata written (with `modelId`, `saveDate`, `hasAnalysis`, `nActiveComponents` filled). */
+  metadata: ModelMetadata;
+}
+
+/** Internal: a saved-model dict's parts, as Python values. */
+export interface SavedModelDict {
+  format: ModelFormat;
+  stateDict: PyDict;
+  latentDim: number;
+  spectrogramConfig: PyValue;
+  latentAnalysis: PyValue;
+  trainingConfig: PyValue;
+  metadata: ModelMetadata;
+}
+
+/** Plain JS to Python values (see {@link SaveModelOptions.trainingConfig}). */
+export function toPyValue(v: unknown, depth = 0): PyValue {
+  if (depth > 200) throw new InvalidArgumentError('trainingConfig is nested too deeply');
+  if (v === null || v === undefined) return null;
+  if (typeof v === 'boolean' || typeof v === 'string' || typeof v === 'bigint') return v;
+  if (typeof v === 'number') return Number.isSafeInteger(v) ? BigInt(v) : v;
+  if (Array.isArray(v)) return v.map((x) => toPyValue(x, depth + 1));
+  if (
+    v instanceof PyDict ||
+    v instanceof PyTuple ||
+    v instanceof PyObject ||
+    v instanceof Uint8Array ||
+    v instanceof TorchTensor ||
+    v instanceof TorchParameter ||
+    v instanceof TorchStorage
+  ) {
+    return v as PyValue;
+  }
+  if (typeof v === 'object') {
+    const proto = Object.getPrototypeOf(v);
+    if (proto === Object.prototype || proto === null) {
+      return new PyDict(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, toPyValue(x, depth + 1)] as [string, PyValue]));
+    }
+    if (v instanceof Map) return new PyDict([...v].map(([k, x]) => [toPyValue(k, depth + 1), toPyValue(x, depth + 1)] as [PyValue, PyValue]));
+    return v as PyValue; // other torchfile value classes
+  }
+  throw new InvalidArgumentError(`trainingConfig holds a ${typeof v}, which cannot be saved`);
+}
+
+/**
+ * A state dict as the Python app saves one (`model.state_dict()`): an OrderedDict of plain CPU tensors
+ * (Parameters unwrapped), keeping `_metadata`; storages shared in the input stay shared. The input is not
+ * changed.
+ */
+export function cpuStateDict(input: StateDictInput): PyOrderedDict {
+  const out = new PyOrderedDict();
+  const entries: Iterable<[PyValue, PyValue]> =
+    input instanceof PyDict ? input.entries() : input instanceof Map ? input.entries() : Object.entries(input);
+  if (input instanceof PyOrderedDict) out.states = [...input.states];
+  const storages = new Map<TorchStorage, TorchStorage>();
+  for (const [key, v] of entries) {
+    if (typeof key !== 'string') throw new InvalidArgumentError('state dict keys must be strings');
+    const t = v instanceof TorchParameter ? v.data : v;
+    if (!(t instanceof TorchTensor)) throw new InvalidArgumentError(`state dict entry ${key} is not a tensor`);
+    let s = storages.get(t.storage);
+    if (!s) {
+      const src = t.storage;
+      s = new TorchStorage({ key: src.key, dtype: src.dtype, numel: src.numel, location: 'cpu', storageClass: src.storageClass, loader: () => src.bytes() });
+      storages.set(src, s);
+    }
+    out.set(key, new TorchTensor({ storage: s, shape: [...t.shape], stride: [...t.stride], storageOffset: t.storageOffset, requiresGrad: false }));
+  }
+  return out;
+}
+
+function checkMetadata(m: ModelMetadata): void {
+  for (const [field, , kind] of METADATA_FIELDS) {
+    const v = m[field];
+    const ok =
+      kind === 'str'
+        ? typeof v === 'string'
+        : kind === 'int'
+          ? typeof v === 'number' && Number.isSafeInteger(v)
+          : kind === 'float'
+            ? typeof v === 'number'
+            : kind === 'bool'
+              ? typeof v === 'boolean'
+              : Array.isArray(v) && v.every((t) => typeof t === 'string');
+    if (!ok) throw new InvalidArgumentError(`metadata.${field} must be ${kind === 'str' ? 'a string' : kind === 'int' ? 'an integer' : kind === 'float' ? 'a number' : kind === 'bool' ? 'a boolean' : 'an array of strings'}`);
+  }
+}
+
+/** The latent size of a ConvVAE state dict (`decoder.fc.weight` is [256*h*w, latent_dim]). */
+export function inferLatentDim(stateDict: PyDict, file?: string): number {
+  const v = stateDict.get('decoder.fc.weight');
+  const t = v instanceof TorchParameter ? v.data : v;
+  if (!(t instanceof TorchTensor) || t.shape.length !== 2) {
+    throw new ModelFormatError('model_state_dict has no 2-D decoder.fc.weight to take the latent size from', { file, key: 'decoder.fc.weight' });
+  }
+  return t.shape[1]!;
+}
+
+/**
+ * Writes a saved-model dict under a fresh file name and catalogs it, all under the library lock.
+ * Internal building block of saveModel and saveModelFromCheckpoint.
+ */
+export async function writeSavedModel(parts: SavedModelDict, modelsDir: string, libraryOptions?: ModelLibraryOptions): Promise<SavedModel> {
+  const metadata: ModelMetadata = { ...parts.metadata, tags: [...parts.metadata.tags] };
+  checkMetadata(metadata);
+  if (!metadata.modelId) metadata.modelId = randomUUID();
+  if (!metadata.saveDate) metadata.saveDate = pythonUtcNow();
+  const analysis = analysisFromPy(parts.latentAnalysis);
+  metadata.hasAnalysis = analysis !== null;
+  metadata.nActiveComponents = analysis ? analysis.nActiveComponents : 0;
+  const dict = new PyDict([
+    ['format', parts.format],
+    ['version', BigInt(MODEL_FORMAT_VERSION)],
+    ['model_state_dict', parts.stateDict],
+    ['latent_dim', BigInt(parts.latentDim)],
+    ['spectrogram_config', parts.spectrogramConfig],
+    ['latent_analysis', parts.latentAnalysis],
+    ['training_config', parts.trainingConfig],
+    ['metadata', metadataToPy(metadata)],
+  ]);
+  const library = new ModelLibrary(modelsDir, libraryOptions);
+  const stem = sanitizeFileName(metadata.name);
+  const ext = modelExtension(parts.format);
+  const file = await library.transaction(async (tx) => {
+    const name = uniqueFileName(library.modelsDir, stem, ext, tx.fileNames());
+    const file = path.join(library.modelsDir, name);
+    await writeTorchFile(file, dict); // temp file + fsync + rename
+    fsyncDir(library.modelsDir);
+    tx.put(entryFromMetadata(metadata, name, fs.statSync(file).size));
+    return file;
+  });
+  return { path: file, metadata };
+}
+
+async function sourceParts(source: SavedModelSource | string): Promise<{
+  stateDict: PyDict;
+  format: ModelFormat;
+  latentDim: number;
+  spectrogramConfig: PyValue;
+  spectrogram: SpectrogramConfig;
+  latentAnalysis: PyValue;
+  trainingConfig: PyValue;
+  metadata: ModelMetadata;
+}> {
+  const file = path.resolve(typeof source === 'string' ? source : source.path);
+  const { value } = await readTorchFile(file, { storages: 'copy' });
+  if (!(value instanceof PyDict)) throw new ModelFormatError('is not a saved model (no dict)', { file });
+  const marker = value.get('format');
+  if (typeof marker !== 'string' || !(MODEL_FORMATS as readonly string[]).includes(marker)) {
+    throw new ModelFormatError('is not a saved model (format marker "sda_model" or "distill_model" missing)', { file, key: 'format' });
+  }
+  const version = value.get('version');
+  if (typeof version === 'bigint' && version > BigInt(MODEL_FORMAT_VERSION)) {
+    throw new ModelVersionError('saved-model format', Number(version), MODEL_FORMAT_VERSION, file);
+  }
+  const sd = value.get('model_state_dict');
+  if (!(sd instanceof PyDict)) throw new ModelFormatError('has no model_state_dict', { file, key: 'model_state_dict' });
+  const ld = value.get('latent_dim');
+  const s = typeof source === 'string' ? undefined : source;
+  return {
+    stateDict: sd,
+    format: s?.format ?? (marker as ModelFormat),
+    latentDim: s?.latentDim ?? (typeof ld === 'bigint' ? Number(ld) : DEFAULT_LATENT_DIM),
+    spectrogramConfig: value.get('spectrogram_config') ?? null,
+    spectrogram: s?.spectrogram ?? spectrogramConfigFromPy(value.get('spectrogram_config'), file),
+    latentAnalysis: value.get('latent_analysis') ?? null,
+    trainingConfig: s?.trainingConfig ?? value.get('training_config') ?? null,
+    metadata: s?.metadata ?? metadataFromPy(value.get('metadata'), file),
+  };
+}
+
+/**
+ * Saves a model as `<modelsDir>/<sanitised name>.sda` (`_1`, `_2`, ... when taken) and catalogs it.
+ * Returns the file's absolute path (use {@link saveModelDetailed} for the filled metadata too).
+ * Errors: InvalidArgumentError (bad options or metadata), ModelFormatError (weights that do not fit the
+ * config), TorchFileError, LibraryLockTimeoutError, file-system errors.
+ */
+export async function saveModel(options: SaveModelOptions): Promise<string> {
+  return (await saveModelDetailed(options)).path;
+}
+
+/** {@link saveModel}, returning the path and the metadata written (with the new `modelId`). */
+export async function saveModelDetailed(options: SaveModelOptions): Promise<SavedModel> {
+  if (!options || typeof options.modelsDir !== 'string' || options.modelsDir === '') {
+    throw new InvalidArgumentError('saveModel needs modelsDir (the models directory)');
+  }
+  if ((options.stateDict === undefined) === (options.model === undefined)) {
+    throw new InvalidArgumentError('saveModel needs exactly one of stateDict (tensors by key) or model (a LoadedModel or the path of a saved model)');
+  }
+  const src = options.model !== undefined ? await sourceParts(options.model) : undefined;
+  const format = options.format ?? src?.format ?? 'sda_model';
+  if (!(MODEL_FORMATS as readonly string[]).includes(format)) {
+    throw new InvalidArgumentError(`format must be one of ${MODEL_FORMATS.join(', ')}; got ${JSON.stringify(format)}`);
+  }
+  const stateDict = cpuStateDict(src ? src.stateDict : options.stateDict!);
+  const spectrogram = options.spectrogramConfig ?? src?.spectrogram ?? { ...DEFAULT_SPECTROGRAM_CONFIG };
+  const spectrogramConfig =
+    options.spectrogramConfig === undefined && src && src.spectrogramConfig !== null ? src.spectrogramConfig : spectrogramConfigToPy(spectrogram);
+  const latentDim = src?.latentDim ?? inferLatentDim(stateDict);
+  if (options.checkWeights ?? true) checkStateDict(stateDict, convVaeGeometry(latentDim, spectrogram));
+  let latentAnalysis: PyValue;
+  if (options.analysis !== undefined) {
+    latentAnalysis = options.analysis === null ? null : analysisToPy(options.analysis);
+    if (options.analysis && options.analysis.latentDim !== latentDim) {
+      throw new InvalidArgumentError(`analysis.latentDim (${options.analysis.latentDim}) differs from the model's latent size ${latentDim}`);
+    }
+  } else {
+    latentAnalysis = src?.latentAnalysis ?? null;
+  }
+  const trainingConfig = options.trainingConfig !== undefined ? toPyValue(options.trainingConfig) : src ? src.trainingConfig : new PyDict();
+  const base: ModelMetadata = src ? { ...src.metadata, modelId: '', saveDate: '' } : defaultMetadata();
+  const metadata: ModelMetadata = { ...base, ...(options.metadata ?? {}) };
+  return writeSavedModel(
+    { format, stateDict, latentDim, spectrogramConfig, latentAnalysis, trainingConfig, metadata },
+    options.modelsDir,
+    options.library,
+  );
+}

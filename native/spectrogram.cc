@@ -1,0 +1,272 @@
+// SPEC 4 on LibTorch. Every step follows torchaudio's own code path op for op (filterbank in float32 from
+// float64 endpoints, torch.stft/istft with a periodic Hann window, Griffin-Lim's momentum update), so on
+// the same LibTorch the results equal the Python app's bit for bit.
+#include "spectrogram.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <ATen/TensorOperators.h>
+#include <ATen/core/Tensor.h>
+#include <ATen/ops/abs.h>
+#include <ATen/ops/arange.h>
+#include <ATen/ops/clamp.h>
+#include <ATen/ops/conv1d.h>
+#include <ATen/ops/cos.h>
+#include <ATen/ops/expm1.h>
+#include <ATen/ops/from_blob.h>
+#include <ATen/ops/full.h>
+#include <ATen/ops/hann_window.h>
+#include <ATen/ops/istft.h>
+#include <ATen/ops/linalg_lstsq.h>
+#include <ATen/ops/linalg_pinv.h>
+#include <ATen/ops/linspace.h>
+#include <ATen/ops/log1p.h>
+#include <ATen/ops/matmul.h>
+#include <ATen/ops/max.h>
+#include <ATen/ops/min.h>
+#include <ATen/ops/ones_like.h>
+#include <ATen/ops/pad.h>
+#include <ATen/ops/pow.h>
+#include <ATen/ops/rand.h>
+#include <ATen/ops/randn.h>
+#include <ATen/ops/relu.h>
+#include <ATen/ops/scalar_tensor.h>
+#include <ATen/ops/sin.h>
+#include <ATen/ops/stft.h>
+#include <ATen/ops/view_as_complex.h>
+#include <ATen/ops/view_as_real.h>
+#include <ATen/ops/where.h>
+#include <ATen/ops/zeros.h>
+#include <ATen/ops/cat.h>
+#include <ATen/ops/ones.h>
+#include <c10/core/InferenceMode.h>
+#include <c10/util/Exception.h>
+
+#include <cmath>
+#include <cstring>
+#include <numeric>
+
+#include "bridge.h"
+#include "torch_device.h"
+
+namespace sda {
+namespace {
+
+FloatTensor toHost(const at::Tensor& t) {
+  at::Tensor c = t.to(at::kCPU).to(at::kFloat).contiguous();
+  FloatTensor out;
+  out.shape = c.sizes().vec();
+  out.data.resize(c.numel());
+  if (!out.data.empty()) std::memcpy(out.data.data(), c.data_ptr<float>(), out.data.size() * sizeof(float));
+  return out;
+}
+
+at::Tensor fromHost(const std::vector<float>& v, at::IntArrayRef shape, const c10::Device& device) {
+  int64_t n = 1;
+  for (auto d : shape) n *= d;
+  if (static_cast<int64_t>(v.size()) != n) {
+    throw NativeFailure(kErrInvalidArgument, "expected " + std::to_string(n) + " values, got " + std::to_string(v.size()));
+  }
+  // from_blob views the vector; .to() with copy=true gives a tensor that owns its memory on the device.
+  return at::from_blob(const_cast<float*>(v.data()), shape, at::kFloat).to(device, at::kFloat, false, true);
+}
+
+double hzToMelHtk(double f) { return 2595.0 * std::log10(1.0 + f / 700.0); }
+
+template <typename Fn>
+auto torchCall(Fn&& fn) -> decltype(fn()) {
+  try {
+    c10::InferenceMode guard;
+    return fn();
+  } catch (const c10::Error& e) {
+    throw NativeFailure(kErrNative, e.what_without_backtrace());
+  }
+}
+
+}  // namespace
+
+struct Spectrogram::Impl {
+  SpectrogramConfig cfg;
+  c10::Device device{c10::kCPU};
+  at::Tensor fb;     // [nFreqs, nMels]
+  at::Tensor fbT;    // [1, nMels, nFreqs] (the lstsq system matrix, as torchaudio builds it)
+  at::Tensor pinvT;  // [nFreqs, nMels]
+  at::Tensor window;
+
+  at::Tensor stft(const at::Tensor& x) const {
+    return at::stft(x, cfg.nFft, cfg.hopLength, cfg.nFft, window, /*center=*/true, "reflect", /*normalized=*/false,
+                    /*onesided=*/true, /*return_complex=*/true);
+  }
+  at::Tensor istft(const at::Tensor& X) const {
+    return at::istft(X, cfg.nFft, cfg.hopLength, cfg.nFft, window, /*center=*/true, /*normalized=*/false,
+                     /*onesided=*/c10::nullopt, /*length=*/c10::nullopt, /*return_complex=*/false);
+  }
+
+  at::Tensor inverseMel(const at::Tensor& mel, const std::string& solver) const {
+    if (solver == "lstsq") {
+      // torchaudio >= 2.1 InverseMelScale: gels (the default gelsy returns zeros on this system).
+      return at::relu(std::get<0>(at::linalg_lstsq(fbT, mel, c10::nullopt, c10::string_view("gels"))));
+    }
+    if (solver == "pinv") return at::relu(at::matmul(pinvT, mel));
+    throw NativeFailure(kErrInvalidArgument, "unknown inverse-mel solver " + solver + " (use lstsq or pinv)");
+  }
+
+  // torchaudio.functional.griffinlim, power 2, on [B, F, T].
+  at::Tensor griffinLim(const at::Tensor& spec, at::Tensor angles, int64_t nIter, double momentum) const {
+    at::Tensor mag = spec.pow(1.0 / 2.0);
+    at::Tensor tprev = at::scalar_tensor(0.0, at::TensorOptions().dtype(at::kFloat).device(device));
+    for (int64_t i = 0; i < nIter; ++i) {
+      at::Tensor inverse = istft(mag * angles);
+      at::Tensor rebuilt = stft(inverse);
+      angles = rebuilt;
+      if (momentum != 0.0) angles = angles - tprev.mul_(momentum / (1 + momentum));
+      angles = angles.div(angles.abs().add(1e-16));
+      tprev = rebuilt;
+    }
+    return istft(mag * angles);
+  }
+};
+
+Spectrogram::Spectrogram(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Spectrogram::~Spectrogram() = default;
+
+std::shared_ptr<Spectrogram> Spectrogram::create(const SpectrogramConfig& cfg) {
+  if (cfg.sampleRate < 1 || cfg.nFft < 2 || cfg.hopLength < 1 || cfg.nMels < 1) {
+    throw NativeFailure(kErrInvalidArgument, "spectrogram config: sampleRate, nFft, hopLength, nMels must be positive");
+  }
+  return torchCall([&] {
+    auto impl = std::make_unique<Impl>();
+    impl->cfg = cfg;
+    impl->device = requireDevice(cfg.device);
+    const auto f32 = at::TensorOptions().dtype(at::kFloat);
+    const int64_t nFreqs = cfg.nFft / 2 + 1;
+    const double fMax = cfg.fMax < 0 ? static_cast<double>(cfg.sampleRate / 2) : cfg.fMax;
+    // torchaudio.functional.melscale_fbanks, step by step.
+    at::Tensor allFreqs = at::linspace(0, static_cast<double>(cfg.sampleRate / 2), nFreqs, f32);
+    at::Tensor mPts = at::linspace(hzToMelHtk(cfg.fMin), hzToMelHtk(fMax), cfg.nMels + 2, f32);
+    at::Tensor fPts = (at::pow(10.0, mPts / 2595.0) - 1.0) * 700.0;
+    at::Tensor fDiff = fPts.slice(0, 1) - fPts.slice(0, 0, -1);
+    at::Tensor slopes = fPts.unsqueeze(0) - allFreqs.unsqueeze(1);
+    at::Tensor down = (-1.0 * slopes.slice(1, 0, -2)) / fDiff.slice(0, 0, -1);
+    at::Tensor up = slopes.slice(1, 2) / fDiff.slice(0, 1);
+    at::Tensor fb = at::max(at::zeros({1}, f32), at::min(down, up));
+    impl->fb = fb.to(impl->device);
+    impl->fbT = fb.t().unsqueeze(0).contiguous().to(impl->device);
+    impl->pinvT = at::linalg_pinv(fb.t()).to(impl->device);
+    impl->window = at::hann_window(cfg.nFft, f32).to(impl->device);
+    return std::shared_ptr<Spectrogram>(new Spectrogram(std::move(impl)));
+  });
+}
+
+int64_t Spectrogram::nFreqs() const { return impl_->cfg.nFft / 2 + 1; }
+
+FloatTensor Spectrogram::filterbank() const { return toHost(impl_->fb); }
+
+FloatTensor Spectrogram::melSpectrogram(const std::vector<float>& waveform, int64_t batch, int64_t length) {
+  const Impl& m = *impl_;
+  return torchCall([&] {
+    at::Tensor x = fromHost(waveform, {batch, length}, m.device);
+    at::Tensor spec = m.stft(x).abs().pow(2.0);
+    at::Tensor mel = at::matmul(spec.transpose(-1, -2), m.fb).transpose(-1, -2);
+    return toHost(at::log1p(mel));
+  });
+}
+
+FloatTensor Spectrogram::inverseMel(const std::vector<float>& mel, int64_t batch, int64_t frames, const std::string& solver) {
+  const Impl& m = *impl_;
+  return torchCall([&] { return toHost(m.inverseMel(fromHost(mel, {batch, m.cfg.nMels, frames}, m.device), solver)); });
+}
+
+namespace {
+
+at::Tensor initialAngles(const InvertOptions& o, at::IntArrayRef shape, const c10::Device& device) {
+  if (o.phases.empty()) return at::ones(shape, at::TensorOptions().dtype(at::kComplexFloat).device(device));
+  std::vector<int64_t> realShape(shape.begin(), shape.end());
+  realShape.push_back(2);
+  return at::view_as_complex(fromHost(o.phases, realShape, device));
+}
+
+}  // namespace
+
+FloatTensor Spectrogram::griffinLim(const std::vector<float>& spec, int64_t batch, int64_t frames, const InvertOptions& o) {
+  const Impl& m = *impl_;
+  return torchCall([&] {
+    const int64_t F = nFreqs();
+    at::Tensor s = fromHost(spec, {batch, F, frames}, m.device);
+    at::Tensor angles = initialAngles(o, {batch, F, frames}, m.device);
+    if (!o.perItem) return toHost(m.griffinLim(s, angles, o.nIter, o.momentum));
+    std::vector<at::Tensor> outs;
+    for (int64_t b = 0; b < batch; ++b) {
+      outs.push_back(m.griffinLim(s.slice(0, b, b + 1), angles.slice(0, b, b + 1), o.nIter, o.momentum));
+    }
+    return toHost(at::cat(outs, 0));
+  });
+}
+
+FloatTensor Spectrogram::melToWaveform(const std::vector<float>& mel, int64_t batch, int64_t frames, const InvertOptions& o) {
+  const Impl& m = *impl_;
+  return torchCall([&] {
+    const int64_t F = nFreqs();
+    at::Tensor logMel = fromHost(mel, {batch, m.cfg.nMels, frames}, m.device);
+    at::Tensor angles = initialAngles(o, {batch, F, frames}, m.device);
+    auto one = [&](const at::Tensor& lm, const at::Tensor& a) {
+      at::Tensor lin = m.inverseMel(at::expm1(lm.clamp_min(0)), o.solver);
+      return m.griffinLim(lin, a, o.nIter, o.momentum);
+    };
+    if (!o.perItem) return toHost(one(logMel, angles));
+    std::vector<at::Tensor> outs;
+    for (int64_t b = 0; b < batch; ++b) outs.push_back(one(logMel.slice(0, b, b + 1), angles.slice(0, b, b + 1)));
+    return toHost(at::cat(outs, 0));
+  });
+}
+
+struct Rng::Impl {
+  at::Generator gen;
+};
+
+Rng::Rng(uint64_t seed) : impl_(std::make_unique<Impl>()) { impl_->gen = at::detail::createCPUGenerator(seed); }
+Rng::~Rng() = default;
+
+std::vector<float> Rng::randn(const std::vector<int64_t>& shape) {
+  return torchCall([&] { return toHost(at::randn(shape, impl_->gen, at::TensorOptions().dtype(at::kFloat))).data; });
+}
+
+std::vector<float> Rng::randComplex(const std::vector<int64_t>& shape) {
+  return torchCall([&] {
+    at::Tensor c = at::rand(shape, impl_->gen, at::TensorOptions().dtype(at::kComplexFloat));
+    return toHost(at::view_as_real(c)).data;
+  });
+}
+
+FloatTensor resample(const std::vector<float>& waveform, int64_t batch, int64_t length, int64_t origRate,
+                     int64_t newRate, const std::string& deviceName) {
+  if (origRate < 1 || newRate < 1) throw NativeFailure(kErrInvalidArgument, "resample: rates must be positive");
+  return torchCall([&] {
+    const c10::Device device = requireDevice(deviceName);
+    at::Tensor x = fromHost(waveform, {batch, length}, device);
+    if (origRate == newRate) return toHost(x);
+    // torchaudio.functional._get_sinc_resample_kernel (sinc_interp_hann), computed in float64 then float32.
+    const int64_t g = std::gcd(origRate, newRate);
+    const int64_t orig = origRate / g, neu = newRate / g;
+    const double lowpassWidth = 6, rolloff = 0.99;
+    const double baseFreq = std::min(orig, neu) * rolloff;
+    const int64_t width = static_cast<int64_t>(std::ceil(lowpassWidth * orig / baseFreq));
+    const auto f64 = at::TensorOptions().dtype(at::kDouble);
+    at::Tensor idx = at::arange(-width, width + orig, f64).unsqueeze(0).unsqueeze(0) / static_cast<double>(orig);
+    // int64 / int is float32 in torch; the sum with idx promotes to float64, as in torchaudio.
+    at::Tensor t = (at::arange(0, -neu, -1, at::TensorOptions().dtype(at::kLong)) / static_cast<double>(neu)).unsqueeze(1).unsqueeze(2) + idx;
+    t = (t * baseFreq).clamp(-lowpassWidth, lowpassWidth);
+    at::Tensor window = at::cos(t * M_PI / lowpassWidth / 2).pow(2);
+    t = t * M_PI;
+    const double scale = baseFreq / orig;
+    at::Tensor kernels = at::where(t == 0, at::scalar_tensor(1.0, f64), t.sin() / t);
+    kernels = (kernels * (window * scale)).to(at::kFloat).to(device);
+    // _apply_sinc_resample_kernel
+    at::Tensor padded = at::pad(x, {width, width + orig});
+    at::Tensor out = at::conv1d(padded.unsqueeze(1), kernels, {}, orig);
+    out = out.transpose(1, 2).reshape({batch, -1});
+    const int64_t target = static_cast<int64_t>(std::ceil(static_cast<double>(neu) * length / orig));
+    return toHost(out.slice(1, 0, target));
+  });
+}
+
+}  // namespace sda

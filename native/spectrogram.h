@@ -1,0 +1,85 @@
+// Spectrogram maths of SPEC 4 on a device, behind a plain C++ interface (no torch headers here):
+// torchaudio's HTK mel filterbank, MelSpectrogram + log1p, inverse mel and Griffin-Lim.
+// Implementation: spectrogram.cc.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace sda {
+
+struct SpectrogramConfig {
+  int64_t sampleRate = 48000;
+  int64_t nFft = 2048;
+  int64_t hopLength = 512;
+  int64_t nMels = 128;
+  double fMin = 0.0;
+  double fMax = -1.0;  // < 0: sampleRate / 2 (f_max None)
+  std::string device = "cpu";
+};
+
+struct FloatTensor {
+  std::vector<float> data;
+  std::vector<int64_t> shape;
+};
+
+struct InvertOptions {
+  // Linear spectrogram from mel: "lstsq" (torch.linalg.lstsq, driver gels, as the Python app) or "pinv"
+  // (a pseudo-inverse computed once per config, then a matrix product).
+  std::string solver = "pinv";
+  int64_t nIter = 64;
+  double momentum = 0.99;
+  // Initial phases, complex64 interleaved [B, F, T, 2]; empty means ones (rand_init=False).
+  std::vector<float> phases;
+  // One Griffin-Lim call per batch item, exactly as torchaudio runs it on one chunk (bit-for-bit with the
+  // Python app); otherwise the whole batch at once.
+  bool perItem = false;
+};
+
+class Spectrogram {
+ public:
+  static std::shared_ptr<Spectrogram> create(const SpectrogramConfig& config);
+  ~Spectrogram();
+
+  int64_t nFreqs() const;
+  // [nFreqs, nMels], as torchaudio.functional.melscale_fbanks(norm=None, mel_scale="htk").
+  FloatTensor filterbank() const;
+  // waveform [B, N] -> log1p(mel) [B, nMels, N / hop + 1].
+  FloatTensor melSpectrogram(const std::vector<float>& waveform, int64_t batch, int64_t length);
+  // linear mel [B, nMels, T] -> relu(least squares) [B, nFreqs, T].
+  FloatTensor inverseMel(const std::vector<float>& mel, int64_t batch, int64_t frames, const std::string& solver);
+  // power spectrogram [B, nFreqs, T] -> waveform [B, (T - 1) * hop].
+  FloatTensor griffinLim(const std::vector<float>& spec, int64_t batch, int64_t frames, const InvertOptions& o);
+  // log1p-mel [B, nMels, T] -> waveform: expm1(clamp(mel, 0)), inverse mel, Griffin-Lim (SPEC 4).
+  FloatTensor melToWaveform(const std::vector<float>& mel, int64_t batch, int64_t frames, const InvertOptions& o);
+
+ private:
+  struct Impl;
+  explicit Spectrogram(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// A random generator with PyTorch's CPU stream: after seeding, randn/rand draw exactly what Python's
+// torch.manual_seed(seed); torch.randn(...) / torch.rand(..., dtype=complex64) draw.
+class Rng {
+ public:
+  explicit Rng(uint64_t seed);
+  ~Rng();
+  // torch.randn(shape) values, row-major.
+  std::vector<float> randn(const std::vector<int64_t>& shape);
+  // torch.rand(shape, dtype=complex64) values, interleaved real/imag.
+  std::vector<float> randComplex(const std::vector<int64_t>& shape);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// torchaudio.functional.resample (sinc_interp_hann, lowpass_filter_width 6, rolloff 0.99): [B, N] ->
+// [B, ceil(N * newRate / origRate)].
+FloatTensor resample(const std::vector<float>& waveform, int64_t batch, int64_t length, int64_t origRate,
+                     int64_t newRate, const std::string& device);
+
+}  // namespace sda

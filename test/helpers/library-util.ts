@@ -1,0 +1,44 @@
+/** Shared by the 4x library tests and their child processes. */
+import { spawn, type ChildProcess } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { PyOrderedDict, TorchTensor } from '../../lib/torchfile';
+import { ROOT } from './paths';
+
+/** A fresh temp directory (removed by the caller). */
+export function tempDir(prefix: string): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), `sda-${prefix}-`));
+}
+
+/** Copies a genuine `<kind>/models` folder (read-only originals) into a writable temp folder. */
+export function copyModelsDir(src: string, dest: string): string {
+  fs.mkdirSync(dest, { recursive: true });
+  for (const f of fs.readdirSync(src)) {
+    fs.copyFileSync(path.join(src, f), path.join(dest, f));
+    fs.chmodSync(path.join(dest, f), 0o644);
+  }
+  return dest;
+}
+
+/** A small state dict (not a ConvVAE: for tests about the catalog, saved with checkWeights false). */
+export function tinyStateDict(seed = 1): PyOrderedDict {
+  const sd = new PyOrderedDict();
+  const w = new Float32Array(32).map((_, i) => Math.sin(seed * 7 + i));
+  sd.set('decoder.fc.weight', TorchTensor.fromTypedArray('float32', [8, 4], w));
+  sd.set('decoder.fc.bias', TorchTensor.fromTypedArray('float32', [8], new Float32Array(8).fill(seed)));
+  return sd;
+}
+
+/** Starts a TypeScript child script under test/helpers with tsx. */
+export function spawnTs(script: string, args: string[]): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'test/helpers', script), ...args], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+/** Files in `dir` that are temp files of this package or lib/torchfile. */
+export function tempFiles(dir: string): string[] {
+  return fs.readdirSync(dir).filter((f) => /\.\d+\.[0-9a-f]{8}\.tmp$/.test(f));
+}

@@ -1,0 +1,31 @@
+"""Inputs for the spectrogram tests, computed by numpy and torch themselves.
+
+usage: python3 spectrogram_inputs.py OUT_DIR SAMPLE_RATE
+Writes signal.f32 (the fixed 1 s signal of the genuine refs' input_mel: 0.5 sin(2 pi 440 t) +
+0.25 sin(2 pi 1760 t) + 0.05 RandomState(7).randn(sr), float64 cast to float32) and rng.json
+(torch's own draws after manual_seed, for checking our generator's stream).
+"""
+import json
+import os
+import sys
+
+import numpy as np
+import torch
+
+out, sr = sys.argv[1], int(sys.argv[2])
+t = np.arange(sr) / sr
+w = 0.5 * np.sin(2 * np.pi * 440 * t) + 0.25 * np.sin(2 * np.pi * 1760 * t) + 0.05 * np.random.RandomState(7).randn(sr)
+w.astype("<f4").tofile(os.path.join(out, "signal.f32"))
+
+draws = {}
+for seed in (0, 42, 123456789):
+    torch.manual_seed(seed)
+    z = torch.randn(1, 64)
+    p = torch.rand(1, 5, 3, dtype=torch.complex64)
+    v = torch.randn(32)
+    draws[str(seed)] = {
+        "randn_1x64": z.flatten().tolist(),
+        "rand_complex_1x5x3": torch.view_as_real(p).flatten().tolist(),
+        "randn_32": v.tolist(),
+    }
+json.dump(draws, open(os.path.join(out, "rng.json"), "w"))
