@@ -36,7 +36,7 @@ export { GenerationPipeline, normalisePeak, APP_RATE, PEAK_LEVEL } from './gener
 export type { GenerationResult, GenerateOptions, GenerationProgress } from './generate/pipeline';
 export { validateGenerationConfig, DEFAULT_GENERATION_CONFIG, MAX_DURATION_S } from './generate/config';
 export type { GenerationConfig, ConcatMode, StereoMode, BitDepth, OutputSampleRate } from './generate/config';
-export { Spectrogram, resample } from './generate/spectrogram';
+export { Spectrogram, resample, spectralConvergence } from './generate/spectrogram';
 export type { Float32Tensor, InvertOptions } from './generate/spectrogram';
 export { TorchRng } from './generate/rng';
 export { exportResult, defaultFileName, strictJson } from './generate/export';

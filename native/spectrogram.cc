@@ -6,7 +6,11 @@
 #include <ATen/CPUGeneratorImpl.h>
 #include <ATen/TensorOperators.h>
 #include <ATen/core/Tensor.h>
+#include <ATen/Parallel.h>
 #include <ATen/ops/abs.h>
+#include <ATen/ops/empty.h>
+#include <ATen/ops/fft_irfft.h>
+#include <ATen/ops/fft_rfft.h>
 #include <ATen/ops/arange.h>
 #include <ATen/ops/clamp.h>
 #include <ATen/ops/conv1d.h>
@@ -124,6 +128,84 @@ struct Spectrogram::Impl {
     }
     return istft(mag * angles);
   }
+
+  // The same Griffin-Lim iteration on CPU with the overlap-add, reflect padding and framing written as
+  // plain loops over preallocated buffers and only the FFTs left to LibTorch: about twice as fast as
+  // going through stft/istft (which rebuild the window envelope, check it and allocate on every call).
+  // Rounding differs from torchaudio's in the last bits, which momentum 0.99 amplifies, so the
+  // Python-compatible mode does not use it. Items of the batch run in parallel.
+  at::Tensor griffinLimFast(const at::Tensor& spec, const at::Tensor& angles0, int64_t nIter, double momentum) const {
+    using cfloat = c10::complex<float>;
+    const int64_t B = spec.size(0), F = spec.size(1), T = spec.size(2);
+    const int64_t N = cfg.nFft, H = cfg.hopLength, pad = N / 2, L = H * (T - 1);
+    at::Tensor winT = window.to(at::kCPU).contiguous();
+    const float* w = winT.data_ptr<float>();
+    // 1 / sum of squared windows over each output sample (torch.istft's envelope, centre-trimmed).
+    std::vector<float> invEnv(static_cast<size_t>(L), 0.f);
+    for (int64_t t = 0; t < T; ++t) {
+      for (int64_t k = 0; k < N; ++k) {
+        const int64_t j = t * H + k - pad;
+        if (j >= 0 && j < L) invEnv[j] += w[k] * w[k];
+      }
+    }
+    for (auto& e : invEnv) e = e > 1e-11f ? 1.f / e : 0.f;
+    at::Tensor mag = spec.pow(1.0 / 2.0).transpose(1, 2).contiguous();  // [B, T, F]
+    at::Tensor ang = angles0.transpose(1, 2).contiguous();               // [B, T, F]
+    at::Tensor out = at::empty({B, L}, at::TensorOptions().dtype(at::kFloat));
+    const float c = static_cast<float>(momentum / (1 + momentum));
+    at::parallel_for(0, B, 1, [&](int64_t b0, int64_t b1) {
+      const auto cplx = at::TensorOptions().dtype(at::kComplexFloat);
+      const auto real = at::TensorOptions().dtype(at::kFloat);
+      at::Tensor X = at::empty({T, F}, cplx), R = at::empty({T, F}, cplx), prev = at::zeros({T, F}, cplx);
+      at::Tensor frames = at::empty({T, N}, real), frames2 = at::empty({T, N}, real);
+      std::vector<float> y(static_cast<size_t>(L));
+      for (int64_t b = b0; b < b1; ++b) {
+        const float* m = mag[b].data_ptr<float>();
+        at::Tensor a = ang[b].clone();
+        cfloat* ap = a.data_ptr<cfloat>();
+        cfloat* xp = X.data_ptr<cfloat>();
+        cfloat* rp = R.data_ptr<cfloat>();
+        cfloat* pp = prev.data_ptr<cfloat>();
+        prev.zero_();
+        const int64_t TF = T * F;
+        auto inverse = [&]() {  // y = istft(mag * angles)
+          for (int64_t i = 0; i < TF; ++i) xp[i] = ap[i] * m[i];
+          at::fft_irfft_out(frames, X, N, -1);
+          const float* fr = frames.data_ptr<float>();
+          std::fill(y.begin(), y.end(), 0.f);
+          for (int64_t t = 0; t < T; ++t) {
+            const int64_t k0 = std::max<int64_t>(0, pad - t * H), k1 = std::min<int64_t>(N, L + pad - t * H);
+            const float* f = fr + t * N;
+            float* dst = y.data() + (t * H - pad);
+            for (int64_t k = k0; k < k1; ++k) dst[k] += f[k] * w[k];
+          }
+          for (int64_t j = 0; j < L; ++j) y[j] *= invEnv[j];
+        };
+        for (int64_t it = 0; it < nIter; ++it) {
+          inverse();
+          // stft(y): reflect-padded frames times the window
+          float* f2 = frames2.data_ptr<float>();
+          for (int64_t t = 0; t < T; ++t) {
+            for (int64_t k = 0; k < N; ++k) {
+              int64_t j = t * H + k - pad;
+              if (j < 0) j = -j;
+              else if (j >= L) j = 2 * (L - 1) - j;
+              f2[t * N + k] = y[j] * w[k];
+            }
+          }
+          at::fft_rfft_out(R, frames2, c10::nullopt, -1);
+          for (int64_t i = 0; i < TF; ++i) {
+            const cfloat v = rp[i] - pp[i] * c;
+            ap[i] = v / (std::sqrt(v.real() * v.real() + v.imag() * v.imag()) + 1e-16f);
+            pp[i] = rp[i];
+          }
+        }
+        inverse();
+        std::memcpy(out[b].data_ptr<float>(), y.data(), sizeof(float) * L);
+      }
+    });
+    return out;
+  }
 };
 
 Spectrogram::Spectrogram(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -171,6 +253,11 @@ FloatTensor Spectrogram::melSpectrogram(const std::vector<float>& waveform, int6
   });
 }
 
+FloatTensor Spectrogram::magnitude(const std::vector<float>& waveform, int64_t batch, int64_t length) {
+  const Impl& m = *impl_;
+  return torchCall([&] { return toHost(m.stft(fromHost(waveform, {batch, length}, m.device)).abs()); });
+}
+
 FloatTensor Spectrogram::inverseMel(const std::vector<float>& mel, int64_t batch, int64_t frames, const std::string& solver) {
   const Impl& m = *impl_;
   return torchCall([&] { return toHost(m.inverseMel(fromHost(mel, {batch, m.cfg.nMels, frames}, m.device), solver)); });
@@ -193,6 +280,7 @@ FloatTensor Spectrogram::griffinLim(const std::vector<float>& spec, int64_t batc
     const int64_t F = nFreqs();
     at::Tensor s = fromHost(spec, {batch, F, frames}, m.device);
     at::Tensor angles = initialAngles(o, {batch, F, frames}, m.device);
+    if (o.fast && m.device.is_cpu() && !o.perItem) return toHost(m.griffinLimFast(s, angles, o.nIter, o.momentum));
     if (!o.perItem) return toHost(m.griffinLim(s, angles, o.nIter, o.momentum));
     std::vector<at::Tensor> outs;
     for (int64_t b = 0; b < batch; ++b) {
@@ -208,9 +296,10 @@ FloatTensor Spectrogram::melToWaveform(const std::vector<float>& mel, int64_t ba
     const int64_t F = nFreqs();
     at::Tensor logMel = fromHost(mel, {batch, m.cfg.nMels, frames}, m.device);
     at::Tensor angles = initialAngles(o, {batch, F, frames}, m.device);
+    const bool fast = o.fast && m.device.is_cpu();
     auto one = [&](const at::Tensor& lm, const at::Tensor& a) {
       at::Tensor lin = m.inverseMel(at::expm1(lm.clamp_min(0)), o.solver);
-      return m.griffinLim(lin, a, o.nIter, o.momentum);
+      return fast ? m.griffinLimFast(lin, a, o.nIter, o.momentum) : m.griffinLim(lin, a, o.nIter, o.momentum);
     };
     if (!o.perItem) return toHost(one(logMel, angles));
     std::vector<at::Tensor> outs;

@@ -36,6 +36,9 @@ struct InvertOptions {
   // One Griffin-Lim call per batch item, exactly as torchaudio runs it on one chunk (bit-for-bit with the
   // Python app); otherwise the whole batch at once.
   bool perItem = false;
+  // On CPU, the loop-level Griffin-Lim (griffinLimFast): same algorithm, about twice as fast, not
+  // bit-identical to torchaudio's.
+  bool fast = false;
 };
 
 class Spectrogram {
@@ -48,6 +51,8 @@ class Spectrogram {
   FloatTensor filterbank() const;
   // waveform [B, N] -> log1p(mel) [B, nMels, N / hop + 1].
   FloatTensor melSpectrogram(const std::vector<float>& waveform, int64_t batch, int64_t length);
+  // |STFT(waveform)| [B, nFreqs, N / hop + 1] (centre, reflect padding, periodic Hann window).
+  FloatTensor magnitude(const std::vector<float>& waveform, int64_t batch, int64_t length);
   // linear mel [B, nMels, T] -> relu(least squares) [B, nFreqs, T].
   FloatTensor inverseMel(const std::vector<float>& mel, int64_t batch, int64_t frames, const std::string& solver);
   // power spectrogram [B, nFreqs, T] -> waveform [B, (T - 1) * hop].

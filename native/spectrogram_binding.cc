@@ -34,6 +34,7 @@ InvertOptions invertOptions(const Napi::Value& v) {
   if (obj.Has("nIter")) o.nIter = obj.Get("nIter").ToNumber().Int64Value();
   if (obj.Has("momentum")) o.momentum = obj.Get("momentum").ToNumber().DoubleValue();
   if (obj.Has("perItem")) o.perItem = obj.Get("perItem").ToBoolean().Value();
+  if (obj.Has("fast")) o.fast = obj.Get("fast").ToBoolean().Value();
   Napi::Value ph = obj.Get("phases");
   if (!ph.IsUndefined() && !ph.IsNull()) o.phases = copyFloat32Array(ph, "phases");
   return o;
@@ -46,6 +47,7 @@ class NativeSpectrogram : public Napi::ObjectWrap<NativeSpectrogram> {
                        {
                            InstanceMethod<&NativeSpectrogram::Filterbank>("filterbank"),
                            InstanceMethod<&NativeSpectrogram::MelSpectrogram>("melSpectrogram"),
+                           InstanceMethod<&NativeSpectrogram::Magnitude>("magnitude"),
                            InstanceMethod<&NativeSpectrogram::InverseMel>("inverseMel"),
                            InstanceMethod<&NativeSpectrogram::GriffinLim>("griffinLim"),
                            InstanceMethod<&NativeSpectrogram::MelToWaveform>("melToWaveform"),
@@ -76,6 +78,18 @@ class NativeSpectrogram : public Napi::ObjectWrap<NativeSpectrogram> {
       int64_t b = intArg(info, 1, "batch"), n = intArg(info, 2, "length");
       return PromiseWorker<FloatTensor>::Start(
           env, "sda:melSpectrogram", [s, w = std::move(w), b, n]() { return s->melSpectrogram(w, b, n); }, tensorToJs);
+    });
+  }
+
+  // magnitude(waveform, batch, length) -> Promise<{data, shape: [B, nFreqs, frames]}>
+  Napi::Value Magnitude(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    return guarded(env, [&]() -> Napi::Value {
+      auto s = live();
+      auto w = copyFloat32Array(info[0], "waveform");
+      int64_t b = intArg(info, 1, "batch"), n = intArg(info, 2, "length");
+      return PromiseWorker<FloatTensor>::Start(
+          env, "sda:magnitude", [s, w = std::move(w), b, n]() { return s->magnitude(w, b, n); }, tensorToJs);
     });
   }
 

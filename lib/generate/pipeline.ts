@@ -182,7 +182,7 @@ export class GenerationPipeline {
       plan.phases.slice(start, start + b).forEach((p, i) => ph.set(p, i * p.length));
       const wave = await this.spectrogram.melToWaveform(
         { shape: [b, nMels, frames], data: mel.data },
-        { nIter, phases: ph, solver: c.pythonCompat ? 'lstsq' : 'pinv', perItem: c.pythonCompat },
+        { nIter, phases: ph, solver: c.pythonCompat ? 'lstsq' : 'pinv', perItem: c.pythonCompat, fast: !c.pythonCompat },
       );
       const len = wave.shape[1]!;
       for (let i = 0; i < b; i++) audio.push(wave.data.subarray(i * len, (i + 1) * len));

@@ -27,6 +27,11 @@ export interface InvertOptions {
   phases?: Float32Array | null;
   /** Invert batch items one by one, exactly as torchaudio does for one chunk (slower). */
   perItem?: boolean;
+  /**
+   * On CPU, run Griffin-Lim as plain loops around LibTorch's FFTs (about twice as fast; same algorithm
+   * and convergence, but not bit-identical to torchaudio). Ignored on other devices and with perItem.
+   */
+  fast?: boolean;
 }
 
 function batchOf(t: Float32Tensor, rank: number, what: string): number {
@@ -68,6 +73,12 @@ export class Spectrogram {
     return callNativeAsync(() => this.native.melSpectrogram(waveform.data, b, waveform.shape[1]!));
   }
 
+  /** |STFT(waveform)|: [B, N] -> [B, nFreqs, N / hop + 1]. */
+  async magnitude(waveform: Float32Tensor): Promise<Float32Tensor> {
+    const b = batchOf(waveform, 2, 'waveform');
+    return callNativeAsync(() => this.native.magnitude(waveform.data, b, waveform.shape[1]!));
+  }
+
   /** Linear-power spectrogram from a linear mel spectrogram: [B, nMels, T] -> [B, nFreqs, T]. */
   async inverseMel(mel: Float32Tensor, solver: 'pinv' | 'lstsq' = 'pinv'): Promise<Float32Tensor> {
     const b = this.checkMel(mel);
@@ -103,7 +114,7 @@ export class Spectrogram {
         throw new InvalidArgumentError(`phases must be a Float32Array of ${want} values (complex [${batch}, ${this.nFreqs}, ${frames}])`);
       }
     }
-    return { solver: o.solver ?? 'pinv', nIter, momentum: o.momentum ?? 0.99, phases: o.phases ?? null, perItem: o.perItem ?? false };
+    return { solver: o.solver ?? 'pinv', nIter, momentum: o.momentum ?? 0.99, phases: o.phases ?? null, perItem: o.perItem ?? false, fast: o.fast ?? false };
   }
 }
 
@@ -117,4 +128,23 @@ export async function resample(channels: Float32Array[], fromRate: number, toRat
   const out = await callNativeAsync(() => binding.resample(flat, channels.length, n, fromRate, toRate, device));
   const m = out.shape[1]!;
   return channels.map((_, i) => out.data.slice(i * m, (i + 1) * m));
+}
+
+/**
+ * Spectral convergence of a Griffin-Lim result: || |STFT(x)| - S ||_F / || S ||_F, where S is the target
+ * magnitude (the square root of the power spectrogram it was inverted from). Lower is better.
+ */
+export async function spectralConvergence(spectrogram: Spectrogram, waveform: Float32Tensor, power: Float32Tensor): Promise<number> {
+  const mag = await spectrogram.magnitude(waveform);
+  if (mag.data.length !== power.data.length) {
+    throw new InvalidArgumentError(`spectralConvergence: waveform gives [${mag.shape.join(', ')}], target is [${power.shape.join(', ')}]`);
+  }
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < mag.data.length; i++) {
+    const s = Math.sqrt(Math.max(0, power.data[i]!));
+    num += (mag.data[i]! - s) ** 2;
+    den += s * s;
+  }
+  return Math.sqrt(num / den);
 }

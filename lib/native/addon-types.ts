@@ -73,11 +73,13 @@ export interface RawInvertOptions {
   /** complex64 interleaved [B, F, T, 2]; absent: ones. */
   phases?: Float32Array | null;
   perItem?: boolean;
+  fast?: boolean;
 }
 
 export interface NativeSpectrogram {
   filterbank(): RawTensorResult;
   melSpectrogram(waveform: Float32Array, batch: number, length: number): Promise<RawTensorResult>;
+  magnitude(waveform: Float32Array, batch: number, length: number): Promise<RawTensorResult>;
   inverseMel(mel: Float32Array, batch: number, frames: number, solver: string): Promise<RawTensorResult>;
   griffinLim(spec: Float32Array, batch: number, frames: number, options: RawInvertOptions): Promise<RawTensorResult>;
   melToWaveform(mel: Float32Array, batch: number, frames: number, options: RawInvertOptions): Promise<RawTensorResult>;
