@@ -22,29 +22,8 @@ import types
 import zipfile
 
 
-def install_app_stubs():
-    """The genuine .sda files reference the app's OverfittingPreset Enum; provide it when the app is absent."""
-    try:
-        import small_dataset_audio.training.config  # noqa: F401
-        return
-    except Exception:
-        pass
-
-    class OverfittingPreset(enum.Enum):
-        CONSERVATIVE = "conservative"
-        BALANCED = "balanced"
-        AGGRESSIVE = "aggressive"
-
-    OverfittingPreset.__module__ = "small_dataset_audio.training.config"
-    OverfittingPreset.__qualname__ = "OverfittingPreset"
-    for name in ["small_dataset_audio", "small_dataset_audio.training"]:
-        sys.modules.setdefault(name, types.ModuleType(name))
-    mod = types.ModuleType("small_dataset_audio.training.config")
-    mod.OverfittingPreset = OverfittingPreset
-    sys.modules["small_dataset_audio.training.config"] = mod
-
-
-install_app_stubs()
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "test", "python"))
+import sda_app_stub  # noqa: E402,F401  (the genuine files pickle an Enum of the Python app)
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 

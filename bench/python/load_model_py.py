@@ -6,29 +6,16 @@ The Python app's own ConvVAE class is not installed here, so the same architectu
 built from torch.nn modules: the cost measured is the same torch.load + module construction +
 load_state_dict + eval that the app's load_model performs.
 """
-import enum
 import json
+import os
 import sys
 import time
-import types
 
 import torch
 from torch import nn
 
-for name in ["small_dataset_audio", "small_dataset_audio.training"]:
-    sys.modules.setdefault(name, types.ModuleType(name))
-config = types.ModuleType("small_dataset_audio.training.config")
-
-
-class OverfittingPreset(enum.Enum):
-    CONSERVATIVE = "conservative"
-    BALANCED = "balanced"
-    AGGRESSIVE = "aggressive"
-
-
-OverfittingPreset.__module__ = config.__name__
-config.OverfittingPreset = OverfittingPreset
-sys.modules[config.__name__] = config
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "test", "python"))
+import sda_app_stub  # noqa: E402,F401  (the genuine files pickle an Enum of the Python app)
 
 
 def block(conv):

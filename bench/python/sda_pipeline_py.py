@@ -8,32 +8,19 @@ usage: python3 sda_pipeline_py.py MODEL.sda DURATION_S SEED MODE [--out out.npy]
 Prints JSON {"seconds": [...], "samples": n}.
 """
 import argparse
-import enum
 import json
+import os
 import math
 import sys
 import time
-import types
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from scipy import signal
 
-for name in ["small_dataset_audio", "small_dataset_audio.training"]:
-    sys.modules.setdefault(name, types.ModuleType(name))
-_config = types.ModuleType("small_dataset_audio.training.config")
-
-
-class OverfittingPreset(enum.Enum):
-    CONSERVATIVE = "conservative"
-    BALANCED = "balanced"
-    AGGRESSIVE = "aggressive"
-
-
-OverfittingPreset.__module__ = _config.__name__
-_config.OverfittingPreset = OverfittingPreset
-sys.modules[_config.__name__] = _config
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "test", "python"))
+import sda_app_stub  # noqa: E402,F401  (the genuine files pickle an Enum of the Python app)
 
 
 # ---- SPEC 3: the decoder in eval mode -------------------------------------------------------------

@@ -6,10 +6,10 @@
  * frames), we write the string "Infinity" (and "-Infinity", "NaN"), the convention of the genuine
  * fixtures' refs.json; Python's json module reads the file, and the value as a string.
  */
-import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { InvalidArgumentError } from '../errors';
+import { writeFileAtomic } from '../util/atomic-file';
 import { configToPythonDict } from './config';
 import type { GenerationResult } from './pipeline';
 import { qualityToPythonDict } from './quality';
@@ -56,20 +56,6 @@ export function sidecarFor(result: GenerationResult, wavName: string, now: Date 
   };
 }
 
-async function writeAtomic(file: string, data: string | Uint8Array): Promise<void> {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  const fh = await fs.promises.open(tmp, 'w');
-  try {
-    await fh.writeFile(data);
-    await fh.sync();
-  } catch (err) {
-    await fh.close();
-    await fs.promises.rm(tmp, { force: true });
-    throw err;
-  }
-  await fh.close();
-  await fs.promises.rename(tmp, file);
-}
 
 /** Writes `<dir>/<filename>.json` then `<dir>/<filename>` (default name from the UTC time and seed). */
 export async function exportResult(result: GenerationResult, dir: string, filename?: string): Promise<ExportedFiles> {
@@ -80,7 +66,7 @@ export async function exportResult(result: GenerationResult, dir: string, filena
   await fs.promises.mkdir(dir, { recursive: true });
   const wavPath = path.join(dir, name);
   const sidecarPath = wavPath.replace(/\.wav$/i, '.json');
-  await writeAtomic(sidecarPath, `${strictJson(sidecarFor(result, name))}\n`);
-  await writeAtomic(wavPath, encodeWav(result.channels, result.sampleRate, result.config.bitDepth));
+  await writeFileAtomic(sidecarPath, `${strictJson(sidecarFor(result, name))}\n`);
+  await writeFileAtomic(wavPath, encodeWav(result.channels, result.sampleRate, result.config.bitDepth));
   return { wavPath, sidecarPath };
 }

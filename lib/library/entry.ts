@@ -2,7 +2,7 @@
  * `ModelEntry`: one model in the catalog (SPEC 7). camelCase in TypeScript; on disk the Python field
  * names, in the Python dataclass order.
  */
-import type { ModelMetadata } from '../model/metadata';
+import { fieldKindProblem, type FieldKind, type ModelMetadata } from '../model/metadata';
 import { JsonInt, type PyJson } from './py-json';
 
 export interface ModelEntry {
@@ -25,7 +25,7 @@ export interface ModelEntry {
   tags: string[];
 }
 
-type Kind = 'str' | 'int' | 'float' | 'bool' | 'tags';
+type Kind = FieldKind;
 
 /** camelCase field -> [key on disk, kind], in the order the Python app writes them. */
 export const ENTRY_FIELDS: ReadonlyArray<readonly [keyof ModelEntry, string, Kind]> = [
@@ -176,18 +176,8 @@ export function storedEntryToJson(s: StoredEntry): Map<string, PyJson> {
 /** Checks a caller's entry (types and a usable file name); returns an error message or undefined. */
 export function checkEntry(e: ModelEntry): string | undefined {
   for (const [field, , kind] of ENTRY_FIELDS) {
-    const v = (e as unknown as Record<string, unknown>)[field];
-    const ok =
-      kind === 'str'
-        ? typeof v === 'string'
-        : kind === 'int'
-          ? typeof v === 'number' && Number.isSafeInteger(v)
-          : kind === 'float'
-            ? typeof v === 'number'
-            : kind === 'bool'
-              ? typeof v === 'boolean'
-              : Array.isArray(v) && v.every((t) => typeof t === 'string');
-    if (!ok) return `entry.${field} must be ${kind === 'str' ? 'a string' : kind === 'int' ? 'an integer' : kind === 'float' ? 'a number' : kind === 'bool' ? 'a boolean' : 'an array of strings'}`;
+    const problem = fieldKindProblem(kind, (e as unknown as Record<string, unknown>)[field]);
+    if (problem) return `entry.${field} ${problem}`;
   }
   if (e.modelId === '') return 'entry.modelId must not be empty';
   if (e.filePath === '' || /[/\\]/.test(e.filePath) || e.filePath === '.' || e.filePath === '..') {

@@ -42,7 +42,32 @@ export function defaultMetadata(): ModelMetadata {
   };
 }
 
-type Kind = 'str' | 'int' | 'float' | 'bool' | 'tags';
+/** The Python type of a metadata or catalog field. */
+export type FieldKind = 'str' | 'int' | 'float' | 'bool' | 'tags';
+type Kind = FieldKind;
+
+const KIND_TEXT: Record<FieldKind, string> = {
+  str: 'a string',
+  int: 'an integer',
+  float: 'a number',
+  bool: 'a boolean',
+  tags: 'an array of strings',
+};
+
+/** Why a JS value cannot stand for a field of `kind` (undefined when it can). */
+export function fieldKindProblem(kind: FieldKind, v: unknown): string | undefined {
+  const ok =
+    kind === 'str'
+      ? typeof v === 'string'
+      : kind === 'int'
+        ? typeof v === 'number' && Number.isSafeInteger(v)
+        : kind === 'float'
+          ? typeof v === 'number'
+          : kind === 'bool'
+            ? typeof v === 'boolean'
+            : Array.isArray(v) && v.every((t) => typeof t === 'string');
+  return ok ? undefined : `must be ${KIND_TEXT[kind]}`;
+}
 
 /** camelCase field -> [snake_case key on disk, kind]. One table serves reading and writing. */
 export const METADATA_FIELDS: ReadonlyArray<readonly [keyof ModelMetadata, string, Kind]> = [

@@ -29,7 +29,7 @@ import {
 import { analysisFromPy, analysisToPy, type AnalysisResult } from './analysis';
 import { checkStateDict, convVaeGeometry } from './convvae-layout';
 import { DEFAULT_LATENT_DIM, MODEL_FORMATS, MODEL_FORMAT_VERSION, type ModelFormat } from './format';
-import { METADATA_FIELDS, defaultMetadata, metadataFromPy, metadataToPy, type ModelMetadata } from './metadata';
+import { METADATA_FIELDS, defaultMetadata, fieldKindProblem, metadataFromPy, metadataToPy, type ModelMetadata } from './metadata';
 import { DEFAULT_SPECTROGRAM_CONFIG, spectrogramConfigFromPy, spectrogramConfigToPy, type SpectrogramConfig } from './spectrogram-config';
 
 /** A saved model to take the weights (and, by default, everything else) from: a LoadedModel fits. */
@@ -154,18 +154,8 @@ export function cpuStateDict(input: StateDictInput): PyOrderedDict {
 
 function checkMetadata(m: ModelMetadata): void {
   for (const [field, , kind] of METADATA_FIELDS) {
-    const v = m[field];
-    const ok =
-      kind === 'str'
-        ? typeof v === 'string'
-        : kind === 'int'
-          ? typeof v === 'number' && Number.isSafeInteger(v)
-          : kind === 'float'
-            ? typeof v === 'number'
-            : kind === 'bool'
-              ? typeof v === 'boolean'
-              : Array.isArray(v) && v.every((t) => typeof t === 'string');
-    if (!ok) throw new InvalidArgumentError(`metadata.${field} must be ${kind === 'str' ? 'a string' : kind === 'int' ? 'an integer' : kind === 'float' ? 'a number' : kind === 'bool' ? 'a boolean' : 'an array of strings'}`);
+    const problem = fieldKindProblem(kind, m[field]);
+    if (problem) throw new InvalidArgumentError(`metadata.${field} ${problem}`);
   }
 }
 

@@ -2,6 +2,7 @@
  * The raw native binding, typed. Only lib/native talks to it; public classes wrap it, validate
  * arguments first and turn its errors into typed ones (see ./call.ts).
  */
+import type { SpectrogramConfig } from '../model/spectrogram-config';
 
 /** One CUDA device as the driver reports it. */
 export interface RawCudaDevice {
@@ -55,14 +56,8 @@ export interface RawTensorResult {
   shape: number[];
 }
 
-export interface RawSpectrogramConfig {
-  sampleRate: number;
-  nFft: number;
-  hopLength: number;
-  nMels: number;
-  fMin: number;
-  /** null: sampleRate / 2. */
-  fMax: number | null;
+/** The spectrogram config with the device to build it on (`power` is always 2 here). */
+export interface RawSpectrogramConfig extends SpectrogramConfig {
   device: string;
 }
 

@@ -1,12 +1,12 @@
 /**
  * `writeTorchFile`: values to a file that `torch.load` reads, in the layout current PyTorch writes.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { TorchFileError } from './errors';
 import { pickle } from './pickler';
 import { ZipWriter } from './zip-writer';
+import { writeFileAtomic, writeFileAtomicSync } from '../util/atomic-file';
 import type { PyValue } from './values';
 
 /** Options of {@link writeTorchFile}. */
@@ -66,22 +66,7 @@ function archiveFor(file: string, options: WriteTorchFileOptions): WriteTorchFil
 
 /** Writes `value` to `file` synchronously (temp file + rename, so readers never see half a file). */
 export function writeTorchFileSync(file: string, value: PyValue, options: WriteTorchFileOptions = {}): void {
-  const chunks = serializeTorchFileChunks(value, archiveFor(file, options));
-  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  const fd = fs.openSync(tmp, 'w');
-  try {
-    for (const c of chunks) {
-      let done = 0;
-      while (done < c.length) done += fs.writeSync(fd, c, done, c.length - done);
-    }
-    fs.fsyncSync(fd);
-  } catch (e) {
-    fs.closeSync(fd);
-    fs.rmSync(tmp, { force: true });
-    throw e;
-  }
-  fs.closeSync(fd);
-  fs.renameSync(tmp, file);
+  writeFileAtomicSync(file, serializeTorchFileChunks(value, archiveFor(file, options)));
 }
 
 /**
@@ -90,17 +75,5 @@ export function writeTorchFileSync(file: string, value: PyValue, options: WriteT
  * `data/<key>` (64-byte aligned), `version`, `.data/serialization_id`.
  */
 export async function writeTorchFile(file: string, value: PyValue, options: WriteTorchFileOptions = {}): Promise<void> {
-  const chunks = serializeTorchFileChunks(value, archiveFor(file, options));
-  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  const fh = await fs.promises.open(tmp, 'w');
-  try {
-    for (let i = 0; i < chunks.length; i += 512) await fh.writev(chunks.slice(i, i + 512));
-    await fh.sync();
-  } catch (e) {
-    await fh.close();
-    await fs.promises.rm(tmp, { force: true });
-    throw e;
-  }
-  await fh.close();
-  await fs.promises.rename(tmp, file);
+  await writeFileAtomic(file, serializeTorchFileChunks(value, archiveFor(file, options)));
 }

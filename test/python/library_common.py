@@ -1,23 +1,9 @@
 """Shared by the library_* test scripts: a stand-in for the Python app's Enum module, so torch.load can
 rebuild `small_dataset_audio.training.config.OverfittingPreset` from the genuine files."""
 import enum
-import sys
-import types
 
-for _name in ["small_dataset_audio", "small_dataset_audio.training"]:
-    sys.modules.setdefault(_name, types.ModuleType(_name))
-_config = types.ModuleType("small_dataset_audio.training.config")
-
-
-class OverfittingPreset(enum.Enum):
-    CONSERVATIVE = "conservative"
-    BALANCED = "balanced"
-    AGGRESSIVE = "aggressive"
-
-
-OverfittingPreset.__module__ = _config.__name__
-_config.OverfittingPreset = OverfittingPreset
-sys.modules[_config.__name__] = _config
+import sda_app_stub  # noqa: F401  (the app's Enum, for torch.load)
+from sda_app_stub import OverfittingPreset  # noqa: F401
 
 
 def load(path):

@@ -5,28 +5,12 @@ usage: python3 make_model_variants.py GENUINE.sda OUT_DIR
 Each variant changes one thing a user could meet: another marker, a newer format version, a missing
 weight, a spectrogram config that disagrees with the weights, the distill variant of the format.
 """
-import enum
 import os
 import sys
-import types
 
 import torch
 
-# The genuine files pickle an Enum of the Python app; a stand-in module lets torch.load rebuild it here.
-for name in ["small_dataset_audio", "small_dataset_audio.training"]:
-    sys.modules.setdefault(name, types.ModuleType(name))
-config = types.ModuleType("small_dataset_audio.training.config")
-
-
-class OverfittingPreset(enum.Enum):
-    CONSERVATIVE = "conservative"
-    BALANCED = "balanced"
-    AGGRESSIVE = "aggressive"
-
-
-OverfittingPreset.__module__ = config.__name__
-config.OverfittingPreset = OverfittingPreset
-sys.modules[config.__name__] = config
+import sda_app_stub  # noqa: F401  (the genuine files pickle an Enum of the Python app)
 
 
 def main(src, out):
