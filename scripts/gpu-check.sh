@@ -2,7 +2,8 @@
 # GPU check for a lent device machine (PyTorch with CUDA as python3, CMake, a compiler; no Node, no
 # network). Prepare here with scripts/gpu-prepare.sh, then run this there in one call, carrying
 # .device, dist and dist-bench. It builds the addon against that PyTorch's LibTorch, checks decode
-# parity with the genuine references on `cuda`, and prints timings as JSON. Logs go to $OUT.
+# parity with the genuine references on `cuda`, generates on `cuda` (one clip, and 100 clips of 10 s),
+# and prints timings as JSON. Logs go to $OUT.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out="${OUT:-$PWD/gpu-check-out}"
@@ -30,4 +31,8 @@ node dist/cli/sda.js doctor --json | tee "$out/doctor.json"
 node dist-bench/bench/decode.js --device cuda --repeats 20 | tee "$out/bench-decode-cuda.json"
 node dist-bench/bench/decode.js --device cpu --repeats 10 | tee "$out/bench-decode-cpu.json"
 node dist-bench/bench/leak-decode.js --device cuda --calls 10000 | tee "$out/leak-cuda.json"
+
+# Generation on the GPU: 1/10/60 s clips, and a batch of 100 clips of 10 s (real-time factor).
+node dist-bench/bench/generate.js --device cuda --durations 1,10,60 | tee "$out/bench-generate-cuda.json"
+node dist-bench/bench/generate.js --device cuda --batch 100 --duration 10 | tee "$out/bench-generate-batch-cuda.json"
 echo "gpu-check: done"
