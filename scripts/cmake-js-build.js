@@ -4,10 +4,15 @@
 // Also serves as prebuildify's `--node-gyp` program: prebuildify can only drive node-gyp, so it calls
 // this script with node-gyp style arguments (`rebuild --target=...`), which are ignored: a Node-API
 // addon built here is the same for every Node version.
+const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { spawnSync } = require('child_process');
 const { readLocation } = require('./locate-libtorch.js');
+
+function onPath(cmd) {
+  return (process.env.PATH || '').split(path.delimiter).some((dir) => dir && fs.existsSync(path.join(dir, cmd)));
+}
 
 function buildAddon(packageRoot) {
   const loc = readLocation(packageRoot);
@@ -20,6 +25,7 @@ function buildAddon(packageRoot) {
     `--CDSDA_TORCH_CMAKE_DIR=${loc.cmakeDir}`,
     `--CDSDA_LIBTORCH_VERSION=${loc.version}`,
   ];
+  if (process.env.SDA_TORCH_DIRECT === '1' || (loc.cudaBuild && !onPath('nvcc'))) args.push('--CDSDA_TORCH_DIRECT=ON');
   const r = spawnSync(process.execPath, args, { stdio: 'inherit', cwd: packageRoot });
   if (r.error) throw r.error;
   return r.status;

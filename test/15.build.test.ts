@@ -77,3 +77,17 @@ test('15.4 install fails with the list of places tried when LibTorch is nowhere'
   expect(r.stderr).toMatch(/LibTorch was not found\. Tried, in order:/);
   expect(r.stderr).toMatch(/How to fix/);
 });
+
+test('15.5 CMake can link LibTorch directly, without TorchConfig.cmake (a CUDA torch without nvcc)', () => {
+  copyPackage(tmp);
+  const r = spawnSync(process.execPath, [path.join(tmp, 'scripts/cmake-js-build.js')], {
+    cwd: tmp,
+    encoding: 'utf8',
+    env: { ...process.env, SDA_TORCH_DIRECT: '1' },
+  });
+  expect(r.stdout + r.stderr).toMatch(/Linking LibTorch 2\.13\.0 directly from .* \(TorchConfig\.cmake not used\)/);
+  expect(r.status).toBe(0);
+  const addon = loadAddon(tmp);
+  expect(addon.path).toBe(path.join(tmp, 'build/Release/small_dataset_audio.node'));
+  expect(addon.binding.libtorchVersion()).toBe('2.13.0');
+});
