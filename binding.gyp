@@ -30,7 +30,8 @@
       ],
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++14", "-std=gnu++17"],
-      "cflags_cc": ["-std=gnu++17", "-fexceptions", "-frtti", "-Wno-unused-parameter"],
+      "cflags_cc": ["-std=gnu++17", "-fexceptions", "-frtti", "-Wno-unused-parameter", "-fopenmp"],
+      "ldflags": ["-fopenmp"],
       "libraries": [
         "-L<!(node scripts/libtorch-paths.js libdir)",
         "-ltorch",
