@@ -2,7 +2,13 @@
 import { Command, CommanderError } from 'commander';
 import { InvalidArgumentError, SdaError } from '../errors';
 import { packageVersion } from '../package-info';
+import { registerBatch } from './commands/batch';
+import { registerConvert } from './commands/convert';
 import { registerDoctor } from './commands/doctor';
+import { registerGenerate } from './commands/generate';
+import { registerInspect } from './commands/inspect';
+import { registerModel } from './commands/model';
+import { CliError } from './cli-error';
 import { EXIT_FAILURE, EXIT_USAGE } from './exit-codes';
 
 export function buildProgram(): Command {
@@ -11,7 +17,26 @@ export function buildProgram(): Command {
     .version(packageVersion(), '-V, --version')
     .option('--debug', 'print stack traces on errors')
     .exitOverride()
-    .addHelpText('after', '\nExit codes: 0 success, 1 failure, 2 bad usage.');
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ sda generate --duration 3 --out out          # the demo model shipped in the package
+  $ sda generate "My Model" --seed 42 --count 4
+  $ sda batch jobs.jsonl --out renders
+  $ sda model list
+  $ sda convert checkpoint_epoch0040.pt --name "Rain pads"
+  $ sda inspect model.sda
+  $ sda doctor
+
+Run \`sda <command> --help\` for the options and examples of each command.
+Exit codes: 0 success, 1 failure, 2 bad usage.`,
+    );
+  registerGenerate(program);
+  registerBatch(program);
+  registerModel(program);
+  registerConvert(program);
+  registerInspect(program);
   registerDoctor(program);
   return program;
 }
@@ -28,9 +53,11 @@ export async function runCli(argv: string[]): Promise<number> {
       // Commander has already printed its one-line message (or the help/version text).
       return err.exitCode === 0 ? 0 : EXIT_USAGE;
     }
-    const code = err instanceof InvalidArgumentError ? EXIT_USAGE : EXIT_FAILURE;
+    const code = err instanceof CliError ? err.exitCode : err instanceof InvalidArgumentError ? EXIT_USAGE : EXIT_FAILURE;
     const label = err instanceof SdaError ? err.code : 'error';
-    process.stderr.write(`sda: ${label}: ${(err as Error)?.message ?? String(err)}\n`);
+    // One line: a multi-line message keeps only its first line (the rest with --debug).
+    const message = String((err as Error)?.message ?? err);
+    process.stderr.write(`sda: ${label}: ${debug ? message : message.split('\n')[0]}\n`);
     if (debug && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
     return code;
   }

@@ -1,0 +1,260 @@
+/**
+ * `sda batch JOBS`: many generations from a JSON Lines file, one job per line. Jobs are grouped by model
+ * (each model is loaded once), jobs whose outputs exist are skipped (resume) unless --force, a failing job
+ * does not stop the others, and the exit code is 1 when any job failed.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import type { Command } from 'commander';
+import { SdaError } from '../../errors';
+import { GenerationPipeline } from '../../generate/pipeline';
+import { loadModel } from '../../model/load-model';
+import { EXIT_FAILURE, EXIT_OK } from '../exit-codes';
+import { cliParser, parseJobOptions, parsePositiveInt, toGenerationConfig, type GenOptions } from '../gen-options';
+import { resolveModelsDir } from '../models-dir';
+import { printJson } from '../output';
+import { ProgressBar } from '../progress';
+import { resolveModel } from '../resolve-model';
+import { usageError } from '../cli-error';
+
+export interface BatchJob {
+  /** 1-based line number in the jobs file. */
+  line: number;
+  /** The model as written (undefined: the demo model). */
+  model?: string;
+  output: string;
+  options: GenOptions;
+}
+
+export interface BatchFailure {
+  line: number;
+  output: string | null;
+  model: string | null;
+  error: string;
+  code: string;
+}
+
+export interface BatchSummary {
+  jobs: number;
+  written: number;
+  skipped: number;
+  failed: number;
+  models: number;
+  seconds: number;
+  clipsPerSecond: number;
+  outputs: string[];
+  skippedOutputs: string[];
+  failures: BatchFailure[];
+}
+
+interface BatchFlags {
+  out: string;
+  force?: boolean;
+  device: string;
+  modelsDir?: string;
+  parallel: number;
+  json?: boolean;
+  progress: boolean;
+}
+
+const JOB_KEYS = new Set(['model', 'output', 'options']);
+
+function errorCode(err: unknown): string {
+  return err instanceof SdaError ? err.code : 'error';
+}
+
+function oneLine(err: unknown): string {
+  return String((err as Error)?.message ?? err).split('\n')[0]!;
+}
+
+/** Parses the jobs text: jobs, and failures for the lines that are not valid jobs. */
+export function parseJobs(text: string): { jobs: BatchJob[]; failures: BatchFailure[] } {
+  const jobs: BatchJob[] = [];
+  const failures: BatchFailure[] = [];
+  const outputs = new Map<string, number>();
+  text.split(/\r?\n/).forEach((raw, i) => {
+    const line = i + 1;
+    const trimmed = raw.trim();
+    if (trimmed === '' || trimmed.startsWith('#') || trimmed.startsWith('//')) return;
+    const fail = (error: string, output: string | null = null, model: string | null = null) =>
+      failures.push({ line, output, model, error, code: 'ERR_SDA_BAD_JOB' });
+    let o: unknown;
+    try {
+      o = JSON.parse(trimmed);
+    } catch (err) {
+      fail(`not valid JSON: ${oneLine(err)}`);
+      return;
+    }
+    if (o === null || typeof o !== 'object' || Array.isArray(o)) return fail('a job must be a JSON object {"model", "output", "options"}');
+    const job = o as Record<string, unknown>;
+    const unknown = Object.keys(job).filter((k) => !JOB_KEYS.has(k));
+    if (unknown.length > 0) return fail(`unknown key ${JSON.stringify(unknown[0])}; a job has "model", "output" and "options"`);
+    const model = job.model;
+    if (model !== undefined && (typeof model !== 'string' || model === '')) return fail('"model" must be a non-empty string');
+    let output = job.output;
+    if (output === undefined) output = `job_${String(line).padStart(4, '0')}.wav`;
+    if (typeof output !== 'string' || !output.toLowerCase().endsWith('.wav') || output.includes('/') || output.includes('\\') || output.startsWith('.')) {
+      return fail(`"output" must be a plain file name ending in .wav; got ${JSON.stringify(output)}`, null, (model as string) ?? null);
+    }
+    const taken = outputs.get(output.toLowerCase());
+    if (taken !== undefined) return fail(`output ${output} is already the output of line ${taken}`, output, (model as string) ?? null);
+    outputs.set(output.toLowerCase(), line);
+    let options: GenOptions;
+    try {
+      options = parseJobOptions(job.options);
+    } catch (err) {
+      return fail(`options: ${oneLine(err)}`, output, (model as string) ?? null);
+    }
+    jobs.push({ line, model: model as string | undefined, output, options });
+  });
+  return { jobs, failures };
+}
+
+export function registerBatch(program: Command): void {
+  program
+    .command('batch')
+    .argument('<jobs>', 'a JSON Lines file (one job per line), or - for standard input')
+    .description('run many generations from a JSON Lines file: grouped by model, resumable, failures reported at the end')
+    .option('-o, --out <dir>', 'output folder for every job (created when missing)', '.')
+    .option('-f, --force', 'run jobs whose WAV and sidecar already exist (default: skip them)')
+    .option('--device <device>', 'auto, cpu, cuda, cuda:N or mps', 'auto')
+    .option('--models-dir <dir>', 'the model library (default: $SDA_MODELS_DIR, else [paths] models of ./config.toml, else data/models)')
+    .option('--parallel <n>', 'jobs of one model generated at the same time (default 1)', cliParser(parsePositiveInt('parallel', 64)), 1)
+    .option('--no-progress', 'no progress bar (there is none anyway when stderr is not a terminal)')
+    .option('--json', 'print the summary as JSON')
+    .addHelpText(
+      'after',
+      `
+A job is one line of JSON; every key is optional:
+  {"model": "pads", "output": "pad_01.wav", "options": {"duration": 4, "seed": 1}}
+  model    a .sda file, a model id or name in the library (default: the demo model)
+  output   the WAV file name in --out (default job_<line>.wav); the sidecar is <name>.json
+  options  duration, seed, mode (crossfade|interpolation), stereo (mono|mid-side|dual-seed), width,
+           rate (44100|48000|96000), bitDepth (16|24|32f), sliders ({"0": 3} or [3, 0, -2]),
+           randomSliders (true|false), pythonCompat (true|false)
+Blank lines and lines starting with # are ignored.
+
+Examples:
+  $ sda batch jobs.jsonl --out renders
+  $ sda batch jobs.jsonl --out renders            # again: finished jobs are skipped
+  $ sda batch jobs.jsonl --out renders --force    # redo them all
+  $ generate-jobs | sda batch - --out renders --json > summary.json
+
+Exit codes: 0 every job written or skipped, 1 at least one job failed (listed on stderr and in the
+summary), 2 bad usage (unreadable jobs file, bad option).`,
+    )
+    .action(async (jobsArg: string, flags: BatchFlags) => {
+      const summary = await runBatch(jobsArg, flags);
+      process.exitCode = summary.failed > 0 ? EXIT_FAILURE : EXIT_OK;
+    });
+}
+
+function readJobsText(arg: string): string {
+  try {
+    return arg === '-' ? fs.readFileSync(0, 'utf8') : fs.readFileSync(arg, 'utf8');
+  } catch (err) {
+    throw usageError(`cannot read the jobs file ${arg}: ${oneLine(err)}`);
+  }
+}
+
+async function runBatch(jobsArg: string, f: BatchFlags): Promise<BatchSummary> {
+  const { jobs, failures } = parseJobs(readJobsText(jobsArg));
+  const total = jobs.length + failures.length;
+  const outDir = path.resolve(f.out);
+  const { dir: modelsDir } = resolveModelsDir(f.modelsDir);
+  const summary: BatchSummary = {
+    jobs: total, written: 0, skipped: 0, failed: 0, models: 0, seconds: 0, clipsPerSecond: 0, outputs: [], skippedOutputs: [], failures,
+  };
+  const fail = (job: BatchJob, err: unknown) =>
+    failures.push({ line: job.line, output: job.output, model: job.model ?? null, error: oneLine(err), code: errorCode(err) });
+
+  // Resume: a job is done when both its WAV and its sidecar exist.
+  const todo: BatchJob[] = [];
+  for (const job of jobs) {
+    const wav = path.join(outDir, job.output);
+    if (!f.force && fs.existsSync(wav) && fs.existsSync(wav.replace(/\.wav$/i, '.json'))) {
+      summary.skippedOutputs.push(wav);
+    } else todo.push(job);
+  }
+  summary.skipped = summary.skippedOutputs.length;
+
+  // Group by the model file (resolved once per distinct model argument), in order of first appearance.
+  const groups = new Map<string, BatchJob[]>();
+  const resolved = new Map<string, Promise<string>>();
+  for (const job of todo) {
+    const key = job.model ?? '\0demo';
+    if (!resolved.has(key)) resolved.set(key, resolveModel(job.model, modelsDir).then((r) => r.path));
+    try {
+      const file = await resolved.get(key)!;
+      const list = groups.get(file) ?? [];
+      list.push(job);
+      groups.set(file, list);
+    } catch (err) {
+      fail(job, err);
+    }
+  }
+  summary.models = groups.size;
+
+  const bar = new ProgressBar({ enabled: f.progress ? undefined : false });
+  const started = performance.now();
+  let done = 0;
+  const toRun = [...groups.values()].reduce((n, g) => n + g.length, 0);
+  const tick = () => {
+    const s = (performance.now() - started) / 1000;
+    bar.update(done, toRun, 'batch', `${(summary.written / Math.max(s, 1e-9)).toFixed(2)} clips/s  ${failures.length} failed`);
+  };
+  tick();
+  for (const [file, group] of groups) {
+    let pipeline: GenerationPipeline;
+    try {
+      pipeline = new GenerationPipeline(await loadModel(file, { device: f.device }));
+    } catch (err) {
+      for (const job of group) {
+        fail(job, err);
+        done++;
+      }
+      tick();
+      continue;
+    }
+    try {
+      let next = 0;
+      const worker = async () => {
+        while (next < group.length) {
+          const job = group[next++]!;
+          try {
+            const { config } = toGenerationConfig(job.options, pipeline.loaded.analysis);
+            const result = await pipeline.generate(config);
+            const files = await pipeline.export(result, outDir, job.output);
+            summary.outputs.push(files.wavPath);
+            summary.written++;
+          } catch (err) {
+            fail(job, err);
+          }
+          done++;
+          tick();
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(f.parallel, group.length) }, worker));
+    } finally {
+      pipeline.dispose();
+    }
+  }
+  bar.clear();
+  summary.seconds = Math.round(((performance.now() - started) / 1000) * 1000) / 1000;
+  summary.clipsPerSecond = summary.seconds > 0 ? Math.round((summary.written / summary.seconds) * 1000) / 1000 : 0;
+  failures.sort((a, b) => a.line - b.line);
+  summary.failed = failures.length;
+  for (const x of failures) {
+    process.stderr.write(`sda: job line ${x.line}${x.output ? ` (${x.output})` : ''} failed: ${x.code}: ${x.error}\n`);
+  }
+  if (f.json) printJson(summary);
+  else {
+    const lines = [
+      `${summary.written} written, ${summary.skipped} skipped, ${summary.failed} failed of ${summary.jobs} jobs ` +
+        `(${summary.models} model${summary.models === 1 ? '' : 's'}, ${summary.seconds.toFixed(1)} s, ${summary.clipsPerSecond.toFixed(2)} clips/s)`,
+    ];
+    if (summary.failed > 0) lines.push(`failed lines: ${failures.map((x) => x.line).join(', ')}`);
+    process.stdout.write(`${lines.join('\n')}\n`);
+  }
+  return summary;
+}

@@ -1,0 +1,142 @@
+/** `sda generate [model]`: audio from a model (the demo model when none is named), as WAV + sidecar JSON. */
+import { randomInt } from 'crypto';
+import * as path from 'path';
+import type { Command } from 'commander';
+import { GenerationPipeline, type GenerationProgress } from '../../generate/pipeline';
+import { loadModel } from '../../model/load-model';
+import { usageError } from '../cli-error';
+import { EXIT_OK } from '../exit-codes';
+import {
+  cliParser,
+  parseBitDepth,
+  parseCount,
+  parseDuration,
+  parseMode,
+  parseRate,
+  parseSeed,
+  parseSlider,
+  parseStereo,
+  parseWidth,
+  toGenerationConfig,
+  type GenOptions,
+} from '../gen-options';
+import { resolveModelsDir } from '../models-dir';
+import { printJson, printLines } from '../output';
+import { ProgressBar } from '../progress';
+import { resolveModel } from '../resolve-model';
+
+interface GenerateFlags extends GenOptions {
+  slider?: Map<number, number>;
+  count: number;
+  out: string;
+  name?: string;
+  device: string;
+  modelsDir?: string;
+  json?: boolean;
+  progress: boolean;
+}
+
+export interface GeneratedFile {
+  wav: string;
+  sidecar: string;
+  seed: number;
+  durationS: number;
+  sampleRate: number;
+  channels: number;
+  bitDepth: string;
+  quality: { rating: string; snrDb: number; reason: string };
+  sliders: number[] | null;
+}
+
+/** The generation flags, shared with `sda batch` for --device / --models-dir. */
+export function addGenerationFlags(cmd: Command): Command {
+  return cmd
+    .option('-d, --duration <seconds>', 'length in seconds, more than 0 and at most 60 (default 1)', cliParser(parseDuration))
+    .option('-s, --seed <n>', 'random seed (a non-negative integer; drawn and printed when absent); with --count N the clips use seed, seed+1, ...', cliParser(parseSeed))
+    .option('-m, --mode <mode>', 'how chunks are joined: crossfade (default) or interpolation (latent interpolation)', cliParser(parseMode))
+    .option('--stereo <mode>', 'mono (default), mid-side or dual-seed', cliParser(parseStereo))
+    .option('--width <w>', 'mid-side stereo width, 0 to 1.5 (default 0.7)', cliParser(parseWidth))
+    .option('-r, --rate <hz>', 'output sample rate: 44100, 48000 (default) or 96000', cliParser(parseRate))
+    .option('-b, --bit-depth <bits>', 'WAV sample format: 16, 24 (default) or 32f (32-bit float)', cliParser(parseBitDepth))
+    .option('--slider <index=position>', 'set slider INDEX to POSITION (repeatable; the others stay at 0); needs a model with a latent analysis', cliParser((v: string, prev?: Map<number, number>) => parseSlider(v, prev)))
+    .option('--random-sliders', 'random slider positions inside their safe ranges (drawn from the seed); --slider values override them')
+    .option('--python-compat', "reproduce the Python app's output sample for sample (whole 1 s chunks, its crossfade and solver)");
+}
+
+export function registerGenerate(program: Command): void {
+  const cmd = program
+    .command('generate')
+    .argument('[model]', 'a .sda/.distill file, or a model id, id prefix or name in the library (default: the demo model)')
+    .description('generate audio from a model and write WAV files with their sidecar JSON');
+  addGenerationFlags(cmd)
+    .option('-n, --count <n>', 'number of clips (default 1)', cliParser(parseCount), 1)
+    .option('-o, --out <dir>', 'output folder (created when missing)', '.')
+    .option('--name <file.wav>', 'output file name (default gen_<UTC time>_seed<seed>.wav); with --count N, _1 .. _N are added')
+    .option('--device <device>', 'auto, cpu, cuda, cuda:N or mps', 'auto')
+    .option('--models-dir <dir>', 'the model library (default: $SDA_MODELS_DIR, else [paths] models of ./config.toml, else data/models)')
+    .option('--no-progress', 'no progress bar (there is none anyway when stderr is not a terminal)')
+    .option('--json', 'print the files written and their quality as JSON')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ sda generate --duration 3 --out out                 # the demo model shipped in the package
+  $ sda generate "My Model" --seed 42 --stereo mid-side --rate 44100 --bit-depth 16
+  $ sda generate models/pads.sda --count 10 --seed 100 --out takes
+  $ sda generate pads --slider 0=5 --slider 2=-3 --duration 8
+  $ sda generate pads --random-sliders --count 4 --json | jq '.[].wav'
+
+Prints the paths of the WAV files written, one per line (each has a .json sidecar beside it).
+Exit codes: 0 written, 1 failure (model not found or unreadable, generation or write failed), 2 bad usage.`,
+    )
+    .action(async (modelArg: string | undefined, flags: GenerateFlags) => {
+      await runGenerate(modelArg, flags);
+    });
+}
+
+async function runGenerate(modelArg: string | undefined, f: GenerateFlags): Promise<void> {
+  if (f.name !== undefined && (!f.name.toLowerCase().endsWith('.wav') || f.name.includes('/') || f.name.includes('\\') || f.name.startsWith('.'))) {
+    throw usageError(`--name must be a plain file name ending in .wav; got ${JSON.stringify(f.name)}`);
+  }
+  const opts: GenOptions = { ...f, sliders: f.slider };
+  const { dir: modelsDir } = resolveModelsDir(f.modelsDir);
+  const resolved = await resolveModel(modelArg, modelsDir);
+  const loaded = await loadModel(resolved.path, { device: f.device });
+  const pipeline = new GenerationPipeline(loaded);
+  const bar = new ProgressBar({ enabled: f.progress ? undefined : false });
+  const outDir = path.resolve(f.out);
+  const written: GeneratedFile[] = [];
+  try {
+    const firstSeed = f.seed ?? randomInt(0, 2 ** 31 - f.count);
+    for (let i = 0; i < f.count; i++) {
+      const seed = firstSeed + i;
+      const { config, sliderPositions } = toGenerationConfig(opts, loaded.analysis, seed);
+      const label = f.count > 1 ? `clip ${i + 1}/${f.count}` : 'generating';
+      const result = await pipeline.generate(config, {
+        onProgress: (p: GenerationProgress) => bar.update(p.done, p.total, label, `seed ${seed}`, p.stage === 'finish'),
+      });
+      let name = f.name;
+      if (name !== undefined && f.count > 1) name = name.replace(/\.wav$/i, `_${i + 1}.wav`);
+      const files = await pipeline.export(result, outDir, name);
+      bar.clear();
+      const item: GeneratedFile = {
+        wav: files.wavPath,
+        sidecar: files.sidecarPath,
+        seed: result.seedUsed,
+        durationS: result.durationS,
+        sampleRate: result.sampleRate,
+        channels: result.channelCount,
+        bitDepth: result.config.bitDepth,
+        quality: { rating: result.quality.rating, snrDb: result.quality.snrDb, reason: result.quality.ratingReason },
+        sliders: sliderPositions,
+      };
+      written.push(item);
+      if (!f.json) printLines([item.wav]);
+    }
+  } finally {
+    bar.clear();
+    pipeline.dispose();
+  }
+  if (f.json) printJson(written);
+  process.exitCode = EXIT_OK;
+}
