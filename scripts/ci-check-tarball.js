@@ -24,4 +24,9 @@ assert.ok(report.addon.path.startsWith(path.join(pkgDir, 'prebuilds')), report.a
 assert.ok(!fs.existsSync(path.join(pkgDir, 'build')), 'no build/ folder: no compiler ran');
 const log = fs.readFileSync(path.join(proj, 'install.log'), 'utf8');
 assert.ok(/using the prebuilt addon/.test(log), 'install.log says the prebuild was used');
+// The shipped demo model generates audio in the installed package.
+const gen = JSON.parse(execFileSync('npx', ['--no-install', 'sda', 'generate', '--duration', '1', '--seed', '5', '--out', path.join(proj, 'out'), '--json', '--no-progress'], { cwd: proj, encoding: 'utf8' }));
+assert.strictEqual(gen.length, 1);
+assert.ok(fs.statSync(gen[0].wav).size > 48000 * 3, `a 1 s 24-bit WAV: ${gen[0].wav}`);
+assert.ok(fs.existsSync(gen[0].sidecar), 'its sidecar');
 console.log(`tarball install ok: LibTorch ${version} (${report.libtorch.foundBy}) at ${report.libtorch.path}; addon ${report.addon.path}`);

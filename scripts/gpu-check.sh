@@ -35,4 +35,5 @@ node dist-bench/bench/leak-decode.js --device cuda --calls 10000 | tee "$out/lea
 # Generation on the GPU: 1/10/60 s clips, and a batch of 100 clips of 10 s (real-time factor).
 node dist-bench/bench/generate.js --device cuda --durations 1,10,60 | tee "$out/bench-generate-cuda.json"
 node dist-bench/bench/generate.js --device cuda --batch 100 --duration 10 | tee "$out/bench-generate-batch-cuda.json"
+node dist-bench/bench/batch.js --device cuda --jobs 100 --duration 10 | tee "$out/bench-batch-cuda.json"
 echo "gpu-check: done"
