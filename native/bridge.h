@@ -25,6 +25,12 @@ class NativeFailure : public std::runtime_error {
   std::string code_;
 };
 
+// A row-major float32 result handed back to JavaScript as { data: Float32Array, shape: number[] }.
+struct FloatTensor {
+  std::vector<float> data;
+  std::vector<int64_t> shape;
+};
+
 struct CudaDeviceInfo {
   int index = 0;
   std::string name;         // empty when the driver could not be asked

@@ -136,7 +136,7 @@ std::shared_ptr<ConvVae> ConvVae::create(const ConvVaeConfig& config, const std:
   }
 }
 
-DecodeResult ConvVae::decode(const std::vector<float>& z, int64_t batch, int64_t outH, int64_t outW) {
+FloatTensor ConvVae::decode(const std::vector<float>& z, int64_t batch, int64_t outH, int64_t outW) {
   std::lock_guard<std::mutex> lock(mutex_);
   const Impl& m = *impl_;
   if (batch < 1 || static_cast<int64_t>(z.size()) != batch * m.config.latentDim) {
@@ -154,7 +154,7 @@ DecodeResult ConvVae::decode(const std::vector<float>& z, int64_t batch, int64_t
     x = m.config.distill ? at::softplus(x) : at::sigmoid(x);
     x = x.slice(2, 0, std::min(outH, x.size(2))).slice(3, 0, std::min(outW, x.size(3)));
     at::Tensor out = x.to(at::kCPU).contiguous();
-    DecodeResult r;
+    FloatTensor r;
     r.shape = out.sizes().vec();
     r.data.resize(out.numel());
     std::memcpy(r.data.data(), out.data_ptr<float>(), r.data.size() * sizeof(float));

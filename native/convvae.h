@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "bridge.h"
+
 namespace sda {
 
 // One state-dict entry handed over from JavaScript. `data` points at row-major bytes that stay alive
@@ -29,11 +31,6 @@ struct ConvVaeConfig {
   std::string device = "cpu";
 };
 
-struct DecodeResult {
-  std::vector<float> data;
-  std::vector<int64_t> shape;  // [B, 1, H, W]
-};
-
 struct EncodeResult {
   std::vector<float> mu, logvar;  // [B, latentDim] each
 };
@@ -45,7 +42,8 @@ class ConvVae {
   ~ConvVae();
 
   // z: [batch, latentDim]. Output cropped to [batch, 1, min(outH, H), min(outW, W)] (H x W = padded size).
-  DecodeResult decode(const std::vector<float>& z, int64_t batch, int64_t outH, int64_t outW);
+  // Returns [B, 1, H, W].
+  FloatTensor decode(const std::vector<float>& z, int64_t batch, int64_t outH, int64_t outW);
   // mel: [batch, 1, h, w], log1p-mel values.
   EncodeResult encode(const std::vector<float>& mel, int64_t batch, int64_t h, int64_t w);
 

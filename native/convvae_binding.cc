@@ -42,20 +42,10 @@ class NativeConvVae : public Napi::ObjectWrap<NativeConvVae> {
     return guarded(env, [&]() -> Napi::Value {
       auto model = live(env);
       auto z = copyFloat32Array(info[0], "z");
-      const int64_t batch = info[1].As<Napi::Number>().Int64Value();
-      const int64_t outH = info[2].As<Napi::Number>().Int64Value();
-      const int64_t outW = info[3].As<Napi::Number>().Int64Value();
-      return PromiseWorker<DecodeResult>::Start(
+      const int64_t batch = intArg(info, 1, "batch"), outH = intArg(info, 2, "outH"), outW = intArg(info, 3, "outW");
+      return PromiseWorker<FloatTensor>::Start(
           env, "sda:decode",
-          [model, z = std::move(z), batch, outH, outW]() { return model->decode(z, batch, outH, outW); },
-          [](Napi::Env e, DecodeResult& r) -> Napi::Value {
-            Napi::Object out = Napi::Object::New(e);
-            out.Set("data", toFloat32Array(e, r.data));
-            Napi::Array shape = Napi::Array::New(e, r.shape.size());
-            for (size_t i = 0; i < r.shape.size(); ++i) shape.Set(static_cast<uint32_t>(i), static_cast<double>(r.shape[i]));
-            out.Set("shape", shape);
-            return out;
-          });
+          [model, z = std::move(z), batch, outH, outW]() { return model->decode(z, batch, outH, outW); }, tensorToJs);
     });
   }
 
@@ -65,9 +55,7 @@ class NativeConvVae : public Napi::ObjectWrap<NativeConvVae> {
     return guarded(env, [&]() -> Napi::Value {
       auto model = live(env);
       auto mel = copyFloat32Array(info[0], "mel");
-      const int64_t batch = info[1].As<Napi::Number>().Int64Value();
-      const int64_t h = info[2].As<Napi::Number>().Int64Value();
-      const int64_t w = info[3].As<Napi::Number>().Int64Value();
+      const int64_t batch = intArg(info, 1, "batch"), h = intArg(info, 2, "h"), w = intArg(info, 3, "w");
       return PromiseWorker<EncodeResult>::Start(
           env, "sda:encode",
           [model, mel = std::move(mel), batch, h, w]() { return model->encode(mel, batch, h, w); },

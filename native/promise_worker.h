@@ -76,6 +76,22 @@ inline Napi::Float32Array toFloat32Array(Napi::Env env, const std::vector<float>
   return arr;
 }
 
+// { data: Float32Array, shape: number[] } for a FloatTensor.
+inline Napi::Value tensorToJs(Napi::Env env, FloatTensor& t) {
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("data", toFloat32Array(env, t.data));
+  Napi::Array shape = Napi::Array::New(env, t.shape.size());
+  for (size_t i = 0; i < t.shape.size(); ++i) shape.Set(static_cast<uint32_t>(i), static_cast<double>(t.shape[i]));
+  out.Set("shape", shape);
+  return out;
+}
+
+// An integer argument; a typed error names `what` otherwise.
+inline int64_t intArg(const Napi::CallbackInfo& info, size_t i, const char* what) {
+  if (info.Length() <= i || !info[i].IsNumber()) throw NativeFailure(kErrInvalidArgument, std::string(what) + " must be a number");
+  return info[i].As<Napi::Number>().Int64Value();
+}
+
 // A copy of a Float32Array argument; a typed error names `what` otherwise.
 inline std::vector<float> copyFloat32Array(const Napi::Value& v, const char* what) {
   if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "bridge.h"
+
 namespace sda {
 
 struct SpectrogramConfig {
@@ -18,11 +20,6 @@ struct SpectrogramConfig {
   double fMin = 0.0;
   double fMax = -1.0;  // < 0: sampleRate / 2 (f_max None)
   std::string device = "cpu";
-};
-
-struct FloatTensor {
-  std::vector<float> data;
-  std::vector<int64_t> shape;
 };
 
 struct InvertOptions {

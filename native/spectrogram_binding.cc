@@ -12,20 +12,6 @@
 namespace sda {
 namespace {
 
-Napi::Value tensorToJs(Napi::Env env, FloatTensor& t) {
-  Napi::Object out = Napi::Object::New(env);
-  out.Set("data", toFloat32Array(env, t.data));
-  Napi::Array shape = Napi::Array::New(env, t.shape.size());
-  for (size_t i = 0; i < t.shape.size(); ++i) shape.Set(static_cast<uint32_t>(i), static_cast<double>(t.shape[i]));
-  out.Set("shape", shape);
-  return out;
-}
-
-int64_t intArg(const Napi::CallbackInfo& info, size_t i, const char* what) {
-  if (info.Length() <= i || !info[i].IsNumber()) throw NativeFailure(kErrInvalidArgument, std::string(what) + " must be a number");
-  return info[i].As<Napi::Number>().Int64Value();
-}
-
 InvertOptions invertOptions(const Napi::Value& v) {
   InvertOptions o;
   if (!v.IsObject()) return o;
