@@ -149,3 +149,21 @@ test('52.8 bad options are refused with the allowed values named', async () => {
     await expect(trained.generate(config)).rejects.toThrow(message);
   }
 });
+
+test('52.9 generateBatch renders several generations together, with the results of one generate() each', async () => {
+  const configs = [
+    { durationS: 1, seed: 1 },
+    { durationS: 2.5, seed: 2, concatMode: 'latentInterpolation' as const },
+    { durationS: 0.7, seed: 3, stereoMode: 'dualSeed' as const, sampleRate: 44100 as const },
+    { durationS: 1, seed: 4, pythonCompat: true },
+  ];
+  const together = await trained.generateBatch(configs, { batchSize: 5 });
+  expect(together).toHaveLength(configs.length);
+  for (let i = 0; i < configs.length; i++) {
+    const alone = await trained.generate(configs[i]!);
+    expect(together[i]!.channelCount).toBe(alone.channelCount);
+    together[i]!.channels.forEach((ch, c) => expect(Array.from(ch)).toEqual(Array.from(alone.channels[c]!)));
+    expect(together[i]!.quality).toEqual(alone.quality);
+  }
+  await expect(trained.generateBatch([{ durationS: 1 }, { durationS: 0 }])).rejects.toThrow(/configs\[1\]: durationS must be a number in \(0, 60\]/);
+});

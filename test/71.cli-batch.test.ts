@@ -1,7 +1,7 @@
 // `sda batch`: 20 jobs over two models with one bad job, resume, --force, --json summary.
 import * as fs from 'fs';
 import * as path from 'path';
-import { TRAINED, checkOutputs, sda, tmpDir } from './helpers/cli';
+import { DEMO, TRAINED, checkOutputs, sda, tmpDir } from './helpers/cli';
 
 function jobsFile(dir: string): string {
   const lines: string[] = ['# 20 jobs: demo and the genuine trained model interleaved; line 9 names a model that does not exist'];
@@ -89,4 +89,30 @@ test('71.2 bad job lines fail alone: invalid JSON, unknown keys, bad options, du
   expect(fs.existsSync(path.join(dir, 'ok1.wav'))).toBe(true);
   expect(fs.existsSync(path.join(dir, 'job_0008.wav'))).toBe(true);
   expect(r.stderr.trim().split('\n')).toHaveLength(7);
+});
+
+test('71.3 jobs rendered together give, seed for seed, the same WAV as `sda generate`', () => {
+  const out = tmpDir('batch-same');
+  const jobs = [
+    { model: DEMO, output: 'a.wav', options: { duration: 1.5, seed: 21 } },
+    { model: DEMO, output: 'b.wav', options: { duration: 0.8, seed: 22, stereo: 'dual-seed' } },
+    { model: DEMO, output: 'c.wav', options: { duration: 2, seed: 23, mode: 'interpolation' } },
+  ];
+  const jobsFile = path.join(out, 'jobs.jsonl');
+  fs.writeFileSync(jobsFile, jobs.map((j) => JSON.stringify(j)).join('\n'));
+  const b = sda(['batch', jobsFile, '--out', path.join(out, 'batch'), '--batch-size', '3']);
+  expect(b.status).toBe(0);
+  const args: string[][] = [
+    ['--duration', '1.5', '--seed', '21'],
+    ['--duration', '0.8', '--seed', '22', '--stereo', 'dual-seed'],
+    ['--duration', '2', '--seed', '23', '--mode', 'interpolation'],
+  ];
+  args.forEach((a, i) => {
+    const g = sda(['generate', DEMO, ...a, '--out', path.join(out, 'single'), '--name', jobs[i]!.output]);
+    expect(g.status).toBe(0);
+    const batched = fs.readFileSync(path.join(out, 'batch', jobs[i]!.output));
+    const single = fs.readFileSync(path.join(out, 'single', jobs[i]!.output));
+    expect(batched.equals(single)).toBe(true);
+  });
+  fs.rmSync(out, { recursive: true, force: true });
 });

@@ -7,7 +7,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { Command } from 'commander';
 import { SdaError } from '../../errors';
-import { GenerationPipeline } from '../../generate/pipeline';
+import type { GenerationConfig } from '../../generate/config';
+import { GenerationPipeline, type GenerationResult } from '../../generate/pipeline';
 import { loadModel } from '../../model/load-model';
 import { EXIT_FAILURE, EXIT_OK } from '../exit-codes';
 import { cliParser, parseJobOptions, parsePositiveInt, toGenerationConfig, type GenOptions } from '../gen-options';
@@ -53,6 +54,7 @@ interface BatchFlags {
   device: string;
   modelsDir?: string;
   parallel: number;
+  batchSize: number;
   json?: boolean;
   progress: boolean;
 }
@@ -119,7 +121,8 @@ export function registerBatch(program: Command): void {
     .option('-f, --force', 'run jobs whose WAV and sidecar already exist (default: skip them)')
     .option('--device <device>', 'auto, cpu, cuda, cuda:N or mps', 'auto')
     .option('--models-dir <dir>', 'the model library (default: $SDA_MODELS_DIR, else [paths] models of ./config.toml, else data/models)')
-    .option('--parallel <n>', 'jobs of one model generated at the same time (default 1)', cliParser(parsePositiveInt('parallel', 64)), 1)
+    .option('--batch-size <n>', 'jobs of one model whose chunks are decoded and inverted together on the device (default 8)', cliParser(parsePositiveInt('batch-size', 256)), 8)
+    .option('--parallel <n>', 'such batches of one model run at the same time (default 1)', cliParser(parsePositiveInt('parallel', 64)), 1)
     .option('--no-progress', 'no progress bar (there is none anyway when stderr is not a terminal)')
     .option('--json', 'print the summary as JSON')
     .addHelpText(
@@ -217,21 +220,45 @@ async function runBatch(jobsArg: string, f: BatchFlags): Promise<BatchSummary> {
       continue;
     }
     try {
+      // Jobs are taken `batchSize` at a time and rendered together (GenerationPipeline.generateBatch): a
+      // seed gives the same audio as `sda generate`. A job whose options are bad fails alone; if a batch
+      // fails as a whole, its jobs are retried one by one so one bad job never takes others down.
       let next = 0;
+      const runOne = async (job: BatchJob, render: () => Promise<GenerationResult>) => {
+        try {
+          const files = await pipeline.export(await render(), outDir, job.output);
+          summary.outputs.push(files.wavPath);
+          summary.written++;
+        } catch (err) {
+          fail(job, err);
+        }
+        done++;
+        tick();
+      };
       const worker = async () => {
         while (next < group.length) {
-          const job = group[next++]!;
-          try {
-            const { config } = toGenerationConfig(job.options, pipeline.loaded.analysis);
-            const result = await pipeline.generate(config);
-            const files = await pipeline.export(result, outDir, job.output);
-            summary.outputs.push(files.wavPath);
-            summary.written++;
-          } catch (err) {
-            fail(job, err);
+          const slice = group.slice(next, next + f.batchSize);
+          next += slice.length;
+          const ready: Array<{ job: BatchJob; config: Partial<GenerationConfig> }> = [];
+          for (const job of slice) {
+            try {
+              ready.push({ job, config: pipeline.validate(toGenerationConfig(job.options, pipeline.loaded.analysis).config) });
+            } catch (err) {
+              fail(job, err);
+              done++;
+              tick();
+            }
           }
-          done++;
-          tick();
+          let results: GenerationResult[] | undefined;
+          try {
+            results = await pipeline.generateBatch(ready.map((r) => r.config));
+          } catch {
+            results = undefined;
+          }
+          for (let i = 0; i < ready.length; i++) {
+            const { job, config } = ready[i]!;
+            await runOne(job, async () => results?.[i] ?? pipeline.generate(config));
+          }
         }
       };
       await Promise.all(Array.from({ length: Math.min(f.parallel, group.length) }, worker));
