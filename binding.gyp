@@ -13,6 +13,7 @@
         "native/torch_smoke.cc",
         "native/cuda_driver.cc",
         "native/torch_device.cc",
+        "native/torch_thread.cc",
         "native/convvae.cc",
         "native/convvae_binding.cc",
         "native/spectrogram.cc",

@@ -7,6 +7,7 @@
 #include "errors.h"
 #include "smoke_worker.h"
 #include "spectrogram_binding.h"
+#include "torch_thread.h"
 
 namespace sda {
 namespace {
@@ -18,7 +19,8 @@ Napi::Value LibtorchVersion(const Napi::CallbackInfo& info) {
 Napi::Value Devices(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   return guarded(env, [&]() -> Napi::Value {
-    DeviceReport r = deviceReport();
+    // On the LibTorch thread: the thread count it reports is that thread's (OpenMP's is per thread).
+    DeviceReport r = onTorchThread([] { return deviceReport(); });
     Napi::Object out = Napi::Object::New(env);
     out.Set("cpuThreads", r.cpuThreads);
     out.Set("cudaBuilt", r.cudaBuilt);
@@ -42,13 +44,14 @@ Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
     if (info.Length() != 1 || !info[0].IsNumber()) {
       throw NativeFailure(kErrInvalidArgument, "setNumThreads(n): n must be a number");
     }
-    setNumThreads(info[0].As<Napi::Number>().Int32Value());
+    const int n = info[0].As<Napi::Number>().Int32Value();
+    onTorchThread([n] { setNumThreads(n); });
     return env.Undefined();
   });
 }
 
 Napi::Value GetNumThreads(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), numThreads());
+  return Napi::Number::New(info.Env(), onTorchThread([] { return numThreads(); }));
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 
 #include "bridge.h"
 #include "errors.h"
+#include "torch_thread.h"
 
 namespace sda {
 
@@ -33,7 +34,8 @@ class PromiseWorker : public Napi::AsyncWorker {
  protected:
   void Execute() override {
     try {
-      result_ = compute_();
+      // The libuv pool thread waits while the LibTorch thread computes (see torch_thread.h).
+      runOnTorchThread([this] { result_ = compute_(); });
     } catch (const NativeFailure& e) {
       code_ = e.code();
       SetError(e.what());

@@ -7,6 +7,7 @@ set(SDA_NATIVE_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/torch_smoke.cc
   ${CMAKE_CURRENT_LIST_DIR}/cuda_driver.cc
   ${CMAKE_CURRENT_LIST_DIR}/torch_device.cc
+  ${CMAKE_CURRENT_LIST_DIR}/torch_thread.cc
   ${CMAKE_CURRENT_LIST_DIR}/convvae.cc
   ${CMAKE_CURRENT_LIST_DIR}/convvae_binding.cc
   ${CMAKE_CURRENT_LIST_DIR}/spectrogram.cc

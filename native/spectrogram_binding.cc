@@ -8,6 +8,7 @@
 #include "errors.h"
 #include "promise_worker.h"
 #include "spectrogram.h"
+#include "torch_thread.h"
 
 namespace sda {
 namespace {
@@ -50,7 +51,8 @@ class NativeSpectrogram : public Napi::ObjectWrap<NativeSpectrogram> {
 
   Napi::Value Filterbank(const Napi::CallbackInfo& info) {
     return guarded(info.Env(), [&]() -> Napi::Value {
-      FloatTensor t = live()->filterbank();
+      auto s = live();
+      FloatTensor t = onTorchThread([&] { return s->filterbank(); });
       return tensorToJs(info.Env(), t);
     });
   }
@@ -136,7 +138,7 @@ class NativeRng : public Napi::ObjectWrap<NativeRng> {
       bool lossless = true;
       uint64_t seed = info[0].As<Napi::BigInt>().Uint64Value(&lossless);
       if (!lossless) throw NativeFailure(kErrInvalidArgument, "NativeRng(seed): seed must be in [0, 2^64)");
-      rng_ = std::make_unique<Rng>(seed);
+      rng_ = onTorchThread([&] { return std::make_unique<Rng>(seed); });
       return info.Env().Undefined();
     });
   }
@@ -151,10 +153,12 @@ class NativeRng : public Napi::ObjectWrap<NativeRng> {
   }
   // Cheap draws happen on the JS thread so their order is exactly the order of the calls.
   Napi::Value Randn(const Napi::CallbackInfo& info) {
-    return guarded(info.Env(), [&]() -> Napi::Value { return toFloat32Array(info.Env(), rng_->randn(shapeArg(info[0]))); });
+    return guarded(info.Env(), [&]() -> Napi::Value { auto shape = shapeArg(info[0]);
+      return toFloat32Array(info.Env(), onTorchThread([&] { return rng_->randn(shape); })); });
   }
   Napi::Value RandComplex(const Napi::CallbackInfo& info) {
-    return guarded(info.Env(), [&]() -> Napi::Value { return toFloat32Array(info.Env(), rng_->randComplex(shapeArg(info[0]))); });
+    return guarded(info.Env(), [&]() -> Napi::Value { auto shape = shapeArg(info[0]);
+      return toFloat32Array(info.Env(), onTorchThread([&] { return rng_->randComplex(shape); })); });
   }
   std::unique_ptr<Rng> rng_;
 };
@@ -173,7 +177,7 @@ Napi::Value CreateSpectrogram(const Napi::CallbackInfo& info) {
     Napi::Value fMax = c.Get("fMax");
     cfg.fMax = fMax.IsNumber() ? fMax.As<Napi::Number>().DoubleValue() : -1.0;
     cfg.device = c.Get("device").ToString().Utf8Value();
-    auto spec = Spectrogram::create(cfg);
+    auto spec = onTorchThread([&] { return Spectrogram::create(cfg); });
     Napi::Object obj = addonData(env).spectrogramClass.New({});
     NativeSpectrogram::Unwrap(obj)->attach(std::move(spec));
     return obj;
