@@ -27,6 +27,9 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "test", "python"))
+from sda_mel import mel_fbanks  # noqa: E402
+
 # SPEC 4 defaults.
 SPECTROGRAM_CONFIG = {
     "sample_rate": 48000,
@@ -42,22 +45,6 @@ FEATURES = ["spectral_centroid", "rms_energy", "zero_crossing_rate", "spectral_r
 
 
 # ---- SPEC 4: MelSpectrogram (torchaudio defaults: hann, center/reflect, HTK mel, no norm), log1p -----------
-def hz_to_mel(f):
-    return 2595.0 * math.log10(1.0 + f / 700.0)
-
-
-def mel_fbanks(n_freqs, f_min, f_max, n_mels, sample_rate):
-    """torchaudio.functional.melscale_fbanks(norm=None, mel_scale='htk'): [n_freqs, n_mels]."""
-    all_freqs = torch.linspace(0, sample_rate // 2, n_freqs)
-    m_pts = torch.linspace(hz_to_mel(f_min), hz_to_mel(f_max), n_mels + 2)
-    f_pts = 700.0 * (10.0 ** (m_pts / 2595.0) - 1.0)
-    f_diff = f_pts[1:] - f_pts[:-1]
-    slopes = f_pts.unsqueeze(0) - all_freqs.unsqueeze(1)
-    down = (-1.0 * slopes[:, :-2]) / f_diff[:-1]
-    up = slopes[:, 2:] / f_diff[1:]
-    return torch.max(torch.zeros(1), torch.min(down, up))
-
-
 class MelSpectrogram:
     def __init__(self, cfg):
         self.n_fft, self.hop = cfg["n_fft"], cfg["hop_length"]

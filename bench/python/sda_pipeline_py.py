@@ -21,6 +21,7 @@ from scipy import signal
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "test", "python"))
 import sda_app_stub  # noqa: E402,F401  (the genuine files pickle an Enum of the Python app)
+from sda_mel import mel_fbanks  # noqa: E402
 
 
 # ---- SPEC 3: the decoder in eval mode -------------------------------------------------------------
@@ -47,21 +48,6 @@ class Decoder:
 
 
 # ---- SPEC 4: mel filterbank (torchaudio melscale_fbanks, HTK, no norm), inverse mel, Griffin-Lim ----
-def hz_to_mel(f):
-    return 2595.0 * math.log10(1.0 + f / 700.0)
-
-
-def mel_fbanks(n_freqs, f_min, f_max, n_mels, sample_rate):
-    all_freqs = torch.linspace(0, sample_rate // 2, n_freqs)
-    m_pts = torch.linspace(hz_to_mel(f_min), hz_to_mel(f_max), n_mels + 2)
-    f_pts = 700.0 * (10.0 ** (m_pts / 2595.0) - 1.0)
-    f_diff = f_pts[1:] - f_pts[:-1]
-    slopes = f_pts.unsqueeze(0) - all_freqs.unsqueeze(1)
-    down = (-1.0 * slopes[:, :-2]) / f_diff[:-1]
-    up = slopes[:, 2:] / f_diff[1:]
-    return torch.max(torch.zeros(1), torch.min(down, up))
-
-
 class Spectrogram:
     def __init__(self, cfg, n_iter=64):
         self.cfg = cfg
