@@ -112,9 +112,71 @@ export class LibraryError extends SdaError {
   /** The file at fault, when there is one. */
   readonly file: string | undefined;
 
-  constructor(message: string, file?: string, options?: { cause?: unknown }) {
-    super('ERR_SDA_LIBRARY', file ? `${file}: ${message}` : message, options);
+  constructor(message: string, file?: string, options?: { cause?: unknown }, code = 'ERR_SDA_LIBRARY') {
+    super(code, file ? `${file}: ${message}` : message, options);
     this.file = file;
+  }
+}
+
+/**
+ * The catalog (or, with no catalog, its `.bak`) cannot be parsed. Reads and ordinary writes refuse it and
+ * leave the file as it is; `repairIndex()` (`sda model repair`) keeps it aside and rebuilds the catalog.
+ */
+export class LibraryCorruptError extends LibraryError {
+  /** What is wrong with the file (bad JSON, not UTF-8, wrong structure). */
+  readonly reason: string;
+
+  constructor(file: string, reason: string) {
+    super(`the model library index is corrupt (${reason}); run \`sda model repair\` (ModelLibrary.repairIndex()) to keep it aside and rebuild the catalog`, file, undefined, 'ERR_SDA_LIBRARY_CORRUPT');
+    this.reason = reason;
+  }
+}
+
+/** A model looked up by id, id prefix, name or path is not there. */
+export class ModelNotFoundError extends SdaError {
+  /** What was looked up. */
+  readonly query: string;
+
+  constructor(query: string, message: string) {
+    super('ERR_SDA_MODEL_NOT_FOUND', message);
+    this.query = query;
+  }
+}
+
+/** A model that a lookup could mean. */
+export interface ModelCandidate {
+  /** The catalog id; undefined for a file that is not a cataloged model. */
+  modelId?: string;
+  name?: string;
+  /** The model's file. */
+  path: string;
+  /** The rule that matched: `path`, `id`, `name`, `name-case` (case-insensitive name) or `id-prefix`. */
+  match: string;
+}
+
+const RULE_TEXT: Record<string, string> = { path: 'file', id: 'id', name: 'name', 'name-case': 'name (ignoring case)', 'id-prefix': 'id prefix' };
+
+/** A lookup matched more than one model; `candidates` lists them (give the full model id instead). */
+export class AmbiguousModelError extends SdaError {
+  readonly query: string;
+  readonly candidates: readonly ModelCandidate[];
+
+  constructor(query: string, candidates: readonly ModelCandidate[]) {
+    const rules = [...new Set(candidates.map((c) => RULE_TEXT[c.match] ?? c.match))].join(' or ');
+    const list = candidates.map((c) => (c.modelId ? `${c.modelId} ${JSON.stringify(c.name)}` : `the file ${c.path}`)).join(', ');
+    super('ERR_SDA_AMBIGUOUS_MODEL', `${JSON.stringify(query)} matches ${candidates.length} models by ${rules} (${list}); give the full model id`);
+    this.query = query;
+    this.candidates = candidates;
+  }
+}
+
+/** A model with this id is already cataloged (saveModel without `replace: true`). */
+export class ModelExistsError extends LibraryError {
+  readonly modelId: string;
+
+  constructor(modelId: string, file: string) {
+    super(`the library already has the model ${modelId} (${file}); pass replace: true to replace it`, undefined, undefined, 'ERR_SDA_MODEL_EXISTS');
+    this.modelId = modelId;
   }
 }
 

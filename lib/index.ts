@@ -113,14 +113,15 @@ export type {
 } from './torchfile';
 
 // Model library, persistence and controls (lib/library, lib/controls)
-export { ModelLibrary, INDEX_FILE, INDEX_VERSION, MODEL_EXTENSIONS, readModelMetadata, sanitizeFileName, pyJsonDumps, pyJsonParse, pyFloatRepr, JsonInt } from './library';
-export type { ModelEntry, ModelEntrySortKey, LibraryWarning, ModelLibraryOptions, ListOptions, SearchOptions, RepairResult, LibraryTransaction, LockOptions, PyJson } from './library';
+export { ModelLibrary, INDEX_FILE, INDEX_VERSION, MODEL_EXTENSIONS, readModelMetadata, sanitizeFileName, pyJsonDumps, pyJsonParse, pyFloatRepr, JsonInt, resolveModel, matchModel } from './library';
+export type { ModelEntry, ModelEntrySortKey, LibraryWarning, ModelLibraryOptions, ListOptions, SearchOptions, RepairResult, UnreadableModel, LibraryTransaction, LockOptions, PyJson, ResolvedModel, ResolveModelOptions, ModelMatch } from './library';
 export { saveModel, saveModelDetailed, cpuStateDict, inferLatentDim } from './model/save-model';
 export type { SaveModelOptions, SavedModel, SavedModelSource, StateDictInput } from './model/save-model';
 export { deleteModel } from './model/delete-model';
 export { saveModelFromCheckpoint } from './model/convert-checkpoint';
 export type { SaveFromCheckpointOptions } from './model/convert-checkpoint';
 export { analysisToPy } from './model/analysis';
-export { LibraryError, LibraryLockTimeoutError } from './errors';
+export { LibraryError, LibraryLockTimeoutError, LibraryCorruptError, ModelExistsError, ModelNotFoundError, AmbiguousModelError } from './errors';
+export type { ModelCandidate } from './errors';
 export { slidersToLatent, randomizeSliders, centerSliders, getSliderInfo, isInWarningZone } from './controls';
 export type { SliderInfo } from './controls';

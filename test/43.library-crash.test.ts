@@ -82,6 +82,7 @@ test('43.1 SIGKILL at random points of save and delete loses no acknowledged sav
 
 test('43.2 a lock left by a killed process is recovered at once', async () => {
   const dir = path.join(tmp, 'stale');
+  fs.mkdirSync(dir); // a ModelLibrary creates its folder only when it writes
   const lib = new ModelLibrary(dir, { timeoutMs: 2000 });
   const dead = await new Promise<number>((resolve) => {
     const c = spawnTs('library-writer.ts', ['/nonexistent-dir-for-pid', '1']);

@@ -1,15 +1,11 @@
 /** Crash-safe file replacement: temp file in the same directory, fsync, rename, fsync of the directory. */
-import { writeFileAtomicSync } from '../util/atomic-file';
+import { parseTempFileName, writeFileAtomicSync } from '../util/atomic-file';
 
 export { fsyncDir, tempPathFor } from '../util/atomic-file';
 
-/**
- * The pid in the name of a temp file written by this package (`.<name>.<pid>.<hex>.tmp`, see
- * lib/util/atomic-file.ts); undefined for any other name.
- */
+/** The pid in the name of a temp file written by this package (see lib/util/atomic-file.ts); undefined for any other name. */
 export function tempFileOwner(name: string): number | undefined {
-  const m = /\.(\d+)\.[0-9a-f]{8}\.tmp$/.exec(name);
-  return m ? Number(m[1]) : undefined;
+  return parseTempFileName(name)?.pid;
 }
 
 /** Writes `data` to `file` atomically (lib/util/atomic-file.ts) with the index's mode (0600 by default). */

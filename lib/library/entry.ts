@@ -115,6 +115,7 @@ export function storedEntryFromJson(id: string, v: PyJson): StoredEntry | string
       case 'int':
       case 'float': {
         if (x instanceof JsonInt) {
+          if (kind === 'int' && !Number.isSafeInteger(x.toNumber())) return `${key} ${x.value} is out of range (${INT_RANGE_TEXT})`;
           out[field] = x.toNumber();
           if (kind === 'float') (numberKinds ??= new Map()).set(key, 'int');
         } else if (typeof x === 'number') {
@@ -171,6 +172,25 @@ export function storedEntryToJson(s: StoredEntry): Map<string, PyJson> {
   }
   if (s.extra) for (const [k, x] of s.extra) m.set(k, x);
   return m;
+}
+
+/** The integers a catalog int field can hold here (JavaScript numbers are exact up to 2^53 - 1). */
+export const INT_RANGE_TEXT = 'integers up to ±(2^53 - 1)';
+
+/**
+ * Why an entry made from a model file's metadata cannot be cataloged, naming the field as on disk and the
+ * value (an int beyond what a number holds exactly, a wrong type); undefined when it can.
+ */
+export function entryProblem(e: ModelEntry): string | undefined {
+  for (const [field, key, kind] of ENTRY_FIELDS) {
+    const v = (e as unknown as Record<string, unknown>)[field];
+    if (kind === 'int' && typeof v === 'number' && Number.isInteger(v) && !Number.isSafeInteger(v)) {
+      return `${key} ${BigInt(v)} is out of range (${INT_RANGE_TEXT})`;
+    }
+    const problem = fieldKindProblem(kind, v);
+    if (problem) return `${key} ${problem}`;
+  }
+  return undefined;
 }
 
 /** Checks a caller's entry (types and a usable file name); returns an error message or undefined. */

@@ -21,6 +21,14 @@ export function sanitizeFileName(name: string): string {
   return s === '' ? 'untitled' : s;
 }
 
+/** Extensions of saved models (what ModelLibrary.repairIndex catalogs). */
+export const MODEL_EXTENSIONS = ['.sda', '.distill'] as const;
+
+/** Whether a file name has a saved model's extension. */
+export function hasModelExtension(name: string): boolean {
+  return MODEL_EXTENSIONS.some((x) => name.endsWith(x));
+}
+
 /** The extension of a saved model of `format`: `.sda` or `.distill`. */
 export function modelExtension(format: 'sda_model' | 'distill_model'): string {
   return format === 'distill_model' ? '.distill' : '.sda';

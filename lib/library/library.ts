@@ -5,51 +5,42 @@
  * - Every change is a read-modify-write under the directory's lock (see lock.ts): the index is re-read,
  *   changed, the old index copied to `model_library.json.bak` (atomically), and the new one written to a
  *   temp file in the same directory, fsynced and renamed over the index.
- * - Reads take no lock: renames are atomic, so a reader sees a whole index, old or new. The parsed index
- *   is cached and re-read when the file changes (inode, size, mtime).
- * - A corrupt index is moved aside to `model_library.json.corrupt-<time>-<pid>` (never overwritten), the
- *   library restarts from the `.bak` when that is valid, else empty, and a warning is emitted. A corrupt
- *   single entry is skipped with a warning (and dropped at the next write, as the Python app does).
+ * - Reads take no lock and never write, nor create the folder: renames are atomic, so a reader sees a
+ *   whole index, old or new. The parsed index is cached and re-read when the file changes.
+ * - A corrupt index is reported (LibraryCorruptError) by reads and ordinary writes and left as it is;
+ *   only repairIndex() keeps it aside (`model_library.json.corrupt-<time>-<pid>`) and rebuilds the catalog
+ *   from the `.bak` when valid, else empty, then from the model files. A corrupt single entry is skipped
+ *   with a warning (and dropped at the next write, as the Python app does).
  * - Catalog operations never load LibTorch nor tensor data: `.sda` metadata is read with lib/torchfile
- *   (`storages: 'skip'`: only the zip directory and the pickle).
+ *   (`storages: 'skip'`: only the zip directory and the pickle). Parsing lives in index-file.ts, repair
+ *   in repair.ts, lookups by id/name in resolve.ts.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { randomUUID } from 'node:crypto';
-import { InvalidArgumentError, LibraryError, ModelVersionError } from '../errors';
-import { MODEL_FORMATS, MODEL_FORMAT_VERSION } from '../model/format';
-import { metadataFromPy, type ModelMetadata } from '../model/metadata';
-import { PyDict, readTorchFile } from '../torchfile';
-import { atomicWriteFileSync, fsyncDir, processAlive, tempFileOwner } from './atomic';
-import {
-  checkEntry,
-  copyEntry,
-  entryField,
-  entryFromMetadata,
-  storedEntryFromJson,
-  storedEntryToJson,
-  type ModelEntry,
-  type ModelEntrySortKey,
-  type StoredEntry,
-} from './entry';
+import { InvalidArgumentError, LibraryCorruptError } from '../errors';
+import { atomicWriteFileSync } from './atomic';
+import { checkEntry, copyEntry, entryField, type ModelEntry, type ModelEntrySortKey, type StoredEntry } from './entry';
+import { fsGuard, fsGuardAsync } from './fs-error';
+import { INDEX_FILE, keepAside, parseIndex, serializeIndex, statKey } from './index-file';
 import { withLock, type LockOptions } from './lock';
-import { JsonInt, PyJsonSyntaxError, pyJsonDumps, pyJsonParse, type PyJson } from './py-json';
+import { mergeRepair, removeDeadTempFiles, scanModelFiles, type RepairResult } from './repair';
 
-/** The catalog's file name in a models directory. */
-export const INDEX_FILE = 'model_library.json';
-/** The catalog format version this package reads and writes. */
-export const INDEX_VERSION = 1;
-/** Extensions of saved models that {@link ModelLibrary.repairIndex} catalogs. */
-export const MODEL_EXTENSIONS = ['.sda', '.distill'] as const;
+export { INDEX_FILE, INDEX_VERSION } from './index-file';
+export { MODEL_EXTENSIONS } from './file-name';
+export { readModelMetadata } from './repair';
+export type { RepairResult, UnreadableModel } from './repair';
 
 /** Something the library recovered from; delivered to `onWarning` (default: `process.emitWarning`). */
 export interface LibraryWarning {
   code:
     | 'SDA_LIBRARY_CORRUPT_INDEX'
     | 'SDA_LIBRARY_INDEX_RESTORED'
+    | 'SDA_LIBRARY_INDEX_MISSING'
     | 'SDA_LIBRARY_CORRUPT_ENTRY'
     | 'SDA_LIBRARY_UNREADABLE_MODEL'
-    | 'SDA_LIBRARY_DUPLICATE_ID';
+    | 'SDA_LIBRARY_DUPLICATE_ID'
+    | 'SDA_LIBRARY_TEMP_FILE_KEPT'
+    | 'SDA_LIBRARY_CLEANUP_FAILED';
   message: string;
   /** The file concerned. */
   file?: string;
@@ -76,18 +67,6 @@ export interface SearchOptions extends ListOptions {
   tags?: string[];
 }
 
-/** What {@link ModelLibrary.repairIndex} did. */
-export interface RepairResult {
-  /** Ids of entries dropped because their file is gone. */
-  removed: string[];
-  /** Ids of entries added for model files that had none. */
-  added: string[];
-  /** Model files that could not be read (left alone; a warning was emitted for each). */
-  unreadable: string[];
-  /** Temp files of writers that no longer run, deleted. */
-  tempFilesRemoved: string[];
-}
-
 /** A read-modify-write of the catalog under the lock; see {@link ModelLibrary.transaction}. */
 export interface LibraryTransaction {
   readonly modelsDir: string;
@@ -99,17 +78,14 @@ export interface LibraryTransaction {
   delete(modelId: string): boolean;
   /** File names the catalog refers to. */
   fileNames(): Set<string>;
+  /**
+   * Runs `fn` once the new catalog is written, still under the lock (e.g. to delete a replaced file); its
+   * failure is a warning (`SDA_LIBRARY_CLEANUP_FAILED`), not an error of the transaction.
+   */
+  afterCommit(fn: () => void): void;
 }
 
 type Snapshot = { key: string; entries: Map<string, StoredEntry> };
-
-function statKey(st: fs.BigIntStats): string {
-  return `${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
-}
-
-class CorruptIndexError extends Error {}
-
-const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 function compareValues(a: unknown, b: unknown): number {
   if (Array.isArray(a) && Array.isArray(b)) {
@@ -124,6 +100,11 @@ function compareValues(a: unknown, b: unknown): number {
   const sa = String(a);
   const sb = String(b);
   return sa < sb ? -1 : sa > sb ? 1 : 0;
+}
+
+function isMissing(e: unknown): boolean {
+  const code = (e as NodeJS.ErrnoException).code;
+  return code === 'ENOENT';
 }
 
 /** ISO 8601 UTC with microseconds, as Python's `datetime.now(timezone.utc).isoformat()`. */
@@ -147,11 +128,10 @@ export class ModelLibrary {
   private readonly options: ModelLibraryOptions;
   private cache: Snapshot | undefined;
 
-  /** Opens (and creates, like the Python app) the models directory. Nothing is read until first use. */
+  /** Names a models directory. Nothing is read until first use; the folder is created by the first write. */
   constructor(modelsDir: string, options: ModelLibraryOptions = {}) {
     if (typeof modelsDir !== 'string' || modelsDir === '') throw new InvalidArgumentError('modelsDir must be a non-empty path');
     this.modelsDir = path.resolve(modelsDir);
-    fs.mkdirSync(this.modelsDir, { recursive: true });
     this.indexPath = path.join(this.modelsDir, INDEX_FILE);
     this.backupPath = `${this.indexPath}.bak`;
     this.lockPath = `${this.indexPath}.lock`;
@@ -163,141 +143,121 @@ export class ModelLibrary {
     else process.emitWarning(w.message, { code: w.code });
   }
 
-  // ---- reading -------------------------------------------------------------------------------------
-
-  /** Parses an index text; throws CorruptIndexError (or ModelVersionError for a newer catalog). */
-  private parse(bytes: Uint8Array, file: string, warnEntries: boolean): Map<string, StoredEntry> {
-    let doc: PyJson;
-    try {
-      doc = pyJsonParse(utf8.decode(bytes));
-    } catch (e) {
-      throw new CorruptIndexError(e instanceof PyJsonSyntaxError ? `invalid JSON (${e.message})` : `not UTF-8 text`);
-    }
-    if (!(doc instanceof Map)) throw new CorruptIndexError('the top level is not an object');
-    const version = doc.get('version');
-    if (version instanceof JsonInt && version.value > BigInt(INDEX_VERSION)) {
-      throw new ModelVersionError('model library index', Number(version.value), INDEX_VERSION, file);
-    }
-    const models = doc.get('models') ?? new Map<string, PyJson>();
-    if (!(models instanceof Map)) throw new CorruptIndexError('"models" is not an object');
-    const out = new Map<string, StoredEntry>();
-    for (const [id, raw] of models) {
-      const s = storedEntryFromJson(id, raw);
-      if (typeof s === 'string') {
-        if (warnEntries) {
-          this.warn({ code: 'SDA_LIBRARY_CORRUPT_ENTRY', message: `${file}: skipping the corrupt entry ${JSON.stringify(id)}: ${s}`, file, modelId: id });
-        }
-        continue;
-      }
-      out.set(id, s);
-    }
-    return out;
+  /** Parses `bytes` of `file`, warning about corrupt entries the first time this version is seen. */
+  private parse(bytes: Uint8Array, file: string, key: string): Map<string, StoredEntry> {
+    const seen = this.cache?.key === key;
+    return parseIndex(bytes, file, (id, reason) => {
+      if (!seen) this.warn({ code: 'SDA_LIBRARY_CORRUPT_ENTRY', message: `${file}: skipping the corrupt entry ${JSON.stringify(id)}: ${reason}`, file, modelId: id });
+    });
   }
 
-  /** The current entries (cached while the index file is unchanged). Repairs a corrupt index (locked). */
-  private async snapshot(): Promise<Map<string, StoredEntry>> {
-    const quick = this.readQuick();
-    if (quick) return quick;
-    return withLock(this.lockPath, this.options, () => this.loadLocked());
-  }
-
-  /** The entries without taking the lock; undefined when the index needs recovery. */
-  private readQuick(): Map<string, StoredEntry> | undefined {
-    for (let attempt = 0; attempt < 3; attempt++) {
+  /** `file`'s bytes and version key, or undefined when it does not exist (nor its folder). */
+  private readVersion(file: string): { bytes: Buffer; key: string } | undefined {
+    for (let attempt = 0; ; attempt++) {
       let st: fs.BigIntStats;
       try {
-        st = fs.statSync(this.indexPath, { bigint: true });
+        st = fs.statSync(file, { bigint: true });
       } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-        if (fs.existsSync(this.backupPath)) return undefined; // index gone but a backup exists: restore (locked)
-        return new Map();
+        if (isMissing(e)) return undefined;
+        throw e;
       }
       const key = statKey(st);
-      if (this.cache?.key === key) return this.cache.entries;
       let bytes: Buffer;
       try {
-        bytes = fs.readFileSync(this.indexPath);
+        bytes = fs.readFileSync(file);
       } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue;
+        if (isMissing(e) && attempt < 3) continue; // replaced between stat and read
         throw e;
       }
-      // The file may have been replaced between stat and read: only cache what matches the stat.
-      let after: fs.BigIntStats;
+      // The file may have been replaced between stat and read: only use what matches the stat.
+      let after: string | undefined;
       try {
-        after = fs.statSync(this.indexPath, { bigint: true });
-      } catch {
-        continue;
-      }
-      if (statKey(after) !== key) continue;
-      try {
-        const entries = this.parse(bytes, this.indexPath, this.cache === undefined || this.cache.key !== key);
-        this.cache = { key, entries };
-        return entries;
+        after = statKey(fs.statSync(file, { bigint: true }));
       } catch (e) {
-        if (e instanceof CorruptIndexError) return undefined;
-        throw e;
+        if (!isMissing(e)) throw e;
       }
+      if (after === key || attempt >= 3) return { bytes, key };
     }
-    return undefined;
   }
 
-  /** Loads the index under the lock, recovering a missing or corrupt one. */
-  private loadLocked(): Map<string, StoredEntry> {
-    let bytes: Buffer | undefined;
-    let st: fs.BigIntStats | undefined;
-    try {
-      st = fs.statSync(this.indexPath, { bigint: true });
-      bytes = fs.readFileSync(this.indexPath);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-    }
-    if (bytes && st) {
-      try {
-        const key = statKey(st);
-        const entries = this.parse(bytes, this.indexPath, this.cache?.key !== key);
-        this.cache = { key, entries };
-        return entries;
-      } catch (e) {
-        if (!(e instanceof CorruptIndexError)) throw e;
-        const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '');
-        const aside = `${this.indexPath}.corrupt-${stamp}-${process.pid}`;
-        fs.renameSync(this.indexPath, aside);
-        fsyncDir(this.modelsDir);
+  // ---- reading (no lock, no writes) ------------------------------------------------------------------
+
+  /**
+   * The current entries, cached while the index is unchanged. A missing index reads as empty, or as its
+   * `.bak` when there is one (with a warning; the next write restores it). Errors: LibraryCorruptError,
+   * ModelVersionError, LibraryError (file-system errors).
+   */
+  private snapshot(): Map<string, StoredEntry> {
+    return fsGuard('read the model library index', this.indexPath, () => {
+      const index = this.readVersion(this.indexPath);
+      const file = index ? this.indexPath : this.backupPath;
+      const version = index ?? this.readVersion(this.backupPath);
+      if (!version) return new Map<string, StoredEntry>();
+      const key = `${file}:${version.key}`;
+      if (this.cache?.key === key) return this.cache.entries;
+      const entries = this.parse(version.bytes, file, key);
+      if (!index) {
         this.warn({
-          code: 'SDA_LIBRARY_CORRUPT_INDEX',
-          message: `${this.indexPath} is corrupt (${e.message}); it was kept as ${path.basename(aside)}`,
+          code: 'SDA_LIBRARY_INDEX_MISSING',
+          message: `${this.indexPath} is missing; read ${path.basename(this.backupPath)} instead (the next change or a repair restores it)`,
           file: this.indexPath,
         });
       }
-    }
-    // No usable index: restore from the backup when that is valid, else start empty.
-    let entries = new Map<string, StoredEntry>();
-    let from = 'an empty catalog';
-    let restored = false;
-    if (fs.existsSync(this.backupPath)) {
+      this.cache = { key, entries };
+      return entries;
+    });
+  }
+
+  // ---- writing (under the lock) ----------------------------------------------------------------------
+
+  /**
+   * Loads the index under the lock. A missing index is restored from a valid `.bak`. A corrupt index (or,
+   * with none, a corrupt `.bak`) is refused unless `recover`: then it is kept aside and the catalog
+   * restarts from the valid `.bak`, else empty.
+   */
+  private loadLocked(recover: boolean): Map<string, StoredEntry> {
+    const index = this.readVersion(this.indexPath);
+    let why: string | undefined;
+    if (index) {
+      const key = `${this.indexPath}:${index.key}`;
       try {
-        entries = this.parse(fs.readFileSync(this.backupPath), this.backupPath, true);
-        from = path.basename(this.backupPath);
-        restored = true;
+        const entries = this.parse(index.bytes, this.indexPath, key);
+        this.cache = { key, entries };
+        return entries;
       } catch (e) {
-        if (!(e instanceof CorruptIndexError)) throw e;
-        from = `an empty catalog (${path.basename(this.backupPath)} is corrupt too: ${e.message})`;
+        if (!(e instanceof LibraryCorruptError) || !recover) throw e;
+        const aside = keepAside(this.indexPath);
+        this.warn({ code: 'SDA_LIBRARY_CORRUPT_INDEX', message: `${this.indexPath} is corrupt (${e.reason}); it was kept as ${path.basename(aside)}`, file: this.indexPath });
+        why = 'it was corrupt';
       }
-    } else if (!bytes) {
-      return new Map(); // a new library
     }
-    this.writeLocked(entries, false, restored ? fs.statSync(this.backupPath).mode & 0o777 : 0o600);
-    this.warn({ code: 'SDA_LIBRARY_INDEX_RESTORED', message: `${this.indexPath} was restarted from ${from}`, file: this.indexPath });
+    const backup = this.readVersion(this.backupPath);
+    if (!backup) {
+      if (why) this.restore(new Map(), 'an empty catalog', why, 0o600);
+      return new Map(); // a new library: nothing is written until a change
+    }
+    let entries: Map<string, StoredEntry>;
+    try {
+      entries = parseIndex(backup.bytes, this.backupPath);
+    } catch (e) {
+      if (!(e instanceof LibraryCorruptError) || !recover) throw e;
+      const aside = keepAside(this.backupPath);
+      this.warn({ code: 'SDA_LIBRARY_CORRUPT_INDEX', message: `${this.backupPath} is corrupt (${e.reason}); it was kept as ${path.basename(aside)}`, file: this.backupPath });
+      this.restore(new Map(), `an empty catalog (${path.basename(this.backupPath)} is corrupt too)`, why ?? 'it was missing', 0o600);
+      return new Map();
+    }
+    this.restore(entries, path.basename(this.backupPath), why ?? 'it was missing', fs.statSync(this.backupPath).mode & 0o777);
     return entries;
   }
 
-  // ---- writing -------------------------------------------------------------------------------------
+  private restore(entries: Map<string, StoredEntry>, from: string, why: string, mode: number): void {
+    this.writeLocked(entries, false, mode);
+    this.warn({ code: 'SDA_LIBRARY_INDEX_RESTORED', message: `${this.indexPath} was restarted from ${from} (${why})`, file: this.indexPath });
+  }
 
   /** The exact bytes the Python app writes for these entries. */
   static serialize(entries: Iterable<StoredEntry>): string {
-    const models = new Map<string, PyJson>();
-    for (const s of entries) models.set(s.entry.modelId, storedEntryToJson(s));
-    return pyJsonDumps(new Map<string, PyJson>([['version', new JsonInt(BigInt(INDEX_VERSION))], ['models', models]]));
+    return serializeIndex(entries);
   }
 
   /** Writes the index (lock held): `.bak` copy of the old one, then temp + fsync + rename. */
@@ -309,58 +269,88 @@ export class ModelLibrary {
         mode = fs.statSync(this.indexPath).mode & 0o777;
         atomicWriteFileSync(this.backupPath, old, mode);
       } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+        if (!isMissing(e)) throw e;
       }
     }
-    atomicWriteFileSync(this.indexPath, ModelLibrary.serialize(entries.values()), mode);
+    atomicWriteFileSync(this.indexPath, serializeIndex(entries.values()), mode);
     const st = fs.statSync(this.indexPath, { bigint: true });
-    this.cache = { key: statKey(st), entries };
+    this.cache = { key: `${this.indexPath}:${statKey(st)}`, entries };
   }
 
   /**
    * Runs `fn` on the current catalog under the directory's lock and writes the catalog if `fn` changed it.
    * Everything `fn` does to files in the directory is serialised with every other writer (of any process
-   * using this package).
+   * using this package). Creates the models folder. Errors: LibraryCorruptError (run repairIndex),
+   * LibraryLockTimeoutError, LibraryError (file-system errors, with the path and the original as `cause`).
    */
   async transaction<T>(fn: (tx: LibraryTransaction) => Promise<T> | T): Promise<T> {
-    return withLock(this.lockPath, this.options, async () => {
-      const current = this.loadLocked();
-      const entries = new Map(current);
-      let changed = false;
-      const tx: LibraryTransaction = {
-        modelsDir: this.modelsDir,
-        get: (id) => {
-          const s = entries.get(id);
-          return s ? copyEntry(s.entry) : undefined;
-        },
-        entries: () => [...entries.values()].map((s) => copyEntry(s.entry)),
-        put: (entry) => {
-          const bad = checkEntry(entry);
-          if (bad) throw new InvalidArgumentError(bad);
-          const old = entries.get(entry.modelId);
-          const stored: StoredEntry = { entry: copyEntry(entry) };
-          if (old?.extra) stored.extra = old.extra;
-          entries.set(entry.modelId, stored);
-          changed = true;
-        },
-        delete: (id) => {
-          const had = entries.delete(id);
-          changed ||= had;
-          return had;
-        },
-        fileNames: () => new Set([...entries.values()].map((s) => s.entry.filePath)),
-      };
-      const result = await fn(tx);
-      if (changed) this.writeLocked(entries);
-      return result;
+    return this.run(fn, false);
+  }
+
+  private async run<T>(fn: (tx: LibraryTransaction) => Promise<T> | T, recover: boolean): Promise<T> {
+    fsGuard('create the models folder', this.modelsDir, () => fs.mkdirSync(this.modelsDir, { recursive: true }));
+    return fsGuardAsync('update the model library', this.modelsDir, () =>
+      withLock(this.lockPath, this.options, async () => {
+        const current = this.loadLocked(recover);
+        const entries = new Map(current);
+        let changed = false;
+        const commits: Array<() => void> = [];
+        const tx: LibraryTransaction = {
+          modelsDir: this.modelsDir,
+          get: (id) => {
+            const s = entries.get(id);
+            return s ? copyEntry(s.entry) : undefined;
+          },
+          entries: () => [...entries.values()].map((s) => copyEntry(s.entry)),
+          put: (entry) => {
+            const bad = checkEntry(entry);
+            if (bad) throw new InvalidArgumentError(bad);
+            const old = entries.get(entry.modelId);
+            const stored: StoredEntry = { entry: copyEntry(entry) };
+            if (old?.extra) stored.extra = old.extra;
+            entries.set(entry.modelId, stored);
+            changed = true;
+          },
+          delete: (id) => {
+            const had = entries.delete(id);
+            changed ||= had;
+            return had;
+          },
+          fileNames: () => new Set([...entries.values()].map((s) => s.entry.filePath)),
+          afterCommit: (f) => void commits.push(f),
+        };
+        const result = await fn(tx);
+        if (changed) this.writeLocked(entries);
+        for (const f of commits) {
+          try {
+            f();
+          } catch (e) {
+            // The change is written: a failed clean-up after it is reported, not thrown as a failed write.
+            this.warn({ code: 'SDA_LIBRARY_CLEANUP_FAILED', message: `clean-up after a library change failed: ${(e as Error).message}` });
+          }
+        }
+        return result;
+      }),
+    );
+  }
+
+  /** Whether the models folder exists (reads and removals of a missing one change nothing). */
+  private exists(): boolean {
+    return fsGuard('read the models folder', this.modelsDir, () => {
+      try {
+        return fs.statSync(this.modelsDir).isDirectory();
+      } catch (e) {
+        if (isMissing(e)) return false;
+        throw e;
+      }
     });
   }
 
   // ---- the Python app's API -----------------------------------------------------------------------
 
-  /** The entry of `modelId`, or undefined. */
+  /** The entry of `modelId`, or undefined. Reads never write (see {@link snapshot}). */
   async get(modelId: string): Promise<ModelEntry | undefined> {
-    const s = (await this.snapshot()).get(modelId);
+    const s = this.snapshot().get(modelId);
     return s ? copyEntry(s.entry) : undefined;
   }
 
@@ -375,7 +365,7 @@ export class ModelLibrary {
     const field = entryField(sortBy);
     if (!field) throw new InvalidArgumentError(`sortBy must be a ModelEntry field (e.g. saveDate, name, save_date); got ${JSON.stringify(sortBy)}`);
     const reverse = options.reverse ?? true;
-    let results = [...(await this.snapshot()).values()].map((s) => s.entry);
+    let results = [...this.snapshot().values()].map((s) => s.entry);
     const q = (options.query ?? '').toLowerCase();
     if (q) results = results.filter((e) => e.name.toLowerCase().includes(q) || e.description.toLowerCase().includes(q));
     if (options.tags && options.tags.length > 0) {
@@ -389,103 +379,58 @@ export class ModelLibrary {
 
   /** Number of entries. */
   async count(): Promise<number> {
-    return (await this.snapshot()).size;
+    return this.snapshot().size;
   }
 
-  /** Adds (or replaces, by `modelId`) an entry. */
+  /** Adds (or replaces, by `modelId`) an entry. Creates the models folder. */
   async addEntry(entry: ModelEntry): Promise<void> {
     await this.transaction((tx) => tx.put(entry));
   }
 
-  /** Removes an entry (not its file); false when there was none. */
+  /** Removes an entry (not its file); false when there was none (a missing folder is not created). */
   async remove(modelId: string): Promise<boolean> {
+    if (!this.exists()) return false;
     return this.transaction((tx) => tx.delete(modelId));
   }
 
   /**
-   * Drops entries whose file is gone, adds model files (`.sda`, `.distill`) that have no entry (reading
-   * their metadata with lib/torchfile, storages skipped), and deletes temp files left by writers that no
-   * longer run. An orphan whose `model_id` is empty or already cataloged for another file gets a new id.
+   * Rebuilds the catalog from the folder, file by file: keeps a corrupt index aside and restarts from the
+   * `.bak` (else empty), drops entries whose file is gone, adds model files (`.sda`, `.distill`) that have
+   * no entry (their metadata read with lib/torchfile, storages skipped), and deletes temp files of this
+   * package's writers that no longer run. A file that cannot be cataloged is listed in `unreadable` with
+   * the reason (and a warning), never the end of the repair. An orphan whose `model_id` is empty or
+   * already cataloged for another file gets a new id. A missing folder is reported as nothing to do.
    */
   async repairIndex(): Promise<RepairResult> {
     const result: RepairResult = { removed: [], added: [], unreadable: [], tempFilesRemoved: [] };
+    if (!this.exists()) return result;
     // Slow part (reading orphans' metadata) outside the lock; merged under it.
-    const known = new Set([...(await this.snapshot()).values()].map((s) => s.entry.filePath));
-    const names = fs.readdirSync(this.modelsDir);
-    const found = new Map<string, ModelEntry>();
-    for (const name of names) {
-      if (known.has(name) || !MODEL_EXTENSIONS.some((x) => name.endsWith(x)) || name.startsWith('.')) continue;
-      const file = path.join(this.modelsDir, name);
-      try {
-        const st = fs.statSync(file);
-        if (!st.isFile()) continue;
-        const metadata = await readModelMetadata(file);
-        found.set(name, entryFromMetadata(metadata, name, st.size));
-      } catch (e) {
-        result.unreadable.push(name);
-        this.warn({ code: 'SDA_LIBRARY_UNREADABLE_MODEL', message: `${file}: not cataloged, it cannot be read as a saved model: ${(e as Error).message}`, file });
-      }
+    let known = new Set<string>();
+    try {
+      known = new Set([...this.snapshot().values()].map((s) => s.entry.filePath));
+    } catch (e) {
+      if (!(e instanceof LibraryCorruptError)) throw e; // recovered under the lock below
     }
-    await this.transaction((tx) => {
-      for (const e of tx.entries()) {
-        if (!fs.existsSync(path.join(this.modelsDir, e.filePath))) {
-          tx.delete(e.modelId);
-          result.removed.push(e.modelId);
-        }
-      }
-      const referenced = tx.fileNames();
-      for (const [name, entry] of found) {
-        if (referenced.has(name) || !fs.existsSync(path.join(this.modelsDir, name))) continue;
-        const clash = entry.modelId === '' ? undefined : tx.get(entry.modelId);
-        if (entry.modelId === '' || clash) {
-          const id = randomUUID();
-          if (clash) {
-            this.warn({
-              code: 'SDA_LIBRARY_DUPLICATE_ID',
-              message: `${name} has the model_id ${entry.modelId} of ${clash.filePath}; cataloged under the new id ${id}`,
-              file: path.join(this.modelsDir, name),
-              modelId: id,
-            });
-          }
-          entry.modelId = id;
-        }
-        tx.put(entry);
-        result.added.push(entry.modelId);
-      }
-      // Temp files of dead writers (index temps and lib/torchfile's .sda temps).
-      for (const name of fs.readdirSync(this.modelsDir)) {
-        const pid = tempFileOwner(name);
-        if (pid === undefined) continue;
-        const file = path.join(this.modelsDir, name);
-        let old = false;
-        try {
-          old = Date.now() - fs.statSync(file).mtimeMs > 24 * 3600_000;
-        } catch {
-          continue;
-        }
-        if (processAlive(pid) && !old) continue;
-        fs.rmSync(file, { force: true });
-        result.tempFilesRemoved.push(name);
-      }
-    });
+    const list = () => fsGuard('list the models folder', this.modelsDir, () => fs.readdirSync(this.modelsDir));
+    const { found, unreadable } = await scanModelFiles(this.modelsDir, list(), known);
+    for (const u of unreadable) {
+      const file = path.join(this.modelsDir, u.file);
+      this.warn({ code: 'SDA_LIBRARY_UNREADABLE_MODEL', message: `${file}: not cataloged: ${u.reason}`, file });
+    }
+    result.unreadable = unreadable;
+    await this.run((tx) => {
+      mergeRepair(tx, this.modelsDir, found, result, (name, oldId, clashFile, newId) =>
+        this.warn({
+          code: 'SDA_LIBRARY_DUPLICATE_ID',
+          message: `${name} has the model_id ${oldId} of ${clashFile}; cataloged under the new id ${newId}`,
+          file: path.join(this.modelsDir, name),
+          modelId: newId,
+        }),
+      );
+      result.tempFilesRemoved = removeDeadTempFiles(this.modelsDir, list(), (name, why) =>
+        this.warn({ code: 'SDA_LIBRARY_TEMP_FILE_KEPT', message: `${path.join(this.modelsDir, name)}: stale temp file not deleted: ${why}`, file: path.join(this.modelsDir, name) }),
+      );
+    }, true);
     return result;
   }
-}
-
-/**
- * The metadata of a saved model file, read with lib/torchfile only (no tensor data, no LibTorch).
- * Errors: TorchFileError (damaged file), LibraryError (not a saved model), ModelVersionError.
- */
-export async function readModelMetadata(file: string): Promise<ModelMetadata> {
-  const { value } = await readTorchFile(file, { storages: 'skip' });
-  if (!(value instanceof PyDict)) throw new LibraryError('is not a saved model (no dict)', file);
-  const marker = value.get('format');
-  if (typeof marker !== 'string' || !(MODEL_FORMATS as readonly string[]).includes(marker)) {
-    throw new LibraryError(`is not a saved model (format marker ${typeof marker === 'string' ? JSON.stringify(marker) : 'missing'})`, file);
-  }
-  const version = value.get('version');
-  if (typeof version === 'bigint' && version > BigInt(MODEL_FORMAT_VERSION)) {
-    throw new ModelVersionError('saved-model format', Number(version), MODEL_FORMAT_VERSION, file);
-  }
-  return metadataFromPy(value.get('metadata'), file);
 }

@@ -9,7 +9,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { InvalidArgumentError, ModelFormatError, ModelVersionError } from '../errors';
+import { InvalidArgumentError, ModelExistsError, ModelFormatError, ModelVersionError } from '../errors';
 import { fsyncDir } from '../library/atomic';
 import { entryFromMetadata } from '../library/entry';
 import { modelExtension, sanitizeFileName, uniqueFileName } from '../library/file-name';
@@ -76,6 +76,11 @@ export interface SaveModelOptions {
   checkWeights?: boolean;
   /** Warnings and lock settings of the catalog. */
   library?: ModelLibraryOptions;
+  /**
+   * When `metadata.modelId` is already cataloged: replace that model (its old file is deleted once the
+   * new file and entry are in place). Default false: ModelExistsError.
+   */
+  replace?: boolean;
 }
 
 /** What was saved. */
@@ -173,7 +178,7 @@ export function inferLatentDim(stateDict: PyDict, file?: string): number {
  * Writes a saved-model dict under a fresh file name and catalogs it, all under the library lock.
  * Internal building block of saveModel and saveModelFromCheckpoint.
  */
-export async function writeSavedModel(parts: SavedModelDict, modelsDir: string, libraryOptions?: ModelLibraryOptions): Promise<SavedModel> {
+export async function writeSavedModel(parts: SavedModelDict, modelsDir: string, libraryOptions?: ModelLibraryOptions, replace = false): Promise<SavedModel> {
   const metadata: ModelMetadata = { ...parts.metadata, tags: [...parts.metadata.tags] };
   checkMetadata(metadata);
   if (!metadata.modelId) metadata.modelId = randomUUID();
@@ -195,11 +200,15 @@ export async function writeSavedModel(parts: SavedModelDict, modelsDir: string, 
   const stem = sanitizeFileName(metadata.name);
   const ext = modelExtension(parts.format);
   const file = await library.transaction(async (tx) => {
+    const old = tx.get(metadata.modelId);
+    if (old && !replace) throw new ModelExistsError(metadata.modelId, path.join(library.modelsDir, old.filePath));
     const name = uniqueFileName(library.modelsDir, stem, ext, tx.fileNames());
     const file = path.join(library.modelsDir, name);
     await writeTorchFile(file, dict); // temp file + fsync + rename
     fsyncDir(library.modelsDir);
     tx.put(entryFromMetadata(metadata, name, fs.statSync(file).size));
+    // The replaced model's file goes only once the catalog points at the new one (a crash leaves both).
+    if (old) tx.afterCommit(() => fs.rmSync(path.join(library.modelsDir, old.filePath), { force: true }));
     return file;
   });
   return { path: file, metadata };
@@ -246,7 +255,8 @@ async function sourceParts(source: SavedModelSource | string): Promise<{
  * Saves a model as `<modelsDir>/<sanitised name>.sda` (`_1`, `_2`, ... when taken) and catalogs it.
  * Returns the file's absolute path (use {@link saveModelDetailed} for the filled metadata too).
  * Errors: InvalidArgumentError (bad options or metadata), ModelFormatError (weights that do not fit the
- * config), TorchFileError, LibraryLockTimeoutError, file-system errors.
+ * config), ModelExistsError (`metadata.modelId` is cataloged and `replace` is not set), TorchFileError,
+ * LibraryCorruptError, LibraryLockTimeoutError, LibraryError (file-system errors, the original as `cause`).
  */
 export async function saveModel(options: SaveModelOptions): Promise<string> {
   return (await saveModelDetailed(options)).path;
@@ -287,5 +297,6 @@ export async function saveModelDetailed(options: SaveModelOptions): Promise<Save
     { format, stateDict, latentDim, spectrogramConfig, latentAnalysis, trainingConfig, metadata },
     options.modelsDir,
     options.library,
+    options.replace ?? false,
   );
 }

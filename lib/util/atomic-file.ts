@@ -10,7 +10,19 @@ import * as path from 'node:path';
 
 export type FileData = string | Uint8Array | readonly Uint8Array[];
 
-/** The temp name used for `file`: `.<name>.<pid>.<8 hex>.tmp` beside it. */
+/**
+ * The only temp names this package writes: `.<target name>.<pid>.<8 lowercase hex>.tmp`. Clean-up code
+ * (ModelLibrary.repairIndex) removes nothing that does not match this, so keep writer and pattern together.
+ */
+export const TEMP_FILE_PATTERN = /^\.(.+)\.([1-9][0-9]{0,9})\.([0-9a-f]{8})\.tmp$/;
+
+/** The target name and writer pid of a temp name from {@link tempPathFor}; undefined for any other name. */
+export function parseTempFileName(name: string): { target: string; pid: number } | undefined {
+  const m = TEMP_FILE_PATTERN.exec(name);
+  return m ? { target: m[1]!, pid: Number(m[2]) } : undefined;
+}
+
+/** The temp name used for `file`: `.<name>.<pid>.<8 hex>.tmp` beside it (see {@link TEMP_FILE_PATTERN}). */
 export function tempPathFor(file: string): string {
   return path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
 }

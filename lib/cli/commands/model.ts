@@ -5,7 +5,8 @@ import type { Command } from 'commander';
 import { getSliderInfo } from '../../controls';
 import type { ModelEntry, ModelEntrySortKey } from '../../library/entry';
 import { entryField } from '../../library/entry';
-import { ModelLibrary } from '../../library/library';
+import { ModelLibrary, type LibraryWarning } from '../../library/library';
+import { matchModel, resolveModel } from '../../library/resolve';
 import { deleteModel } from '../../model/delete-model';
 import { savedModelParts } from '../../model/load-model';
 import { readTorchFile, toJSONValue } from '../../torchfile';
@@ -13,7 +14,8 @@ import { modelNotFound, usageError } from '../cli-error';
 import { EXIT_OK } from '../exit-codes';
 import { resolveModelsDir } from '../models-dir';
 import { formatBytes, printJson, printLines, table } from '../output';
-import { cliWarning, findEntry, openLibrary } from '../resolve-model';
+import { escapeForTerminal } from '../escape';
+import { cliWarning, openLibrary } from '../resolve-model';
 
 interface DirFlags {
   modelsDir?: string;
@@ -61,10 +63,10 @@ async function listOrSearch(f: ListFlags, query?: string, tags?: string[]): Prom
   process.exitCode = EXIT_OK;
 }
 
-/** The library entry for an id / id prefix / name; exits 1 when there is none. */
+/** The library entry for an id / id prefix / name (ambiguity reported); exits 1 when there is none. */
 async function entryFor(dir: string, spec: string): Promise<{ library: ModelLibrary; entry: ModelEntry }> {
   const library = openLibrary(dir);
-  const found = library ? findEntry(await library.listAll(), spec) : undefined;
+  const found = library ? matchModel(await library.listAll(), spec, library.modelsDir) : undefined;
   if (!library || !found) throw modelNotFound(`no model ${JSON.stringify(spec)} in ${dir}; see \`sda model list\``);
   return { library, entry: found.entry };
 }
@@ -183,16 +185,9 @@ Exit codes: 0 success, 1 failure (no such model, unreadable file), 2 bad usage.`
     .addHelpText('after', '\nExamples:\n  $ sda model info "My Model"\n  $ sda model info models/pads.sda --json | jq .sliders')
     .action(async (spec: string, f: DirFlags) => {
       const { dir } = resolveModelsDir(f.modelsDir);
-      let file: string;
-      let entry: ModelEntry | null = null;
-      if (fs.existsSync(spec) && fs.statSync(spec).isFile()) file = path.resolve(spec);
-      else {
-        const found = await entryFor(dir, spec);
-        entry = found.entry;
-        file = path.join(found.library.modelsDir, entry.filePath);
-        if (!fs.existsSync(file)) throw modelNotFound(`model ${JSON.stringify(entry.name)} is cataloged but its file ${file} is gone; run \`sda model repair\``);
-      }
-      const info = await modelFileInfo(file);
+      const found = await resolveModel(spec, { modelsDir: dir, library: { onWarning: cliWarning } });
+      const entry: ModelEntry | null = found.entry ?? null;
+      const info = await modelFileInfo(found.path);
       if (f.json) printJson({ entry, ...info });
       else printLines(infoText(info));
       process.exitCode = EXIT_OK;
@@ -211,7 +206,7 @@ Exit codes: 0 success, 1 failure (no such model, unreadable file), 2 bad usage.`
       const { entry } = await entryFor(dir, spec);
       if (!f.yes) {
         if (!process.stdin.isTTY) throw usageError('refusing to delete without --yes (standard input is not a terminal)');
-        const ok = await confirm(`Delete "${entry.name}" (${entry.modelId}, ${entry.filePath})? [y/N] `);
+        const ok = await confirm(escapeForTerminal(`Delete "${entry.name}" (${entry.modelId}, ${entry.filePath})? [y/N] `));
         if (!ok) {
           process.stderr.write('not deleted\n');
           process.exitCode = EXIT_OK;
@@ -230,11 +225,19 @@ Exit codes: 0 success, 1 failure (no such model, unreadable file), 2 bad usage.`
     .description('fix the catalog: drop entries whose file is gone, add .sda files that have none, remove stale temp files')
     .option('--models-dir <dir>', MODELS_DIR_HELP)
     .option('--json', 'print {"removed", "added", "unreadable", "tempFilesRemoved"} as JSON')
-    .addHelpText('after', '\nExamples:\n  $ sda model repair\n  $ sda model repair --models-dir data/models --json\n\nExit code 1 when some model file could not be read (it is left alone and listed).')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ sda model repair\n  $ sda model repair --models-dir data/models --json\n\n' +
+        'A corrupt model_library.json is kept aside (model_library.json.corrupt-<time>-<pid>) and rebuilt.\n' +
+        'Model files that cannot be cataloged are left alone and listed with the reason ("not cataloged").\n' +
+        'Exit code 0 when the catalog was repaired (even with files listed as not cataloged), 1 when it could not be.',
+    )
     .action(async (f: DirFlags) => {
       const { dir } = resolveModelsDir(f.modelsDir);
       if (!fs.existsSync(dir)) throw modelNotFound(`the models folder ${dir} does not exist`);
-      const library = new ModelLibrary(dir, { onWarning: cliWarning });
+      // Files not cataloged are listed in the output, not repeated as warnings.
+      const onWarning = (w: LibraryWarning) => (w.code === 'SDA_LIBRARY_UNREADABLE_MODEL' ? undefined : cliWarning(w));
+      const library = new ModelLibrary(dir, { onWarning });
       const r = await library.repairIndex();
       const count = await library.count();
       if (f.json) printJson({ modelsDir: dir, ...r, models: count });
@@ -243,11 +246,11 @@ Exit codes: 0 success, 1 failure (no such model, unreadable file), 2 bad usage.`
           `${dir}: ${count} model${count === 1 ? '' : 's'} cataloged`,
           ...r.removed.map((id) => `  removed entry ${id} (file gone)`),
           ...r.added.map((id) => `  added ${id}`),
-          ...r.unreadable.map((n) => `  unreadable: ${n}`),
+          ...r.unreadable.map((u) => `  not cataloged: ${u.file}: ${u.reason}`),
           ...r.tempFilesRemoved.map((n) => `  deleted temp file ${n}`),
         ]);
       }
-      process.exitCode = r.unreadable.length > 0 ? 1 : EXIT_OK;
+      process.exitCode = EXIT_OK;
     });
 }
 
