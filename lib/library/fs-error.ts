@@ -4,8 +4,10 @@
  */
 import { LibraryError, SdaError } from '../errors';
 
+// Not `instanceof Error`: Node's own errors can come from another realm (vm contexts, test runners).
 function isErrno(e: unknown): e is NodeJS.ErrnoException {
-  return e instanceof Error && typeof (e as NodeJS.ErrnoException).code === 'string' && typeof (e as NodeJS.ErrnoException).syscall === 'string';
+  const x = e as NodeJS.ErrnoException | null;
+  return typeof x === 'object' && x !== null && typeof x.code === 'string' && typeof x.syscall === 'string' && typeof x.message === 'string';
 }
 
 /** `e` as a LibraryError when it is a Node file-system error; anything else is returned unchanged. */

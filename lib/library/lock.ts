@@ -87,7 +87,9 @@ function unrefreshed(file: string, info: LockInfo, limitMs: number, since?: numb
   }
   const sig = `${info.mtimeMs}\n${info.text}`;
   let seen = futureSeen.get(file);
-  if (!seen || seen.sig !== sig) futureSeen.set(file, (seen = { sig, at: Math.min(now, since ?? now) }));
+  // The waiter's start counts only for the first sight: a changed lock (a refresh) restarts the count now.
+  if (!seen) futureSeen.set(file, (seen = { sig, at: Math.min(now, since ?? now) }));
+  else if (seen.sig !== sig) futureSeen.set(file, (seen = { sig, at: now }));
   return { age: now - seen.at, limit: limitMs / 2 };
 }
 

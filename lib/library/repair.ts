@@ -63,7 +63,10 @@ export async function readModelMetadata(file: string): Promise<ModelMetadata> {
 function describe(e: unknown): { code: string; reason: string } {
   const err = libraryFsError(e, 'read the model file');
   if (err instanceof SdaError) return { code: err.code, reason: err.message };
-  if (err instanceof Error) return { code: (err as NodeJS.ErrnoException).code ?? err.name, reason: err.message };
+  const x = err as { code?: unknown; name?: unknown; message?: unknown } | null;
+  if (typeof x === 'object' && x !== null && typeof x.message === 'string') {
+    return { code: typeof x.code === 'string' ? x.code : String(x.name ?? 'Error'), reason: x.message };
+  }
   return { code: 'ERR_SDA_LIBRARY', reason: String(err) };
 }
 

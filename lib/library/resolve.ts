@@ -6,7 +6,7 @@
  * - A full model id selects that model: ids are the catalog's unique keys, and the way out of an
  *   ambiguity, so no other rule can override one.
  * - Otherwise every model matching by any rule counts: exact name, name ignoring case, id prefix (4+
- *   characters), and a bare query that is also an existing file. One model: that one. More than one:
+ *   characters, ignoring case), and a bare query that is also an existing file. One model: that one. More than one:
  *   AmbiguousModelError listing them all, so a name never silently wins over an id prefix or a file.
  */
 import * as fs from 'node:fs';
@@ -58,7 +58,7 @@ function candidates(entries: readonly ModelEntry[], query: string): Map<ModelEnt
   for (const e of entries) {
     if (e.name === query) out.set(e, 'name');
     else if (e.name.toLowerCase() === lower) out.set(e, 'name-case');
-    else if (query.length >= MIN_ID_PREFIX && e.modelId.startsWith(query)) out.set(e, 'id-prefix');
+    else if (query.length >= MIN_ID_PREFIX && e.modelId.toLowerCase().startsWith(lower)) out.set(e, 'id-prefix');
   }
   return out;
 }
