@@ -22,10 +22,9 @@ import {
   type ModelEntry,
 } from '../lib';
 import { escapeForTerminal } from '../lib/cli/escape';
-import { defaultMetadata, metadataToPy } from '../lib/model/metadata';
-import { PyDict, writeTorchFile, type PyValue } from '../lib/torchfile';
+import { writeTorchFile } from '../lib/torchfile';
 import { TEMP_FILE_PATTERN, parseTempFileName, tempPathFor } from '../lib/util/atomic-file';
-import { tempDir, tinyStateDict } from './helpers/library-util';
+import { tempDir, tinyStateDict, writeRawModel } from './helpers/library-util';
 
 let tmp: string;
 beforeAll(() => {
@@ -33,22 +32,7 @@ beforeAll(() => {
 });
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-/** A saved-model file whose metadata fields are set raw (Python values, so out-of-range ones too). */
-async function writeModel(file: string, name: string, raw: Record<string, PyValue> = {}): Promise<void> {
-  const meta = metadataToPy({ ...defaultMetadata(), name });
-  for (const [k, v] of Object.entries(raw)) meta.set(k, v);
-  const dict = new PyDict([
-    ['format', 'sda_model'],
-    ['version', 1n],
-    ['model_state_dict', tinyStateDict()],
-    ['latent_dim', 4n],
-    ['spectrogram_config', null],
-    ['latent_analysis', null],
-    ['training_config', new PyDict()],
-    ['metadata', meta],
-  ]);
-  await writeTorchFile(file, dict);
-}
+const writeModel = writeRawModel;
 
 function entry(modelId: string, name: string, filePath = `${modelId}.sda`): ModelEntry {
   return {
@@ -320,14 +304,14 @@ describe('46.7 lookups by query report ambiguity', () => {
     expect(err).toBeInstanceOf(AmbiguousModelError);
     expect(err).toBeInstanceOf(SdaError);
     expect(err.code).toBe('ERR_SDA_AMBIGUOUS_MODEL');
-    expect(err.candidates.map((c) => [c.modelId, c.match])).toEqual([[A.modelId, 'id-prefix'], [B.modelId, 'name']]);
-    expect(err.message).toMatch(/"0a525f0f" matches 2 models by id prefix or name \(0a525f0f-.* "Genuine", 77777777-.* "0a525f0f"\); give the full model id/);
+    expect(err.candidates.map((c) => [c.modelId, c.match])).toEqual([[B.modelId, 'name'], [A.modelId, 'id-prefix']]);
+    expect(err.message).toMatch(/"0a525f0f" matches 2 models by name or id prefix \(77777777-.* "0a525f0f", 0a525f0f-.* "Genuine"\); give the full model id/);
     expect(matchModel(all, '0a525f', dir)).toEqual({ entry: A, via: 'id-prefix' }); // B's name is not '0a525f'
     expect(() => matchModel(all, '0A525F0F', dir)).toThrow(AmbiguousModelError); // prefixes and names both ignore case
   });
 
   test('names equal but for case, and duplicate names', () => {
-    expect(() => matchModel(all, 'pads', dir)).toThrow(/matches 2 models by name \(ignoring case\) or name \(/);
+    expect(() => matchModel(all, 'pads', dir)).toThrow(/matches 2 models by name or name \(ignoring case\) \(87654321-.* "pads", 12345678-.* "Pads"\)/);
     expect(() => matchModel(all, 'PADS', dir)).toThrow(AmbiguousModelError);
     expect(() => matchModel([C, { ...E, name: 'Pads' }], 'Pads', dir)).toThrow(/matches 2 models by name/);
   });

@@ -1,7 +1,9 @@
 // `sda model list|info|search|delete|repair` on a copy of the genuine library.
 import * as fs from 'fs';
 import * as path from 'path';
+import { ModelLibrary } from '../lib';
 import { copyGenuineLibrary, sda, tmpDir } from './helpers/cli';
+import { writeRawModel } from './helpers/library-util';
 
 const TRAINED_ID = '0a525f0f-4cd5-460f-9b94-f40bc230856f';
 
@@ -87,4 +89,121 @@ test('72.3 the models folder: --models-dir over SDA_MODELS_DIR over ./config.tom
   expect(broken.status).toBe(2);
   expect(broken.stderr).toMatch(/^sda: ERR_SDA_INVALID_ARGUMENT: .*config\.toml is not valid TOML/);
   expect(broken.stderr.trim().split('\n')).toHaveLength(1);
+});
+
+const CORRUPT_LINE = /^sda: ERR_SDA_LIBRARY_CORRUPT: .*model_library\.json: the model library index is corrupt \(invalid JSON .*\); run `sda model repair`/;
+
+test('72.4 read commands on a corrupt index exit 1 with a typed error and change nothing; repair rebuilds it', () => {
+  const lib = copyGenuineLibrary();
+  const index = path.join(lib, 'model_library.json');
+  const torn = fs.readFileSync(index).subarray(0, 150);
+  fs.writeFileSync(index, torn);
+  const before = fs.readdirSync(lib).sort();
+  for (const args of [['list'], ['list', '--json'], ['search', 'pad'], ['info', 'Sample Only Fixture'], ['delete', 'Sample Only Fixture', '--yes']]) {
+    const r = sda(['model', ...args, '--models-dir', lib]);
+    expect([args, r.status]).toEqual([args, 1]);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(CORRUPT_LINE);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  }
+  expect(fs.readdirSync(lib).sort()).toEqual(before);
+  expect(fs.readFileSync(index)).toEqual(torn);
+  // generate resolves its model through the library too.
+  expect(sda(['generate', 'Sample Only Fixture', '--models-dir', lib, '-d', '0.1']).stderr).toMatch(CORRUPT_LINE);
+  // Repair keeps the corrupt file aside and catalogs the three model files again (exit 0).
+  const rep = sda(['model', 'repair', '--models-dir', lib, '--json']);
+  expect(rep.status).toBe(0);
+  expect(rep.stderr).toMatch(/^sda: warning: .*model_library\.json is corrupt .*kept as model_library\.json\.corrupt-/);
+  expect(JSON.parse(rep.stdout)).toMatchObject({ removed: [], unreadable: [], models: 3 });
+  expect(fs.readdirSync(lib).filter((f) => f.startsWith('model_library.json.corrupt-')).map((f) => fs.readFileSync(path.join(lib, f)))).toEqual([torn]);
+  expect(json(['model', 'list', '--models-dir', lib]).count).toBe(3);
+});
+
+test('72.5 control characters in names, descriptions and file names are escaped in human output, kept in JSON', async () => {
+  const lib = copyGenuineLibrary();
+  json(['model', 'repair', '--models-dir', lib]);
+  const evil = '\x1b]0;pwned\x07Evil\x1b[2J\nfake line\x9b\x7f';
+  const l = new ModelLibrary(lib);
+  const e = (await l.get(TRAINED_ID))!;
+  await l.addEntry({ ...e, name: evil, description: `desc ${evil}`, tags: [evil] });
+  const noControls = (s: string) => expect(s).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f-\x9f]/); // eslint-disable-line no-control-regex
+  const list = sda(['model', 'list', '--models-dir', lib]);
+  expect(list.status).toBe(0);
+  noControls(list.stdout);
+  expect(list.stdout.trim().split('\n')).toHaveLength(4); // header + 3 models: no injected line
+  expect(list.stdout).toContain('\\x1b]0;pwned\\x07Evil\\x1b[2J\\nfake line\\x9b\\x7f');
+  const search = sda(['model', 'search', 'fake', '--models-dir', lib]);
+  noControls(search.stdout);
+  expect(search.stdout.trim().split('\n')).toHaveLength(2);
+  // JSON output is unchanged: the exact name.
+  const listed = json(['model', 'list', '--models-dir', lib]).models.find((m: { modelId: string }) => m.modelId === TRAINED_ID);
+  expect(listed).toMatchObject({ name: evil, description: `desc ${evil}`, tags: [evil] });
+  // File names: an orphan that is not a model, named with controls, is listed escaped by repair.
+  fs.writeFileSync(path.join(lib, 'bad\x1b]0;x\x07\n.sda'), 'not a model');
+  const rep = sda(['model', 'repair', '--models-dir', lib]);
+  expect(rep.status).toBe(0);
+  noControls(rep.stdout);
+  expect(rep.stdout).toContain('  not cataloged: bad\\x1b]0;x\\x07\\n.sda: ');
+  // Delete prints the name escaped.
+  const del = sda(['model', 'delete', TRAINED_ID, '--yes', '--models-dir', lib]);
+  expect(del.status).toBe(0);
+  noControls(del.stdout);
+  expect(del.stdout).toMatch(/^deleted \\x1b\]0;pwned.* \(0a525f0f/);
+});
+
+test('72.6 repair catalogs what it can and lists the rest with reasons; exit 0', async () => {
+  const lib = copyGenuineLibrary();
+  await writeRawModel(path.join(lib, 'epochs.sda'), 'Epochs', { training_epochs: 2n ** 60n });
+  await writeRawModel(path.join(lib, 'fine.sda'), 'Fine');
+  fs.writeFileSync(path.join(lib, 'garbage.distill'), 'garbage');
+  const text = sda(['model', 'repair', '--models-dir', lib]);
+  expect(text.status).toBe(0);
+  expect(text.stderr).toBe('');
+  expect(text.stdout).toMatch(/: 4 models cataloged\n/);
+  expect(text.stdout).toMatch(/\n {2}not cataloged: epochs\.sda: .*training_epochs 1152921504606846976 is out of range/);
+  expect(text.stdout).toMatch(/\n {2}not cataloged: garbage\.distill: /);
+  const again = json(['model', 'repair', '--models-dir', lib]);
+  expect(again).toMatchObject({ added: [], removed: [], models: 4 });
+  expect(again.unreadable.map((u: { file: string }) => u.file).sort()).toEqual(['epochs.sda', 'garbage.distill']);
+  expect(again.unreadable.find((u: { file: string }) => u.file === 'epochs.sda')).toMatchObject({ code: 'ERR_SDA_LIBRARY', reason: expect.stringMatching(/out of range/) });
+  expect(json(['model', 'info', 'Fine', '--models-dir', lib]).entry.name).toBe('Fine');
+});
+
+test('72.7 a query matching several models (a name that is an id prefix, a file and a model) is ambiguous; nothing is deleted', async () => {
+  const lib = copyGenuineLibrary();
+  json(['model', 'repair', '--models-dir', lib]);
+  fs.copyFileSync(path.join(lib, 'sample_only_fixture.sda'), path.join(lib, 'named_like_a_prefix.sda'));
+  const l = new ModelLibrary(lib);
+  const sample = (await l.search({ query: 'Sample Only' }))[0]!;
+  await l.addEntry({ ...sample, modelId: 'ffffffff-0000-4000-8000-000000000000', name: '0a525f0f', filePath: 'named_like_a_prefix.sda' });
+  const files = fs.readdirSync(lib).sort();
+  for (const args of [['info', '0a525f0f'], ['delete', '0a525f0f', '--yes']]) {
+    const r = sda(['model', ...args, '--models-dir', lib]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^sda: ERR_SDA_AMBIGUOUS_MODEL: "0a525f0f" matches 2 models by name or id prefix \(ffffffff-0000-4000-8000-000000000000 "0a525f0f", 0a525f0f-4cd5-460f-9b94-f40bc230856f "Genuine Trained Fixture \(v1\)!"\); give the full model id\n$/);
+  }
+  expect(fs.readdirSync(lib).sort()).toEqual(files);
+  expect(json(['model', 'info', 'ffffffff-0000-4000-8000-000000000000', '--models-dir', lib]).entry.name).toBe('0a525f0f'); // a full id is never ambiguous
+  // A bare word that is both a file here and a model name.
+  const cwd = tmpDir('cwd');
+  fs.copyFileSync(path.join(lib, 'sample_only_fixture.sda'), path.join(cwd, 'Sample Only Fixture'));
+  const both = sda(['model', 'info', 'Sample Only Fixture', '--models-dir', lib], { cwd });
+  expect(both.status).toBe(1);
+  expect(both.stderr).toMatch(/^sda: ERR_SDA_AMBIGUOUS_MODEL: "Sample Only Fixture" matches 2 models by file or name \(the file .*Sample Only Fixture, [0-9a-f-]{36} "Sample Only Fixture"\)/);
+  expect(json(['model', 'info', './Sample Only Fixture', '--models-dir', lib], { cwd }).entry).toBeNull(); // a path is only a path
+});
+
+test('72.8 a models folder that does not exist: reads report an empty library or not found, and create nothing', () => {
+  const base = tmpDir('nofolder');
+  const missing = path.join(base, 'typo', 'models');
+  expect(json(['model', 'list', '--models-dir', missing])).toMatchObject({ modelsDir: missing, count: 0 });
+  expect(json(['model', 'search', 'x', '--models-dir', missing]).count).toBe(0);
+  const text = sda(['model', 'list', '--models-dir', missing]);
+  expect(text.stdout).toBe(`no models in ${missing}\n`);
+  for (const args of [['info', 'x'], ['delete', 'x', '--yes'], ['repair']]) {
+    const r = sda(['model', ...args, '--models-dir', missing]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^sda: ERR_SDA_MODEL_NOT_FOUND: /);
+  }
+  expect(fs.readdirSync(base)).toEqual([]);
 });

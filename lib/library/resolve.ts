@@ -44,6 +44,7 @@ export interface ModelMatch {
 }
 
 type Rule = 'id' | 'name' | 'name-case' | 'id-prefix';
+const RULE_ORDER: readonly Rule[] = ['id', 'name', 'name-case', 'id-prefix'];
 
 /** Whether a query can only be meant as a path. */
 export function looksLikePath(query: string): boolean {
@@ -75,7 +76,10 @@ export function matchModel(entries: readonly ModelEntry[], query: string, models
   const byId = entries.find((e) => e.modelId === query);
   if (byId) return { entry: byId, via: 'id' };
   const found = candidates(entries, query);
-  const list = [...found].map(([e, rule]) => candidate(modelsDir, e, rule));
+  // Listed by rule (closest match first), then id, whatever the catalog's order.
+  const list = [...found]
+    .sort(([a, ra], [b, rb]) => RULE_ORDER.indexOf(ra) - RULE_ORDER.indexOf(rb) || (a.modelId < b.modelId ? -1 : a.modelId > b.modelId ? 1 : 0))
+    .map(([e, rule]) => candidate(modelsDir, e, rule));
   if (alsoFile && list.length > 0) throw new AmbiguousModelError(query, [{ path: alsoFile, match: 'path' }, ...list]);
   if (list.length > 1) throw new AmbiguousModelError(query, list);
   const [one] = found;

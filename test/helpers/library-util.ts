@@ -3,7 +3,8 @@ import { spawn, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { PyOrderedDict, TorchTensor } from '../../lib/torchfile';
+import { defaultMetadata, metadataToPy } from '../../lib/model/metadata';
+import { PyDict, PyOrderedDict, TorchTensor, writeTorchFile, type PyValue } from '../../lib/torchfile';
 import { ROOT } from './paths';
 
 /** A fresh temp directory (removed by the caller). */
@@ -41,4 +42,24 @@ export function spawnTs(script: string, args: string[]): ChildProcess {
 /** Files in `dir` that are temp files of this package or lib/torchfile. */
 export function tempFiles(dir: string): string[] {
   return fs.readdirSync(dir).filter((f) => /\.\d+\.[0-9a-f]{8}\.tmp$/.test(f));
+}
+
+/**
+ * A saved-model file (tiny weights) whose metadata fields are set as raw Python values, so values the
+ * catalog cannot hold (2**60, bools in int fields) can be written too.
+ */
+export async function writeRawModel(file: string, name: string, raw: Record<string, PyValue> = {}): Promise<void> {
+  const meta = metadataToPy({ ...defaultMetadata(), name });
+  for (const [k, v] of Object.entries(raw)) meta.set(k, v);
+  const dict = new PyDict([
+    ['format', 'sda_model'],
+    ['version', 1n],
+    ['model_state_dict', tinyStateDict()],
+    ['latent_dim', 4n],
+    ['spectrogram_config', null],
+    ['latent_analysis', null],
+    ['training_config', new PyDict()],
+    ['metadata', meta],
+  ]);
+  await writeTorchFile(file, dict);
 }
