@@ -144,6 +144,11 @@ test('72.5 control characters in names, descriptions and file names are escaped 
   expect(rep.status).toBe(0);
   noControls(rep.stdout);
   expect(rep.stdout).toContain('  not cataloged: bad\\x1b]0;x\\x07\\n.sda: ');
+  // Error lines quote what was asked for: escaped too (JSON.stringify leaves C1 controls and DEL raw).
+  const missing = sda(['model', 'info', 'no\x9b2J\x7fsuch', '--models-dir', lib]);
+  expect(missing.status).toBe(1);
+  noControls(missing.stderr);
+  expect(missing.stderr).toMatch(/^sda: ERR_SDA_MODEL_NOT_FOUND: no model "no\\x9b2J\\x7fsuch"/);
   // Delete prints the name escaped.
   const del = sda(['model', 'delete', TRAINED_ID, '--yes', '--models-dir', lib]);
   expect(del.status).toBe(0);

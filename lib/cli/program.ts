@@ -9,6 +9,7 @@ import { registerGenerate } from './commands/generate';
 import { registerInspect } from './commands/inspect';
 import { registerModel } from './commands/model';
 import { CliError } from './cli-error';
+import { escapeForTerminal } from './escape';
 import { EXIT_FAILURE, EXIT_USAGE } from './exit-codes';
 
 export function buildProgram(): Command {
@@ -57,7 +58,8 @@ export async function runCli(argv: string[]): Promise<number> {
     const label = err instanceof SdaError ? err.code : 'error';
     // One line: a multi-line message keeps only its first line (the rest with --debug).
     const message = String((err as Error)?.message ?? err);
-    process.stderr.write(`sda: ${label}: ${debug ? message : message.split('\n')[0]}\n`);
+    // Messages quote names and paths from files: their control characters are escaped (lib/cli/escape.ts).
+    process.stderr.write(`sda: ${label}: ${debug ? message : escapeForTerminal(message.split('\n')[0]!)}\n`);
     if (debug && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
     return code;
   }
