@@ -279,6 +279,13 @@ test('46.6 saveModel refuses an existing modelId unless replace: true, then remo
   expect(path.basename(third.path)).toBe('pads_v2_1.sda');
   expect(fs.readdirSync(dir).filter((f) => f.endsWith('.sda'))).toEqual(['pads_v2_1.sda']);
   expect(await lib.repairIndex()).toEqual({ removed: [], added: [], unreadable: [], tempFilesRemoved: [] });
+  // A replaced entry whose file another entry also names (hand-edited catalog): that file is kept.
+  await lib.addEntry({ ...(await lib.get('fixed-id'))!, modelId: 'twin', name: 'Twin' });
+  const fourth = await save('Pads v3', true);
+  expect(fs.existsSync(third.path)).toBe(true);
+  expect((await lib.get('fixed-id'))!.filePath).toBe(path.basename(fourth.path));
+  await lib.remove('twin');
+  fs.rmSync(third.path);
   // replace: true with a new id just saves.
   await saveModelDetailed({ modelsDir: dir, stateDict: tinyStateDict(), checkWeights: false, metadata: { name: 'New' }, replace: true });
   expect(await lib.count()).toBe(2);
@@ -384,4 +391,40 @@ test('46.10 a lock left by a previous process with our pid is recovered, and con
   await Promise.all([lib.addEntry(entry('a', 'A')), lib.addEntry(entry('b', 'B')), lib.remove('zzz')]);
   expect(await lib.count()).toBe(2);
   expect(fs.existsSync(lib.lockPath)).toBe(false);
+});
+
+test('46.11 every broken catalog state: reads report it (typed) or read the .bak, and write nothing', async () => {
+  const good = `{"version": 1, "models": {"ok": ${JSON.stringify(entryJson('ok'))}}}`;
+  const states: Array<[string, Record<string, string | Buffer>, RegExp | number]> = [
+    ['truncated index', { [INDEX_FILE]: good.slice(0, 40) }, /ERR_SDA_LIBRARY_CORRUPT/],
+    ['not UTF-8', { [INDEX_FILE]: Buffer.from([0x7b, 0xff, 0xfe, 0x7d]) }, /ERR_SDA_LIBRARY_CORRUPT/],
+    ['top level a list', { [INDEX_FILE]: '[]' }, /ERR_SDA_LIBRARY_CORRUPT/],
+    ['models a list', { [INDEX_FILE]: '{"version": 1, "models": []}' }, /ERR_SDA_LIBRARY_CORRUPT/],
+    ['newer version', { [INDEX_FILE]: '{"version": 7, "models": {}}' }, /ERR_SDA_MODEL_VERSION/],
+    ['no index, corrupt .bak', { [`${INDEX_FILE}.bak`]: 'nope' }, /ERR_SDA_LIBRARY_CORRUPT/],
+    ['no index, valid .bak', { [`${INDEX_FILE}.bak`]: good }, 1],
+    ['corrupt index, valid .bak', { [INDEX_FILE]: '{', [`${INDEX_FILE}.bak`]: good }, /ERR_SDA_LIBRARY_CORRUPT/],
+  ];
+  for (const [what, files, expected] of states) {
+    const dir = path.join(tmp, `state-${what.replace(/\W+/g, '-')}`);
+    fs.mkdirSync(dir);
+    for (const [f, data] of Object.entries(files)) fs.writeFileSync(path.join(dir, f), data);
+    const snapshot = () => fs.readdirSync(dir).sort().map((f) => [f, fs.readFileSync(path.join(dir, f)).toString('hex')]);
+    const before = snapshot();
+    const lib = new ModelLibrary(dir, { onWarning: () => undefined });
+    const reads = [lib.count(), lib.listAll(), lib.search({ query: 'o' }), lib.get('ok'), resolveModel('ok', { modelsDir: dir, library: { onWarning: () => undefined } })];
+    const outcomes = await Promise.allSettled(reads);
+    if (typeof expected === 'number') {
+      expect([what, await lib.count()]).toEqual([what, expected]);
+      expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled', 'rejected']); // ok.sda does not exist
+    } else {
+      for (const o of outcomes) {
+        expect([what, o.status]).toEqual([what, 'rejected']);
+        const err = (o as PromiseRejectedResult).reason;
+        expect(err).toBeInstanceOf(SdaError);
+        expect(err.code).toMatch(expected);
+      }
+    }
+    expect([what, snapshot()]).toEqual([what, before]);
+  }
 });

@@ -208,7 +208,8 @@ export async function writeSavedModel(parts: SavedModelDict, modelsDir: string, 
     fsyncDir(library.modelsDir);
     tx.put(entryFromMetadata(metadata, name, fs.statSync(file).size));
     // The replaced model's file goes only once the catalog points at the new one (a crash leaves both).
-    if (old) tx.afterCommit(() => fs.rmSync(path.join(library.modelsDir, old.filePath), { force: true }));
+    // A file another entry still names (a hand-edited catalog) is kept.
+    if (old && !tx.fileNames().has(old.filePath)) tx.afterCommit(() => fs.rmSync(path.join(library.modelsDir, old.filePath), { force: true }));
     return file;
   });
   return { path: file, metadata };
