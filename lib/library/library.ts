@@ -12,16 +12,17 @@
  *   from the `.bak` when valid, else empty, then from the model files. A corrupt single entry is skipped
  *   with a warning (and dropped at the next write, as the Python app does).
  * - Catalog operations never load LibTorch nor tensor data: `.sda` metadata is read with lib/torchfile
- *   (`storages: 'skip'`: only the zip directory and the pickle). Parsing lives in index-file.ts, repair
- *   in repair.ts, lookups by id/name in resolve.ts.
+ *   (`storages: 'skip'`: only the zip directory and the pickle). The index format lives in
+ *   index-file.ts, its reading and writing in index-store.ts, repair in repair.ts, the lock in lock.ts,
+ *   lookups by id/name in resolve.ts.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InvalidArgumentError, LibraryCorruptError } from '../errors';
-import { atomicWriteFileSync } from './atomic';
 import { checkEntry, copyEntry, entryField, type ModelEntry, type ModelEntrySortKey, type StoredEntry } from './entry';
 import { fsGuard, fsGuardAsync } from './fs-error';
-import { INDEX_FILE, keepAside, parseIndex, serializeIndex, statKey } from './index-file';
+import { INDEX_FILE, serializeIndex } from './index-file';
+import { IndexStore, isMissing, type LibraryWarning } from './index-store';
 import { withLock, type LockOptions } from './lock';
 import { mergeRepair, removeDeadTempFiles, scanModelFiles, type RepairResult } from './repair';
 
@@ -29,24 +30,7 @@ export { INDEX_FILE, INDEX_VERSION } from './index-file';
 export { MODEL_EXTENSIONS } from './file-name';
 export { readModelMetadata } from './repair';
 export type { RepairResult, UnreadableModel } from './repair';
-
-/** Something the library recovered from; delivered to `onWarning` (default: `process.emitWarning`). */
-export interface LibraryWarning {
-  code:
-    | 'SDA_LIBRARY_CORRUPT_INDEX'
-    | 'SDA_LIBRARY_INDEX_RESTORED'
-    | 'SDA_LIBRARY_INDEX_MISSING'
-    | 'SDA_LIBRARY_CORRUPT_ENTRY'
-    | 'SDA_LIBRARY_UNREADABLE_MODEL'
-    | 'SDA_LIBRARY_DUPLICATE_ID'
-    | 'SDA_LIBRARY_TEMP_FILE_KEPT'
-    | 'SDA_LIBRARY_CLEANUP_FAILED';
-  message: string;
-  /** The file concerned. */
-  file?: string;
-  /** The model concerned. */
-  modelId?: string;
-}
+export type { LibraryWarning } from './index-store';
 
 export interface ModelLibraryOptions extends LockOptions {
   /** Receives recoveries (corrupt index or entry, unreadable model). Default: `process.emitWarning`. */
@@ -85,8 +69,6 @@ export interface LibraryTransaction {
   afterCommit(fn: () => void): void;
 }
 
-type Snapshot = { key: string; entries: Map<string, StoredEntry> };
-
 function compareValues(a: unknown, b: unknown): number {
   if (Array.isArray(a) && Array.isArray(b)) {
     for (let i = 0; i < Math.min(a.length, b.length); i++) {
@@ -100,11 +82,6 @@ function compareValues(a: unknown, b: unknown): number {
   const sa = String(a);
   const sb = String(b);
   return sa < sb ? -1 : sa > sb ? 1 : 0;
-}
-
-function isMissing(e: unknown): boolean {
-  const code = (e as NodeJS.ErrnoException).code;
-  return code === 'ENOENT';
 }
 
 /** ISO 8601 UTC with microseconds, as Python's `datetime.now(timezone.utc).isoformat()`. */
@@ -126,7 +103,8 @@ export class ModelLibrary {
   /** `<modelsDir>/model_library.json.lock`. */
   readonly lockPath: string;
   private readonly options: ModelLibraryOptions;
-  private cache: Snapshot | undefined;
+  /** Reading and writing the index file (index-store.ts). */
+  private readonly store: IndexStore;
 
   /** Names a models directory. Nothing is read until first use; the folder is created by the first write. */
   constructor(modelsDir: string, options: ModelLibraryOptions = {}) {
@@ -136,6 +114,7 @@ export class ModelLibrary {
     this.backupPath = `${this.indexPath}.bak`;
     this.lockPath = `${this.indexPath}.lock`;
     this.options = options;
+    this.store = new IndexStore(this.indexPath, (w) => this.warn(w));
   }
 
   private warn(w: LibraryWarning): void {
@@ -143,138 +122,9 @@ export class ModelLibrary {
     else process.emitWarning(w.message, { code: w.code });
   }
 
-  /** Parses `bytes` of `file`, warning about corrupt entries the first time this version is seen. */
-  private parse(bytes: Uint8Array, file: string, key: string): Map<string, StoredEntry> {
-    const seen = this.cache?.key === key;
-    return parseIndex(bytes, file, (id, reason) => {
-      if (!seen) this.warn({ code: 'SDA_LIBRARY_CORRUPT_ENTRY', message: `${file}: skipping the corrupt entry ${JSON.stringify(id)}: ${reason}`, file, modelId: id });
-    });
-  }
-
-  /** `file`'s bytes and version key, or undefined when it does not exist (nor its folder). */
-  private readVersion(file: string): { bytes: Buffer; key: string } | undefined {
-    for (let attempt = 0; ; attempt++) {
-      let st: fs.BigIntStats;
-      try {
-        st = fs.statSync(file, { bigint: true });
-      } catch (e) {
-        if (isMissing(e)) return undefined;
-        throw e;
-      }
-      const key = statKey(st);
-      let bytes: Buffer;
-      try {
-        bytes = fs.readFileSync(file);
-      } catch (e) {
-        if (isMissing(e) && attempt < 3) continue; // replaced between stat and read
-        throw e;
-      }
-      // The file may have been replaced between stat and read: only use what matches the stat.
-      let after: string | undefined;
-      try {
-        after = statKey(fs.statSync(file, { bigint: true }));
-      } catch (e) {
-        if (!isMissing(e)) throw e;
-      }
-      if (after === key || attempt >= 3) return { bytes, key };
-    }
-  }
-
-  // ---- reading (no lock, no writes) ------------------------------------------------------------------
-
-  /**
-   * The current entries, cached while the index is unchanged. A missing index reads as empty, or as its
-   * `.bak` when there is one (with a warning; the next write restores it). Errors: LibraryCorruptError,
-   * ModelVersionError, LibraryError (file-system errors).
-   */
-  private snapshot(): Map<string, StoredEntry> {
-    return fsGuard('read the model library index', this.indexPath, () => {
-      const index = this.readVersion(this.indexPath);
-      const file = index ? this.indexPath : this.backupPath;
-      const version = index ?? this.readVersion(this.backupPath);
-      if (!version) return new Map<string, StoredEntry>();
-      const key = `${file}:${version.key}`;
-      if (this.cache?.key === key) return this.cache.entries;
-      const entries = this.parse(version.bytes, file, key);
-      if (!index) {
-        this.warn({
-          code: 'SDA_LIBRARY_INDEX_MISSING',
-          message: `${this.indexPath} is missing; read ${path.basename(this.backupPath)} instead (the next change or a repair restores it)`,
-          file: this.indexPath,
-        });
-      }
-      this.cache = { key, entries };
-      return entries;
-    });
-  }
-
-  // ---- writing (under the lock) ----------------------------------------------------------------------
-
-  /**
-   * Loads the index under the lock. A missing index is restored from a valid `.bak`. A corrupt index (or,
-   * with none, a corrupt `.bak`) is refused unless `recover`: then it is kept aside and the catalog
-   * restarts from the valid `.bak`, else empty.
-   */
-  private loadLocked(recover: boolean): Map<string, StoredEntry> {
-    const index = this.readVersion(this.indexPath);
-    let why: string | undefined;
-    if (index) {
-      const key = `${this.indexPath}:${index.key}`;
-      try {
-        const entries = this.parse(index.bytes, this.indexPath, key);
-        this.cache = { key, entries };
-        return entries;
-      } catch (e) {
-        if (!(e instanceof LibraryCorruptError) || !recover) throw e;
-        const aside = keepAside(this.indexPath);
-        this.warn({ code: 'SDA_LIBRARY_CORRUPT_INDEX', message: `${this.indexPath} is corrupt (${e.reason}); it was kept as ${path.basename(aside)}`, file: this.indexPath });
-        why = 'it was corrupt';
-      }
-    }
-    const backup = this.readVersion(this.backupPath);
-    if (!backup) {
-      if (why) this.restore(new Map(), 'an empty catalog', why, 0o600);
-      return new Map(); // a new library: nothing is written until a change
-    }
-    let entries: Map<string, StoredEntry>;
-    try {
-      entries = parseIndex(backup.bytes, this.backupPath);
-    } catch (e) {
-      if (!(e instanceof LibraryCorruptError) || !recover) throw e;
-      const aside = keepAside(this.backupPath);
-      this.warn({ code: 'SDA_LIBRARY_CORRUPT_INDEX', message: `${this.backupPath} is corrupt (${e.reason}); it was kept as ${path.basename(aside)}`, file: this.backupPath });
-      this.restore(new Map(), `an empty catalog (${path.basename(this.backupPath)} is corrupt too)`, why ?? 'it was missing', 0o600);
-      return new Map();
-    }
-    this.restore(entries, path.basename(this.backupPath), why ?? 'it was missing', fs.statSync(this.backupPath).mode & 0o777);
-    return entries;
-  }
-
-  private restore(entries: Map<string, StoredEntry>, from: string, why: string, mode: number): void {
-    this.writeLocked(entries, false, mode);
-    this.warn({ code: 'SDA_LIBRARY_INDEX_RESTORED', message: `${this.indexPath} was restarted from ${from} (${why})`, file: this.indexPath });
-  }
-
   /** The exact bytes the Python app writes for these entries. */
   static serialize(entries: Iterable<StoredEntry>): string {
     return serializeIndex(entries);
-  }
-
-  /** Writes the index (lock held): `.bak` copy of the old one, then temp + fsync + rename. */
-  private writeLocked(entries: Map<string, StoredEntry>, backup = true, newMode = 0o600): void {
-    let mode = newMode;
-    if (backup) {
-      try {
-        const old = fs.readFileSync(this.indexPath);
-        mode = fs.statSync(this.indexPath).mode & 0o777;
-        atomicWriteFileSync(this.backupPath, old, mode);
-      } catch (e) {
-        if (!isMissing(e)) throw e;
-      }
-    }
-    atomicWriteFileSync(this.indexPath, serializeIndex(entries.values()), mode);
-    const st = fs.statSync(this.indexPath, { bigint: true });
-    this.cache = { key: `${this.indexPath}:${statKey(st)}`, entries };
   }
 
   /**
@@ -291,7 +141,7 @@ export class ModelLibrary {
     fsGuard('create the models folder', this.modelsDir, () => fs.mkdirSync(this.modelsDir, { recursive: true }));
     return fsGuardAsync('update the model library', this.modelsDir, () =>
       withLock(this.lockPath, this.options, async () => {
-        const current = this.loadLocked(recover);
+        const current = this.store.loadLocked(recover);
         const entries = new Map(current);
         let changed = false;
         const commits: Array<() => void> = [];
@@ -320,7 +170,7 @@ export class ModelLibrary {
           afterCommit: (f) => void commits.push(f),
         };
         const result = await fn(tx);
-        if (changed) this.writeLocked(entries);
+        if (changed) this.store.write(entries);
         for (const f of commits) {
           try {
             f();
@@ -350,7 +200,7 @@ export class ModelLibrary {
 
   /** The entry of `modelId`, or undefined. Reads never write (see {@link snapshot}). */
   async get(modelId: string): Promise<ModelEntry | undefined> {
-    const s = this.snapshot().get(modelId);
+    const s = this.store.read().get(modelId);
     return s ? copyEntry(s.entry) : undefined;
   }
 
@@ -365,7 +215,7 @@ export class ModelLibrary {
     const field = entryField(sortBy);
     if (!field) throw new InvalidArgumentError(`sortBy must be a ModelEntry field (e.g. saveDate, name, save_date); got ${JSON.stringify(sortBy)}`);
     const reverse = options.reverse ?? true;
-    let results = [...this.snapshot().values()].map((s) => s.entry);
+    let results = [...this.store.read().values()].map((s) => s.entry);
     const q = (options.query ?? '').toLowerCase();
     if (q) results = results.filter((e) => e.name.toLowerCase().includes(q) || e.description.toLowerCase().includes(q));
     if (options.tags && options.tags.length > 0) {
@@ -379,7 +229,7 @@ export class ModelLibrary {
 
   /** Number of entries. */
   async count(): Promise<number> {
-    return this.snapshot().size;
+    return this.store.read().size;
   }
 
   /** Adds (or replaces, by `modelId`) an entry. Creates the models folder. */
@@ -407,7 +257,7 @@ export class ModelLibrary {
     // Slow part (reading orphans' metadata) outside the lock; merged under it.
     let known = new Set<string>();
     try {
-      known = new Set([...this.snapshot().values()].map((s) => s.entry.filePath));
+      known = new Set([...this.store.read().values()].map((s) => s.entry.filePath));
     } catch (e) {
       if (!(e instanceof LibraryCorruptError)) throw e; // recovered under the lock below
     }
