@@ -10,6 +10,6 @@ function findRoot(dir: string): string {
 }
 
 export const ROOT = findRoot(__dirname);
-/** Genuine fixtures: $SDA_GENUINE, else the shared/ folder beside the repository. */
-export const GENUINE = process.env.SDA_GENUINE ?? path.resolve(ROOT, '../shared/fixtures/genuine');
+/** Genuine fixtures: $SDA_GENUINE, else the copy the repository carries (test/fixtures/genuine). */
+export const GENUINE = process.env.SDA_GENUINE ?? path.join(ROOT, 'test/fixtures/genuine');
 export const TRAINED_SDA = path.join(GENUINE, 'trained/models/genuine_trained_fixture_v1.sda');

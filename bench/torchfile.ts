@@ -5,8 +5,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readTorchFile, readTorchFileSync, serializeTorchFile } from '../lib/torchfile';
+import { TRAINED_SDA } from './paths';
 
-const FILE = path.resolve(__dirname, '../../shared/fixtures/genuine/trained/models/genuine_trained_fixture_v1.sda');
+const FILE = TRAINED_SDA;
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);

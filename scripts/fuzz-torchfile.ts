@@ -28,6 +28,7 @@ import {
 } from '../lib/torchfile';
 import { serializeTorchFileChunks } from '../lib/torchfile/write';
 import { ZipWriter } from '../lib/torchfile/zip-writer';
+import { GENUINE_FILES } from '../test/20.torchfile-helpers';
 
 export interface FuzzOptions {
   cases: number;
@@ -66,12 +67,8 @@ function rng(seed: number): () => number {
   };
 }
 
-const DEFAULT_GENUINE = [
-  'trained/models/genuine_trained_fixture_v1.sda',
-  'sample_only/models/sample_only_fixture.sda',
-  'checkpoint/checkpoint_epoch0007.pt',
-  'checkpoint/models/converted_checkpoint_fixture.sda',
-].map((f) => path.resolve(__dirname, '../../shared/fixtures/genuine', f));
+// The four torch files the torchfile tests read, from the repository's fixtures.
+const DEFAULT_GENUINE = GENUINE_FILES;
 
 function f32(shape: number[], r: () => number): TorchTensor {
   const n = shape.reduce((a, b) => a * b, 1);

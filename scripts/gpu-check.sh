@@ -17,7 +17,6 @@ if ! command -v node >/dev/null; then
   export PATH="$PWD/.device/bin:$PATH"
 fi
 [ -e node_modules ] || ln -s .device/runtime/node_modules node_modules
-export SDA_GENUINE="$PWD/.device/genuine"
 node --version
 python3 -c "import torch; print('torch', torch.__version__, 'cuda', torch.version.cuda, 'devices', torch.cuda.device_count())"
 

@@ -12,9 +12,7 @@ mkdir -p .device
 rm -rf .device/runtime && mkdir -p .device/runtime
 cp package.json package-lock.json .device/runtime/
 (cd .device/runtime && npm ci --omit=dev --ignore-scripts --no-audit --no-fund >/dev/null)
-# The genuine trained model and its references (shared/ does not travel to the device).
-rm -rf .device/genuine && mkdir -p .device/genuine/trained
-cp -r ../shared/fixtures/genuine/trained/models ../shared/fixtures/genuine/trained/refs .device/genuine/trained/
+# The genuine fixtures are tracked (test/fixtures/genuine), so they travel with the working tree.
 node_modules/.bin/tsc -p tsconfig.build.json
 node_modules/.bin/tsc -p tsconfig.bench.json
-du -sh .device/node.xz .device/runtime .device/genuine dist dist-bench
+du -sh .device/node.xz .device/runtime dist dist-bench

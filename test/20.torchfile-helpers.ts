@@ -21,9 +21,11 @@ import {
   TorchTensor,
   type PyValue,
 } from '../lib/torchfile';
+import { GENUINE } from './helpers/paths';
+
+export { GENUINE };
 
 export const REPO = path.resolve(__dirname, '..');
-export const GENUINE = path.resolve(__dirname, '../../shared/fixtures/genuine');
 export const GENUINE_FILES = [
   'trained/models/genuine_trained_fixture_v1.sda',
   'sample_only/models/sample_only_fixture.sda',
