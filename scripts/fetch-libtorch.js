@@ -55,16 +55,25 @@ function fetchLibtorch(dest, { python = process.env.SDA_PYTHON || 'python3', spe
   }
 }
 
-module.exports = { fetchLibtorch, DEFAULT_SPEC };
+/**
+ * Fills <packageRoot>/libtorch and records it as the located LibTorch; returns the location. Shared by
+ * `npm run setup-libtorch` (a clone) and `sda setup-libtorch` (an installed package, where npm scripts
+ * of the package cannot be run).
+ */
+function setupLibtorch(packageRoot, options = {}) {
+  const locate = require('./locate-libtorch.js');
+  fetchLibtorch(path.join(packageRoot, 'libtorch'), options);
+  // LIBTORCH is cleared so the folder just filled is what gets recorded.
+  const loc = locate.locateLibtorch({ packageRoot, env: { ...process.env, LIBTORCH: '' } });
+  locate.writeLocation(packageRoot, loc);
+  return loc;
+}
+
+module.exports = { fetchLibtorch, setupLibtorch, DEFAULT_SPEC };
 
 if (require.main === module) {
-  // `npm run setup-libtorch`: (re)fill ./libtorch, then record it as the located LibTorch.
-  const locate = require('./locate-libtorch.js');
-  const packageRoot = path.resolve(__dirname, '..');
   try {
-    fetchLibtorch(path.join(packageRoot, 'libtorch'));
-    const loc = locate.locateLibtorch({ packageRoot, env: { ...process.env, LIBTORCH: '' } });
-    locate.writeLocation(packageRoot, loc);
+    const loc = setupLibtorch(path.resolve(__dirname, '..'));
     process.stderr.write(`small-dataset-audio: LibTorch ${loc.version} ready at ${loc.root}\n`);
   } catch (err) {
     process.stderr.write(`small-dataset-audio: ${err.message}\n`);

@@ -75,7 +75,7 @@ test('10.6 nothing found: the error lists every place tried and how to fix it', 
   expect(err.message).toMatch(/Python torch: .*no-such-python could not be run/);
   expect(err.message).toMatch(/download from the package index: not attempted/);
   expect(err.message).toMatch(/export LIBTORCH=/);
-  expect(err.message).toMatch(/npm run setup-libtorch/);
+  expect(err.message).toMatch(/npx sda setup-libtorch/);
 });
 
 test('10.7 a download that fails is reported among the tries', () => {

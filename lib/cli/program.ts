@@ -8,6 +8,7 @@ import { registerDoctor } from './commands/doctor';
 import { registerGenerate } from './commands/generate';
 import { registerInspect } from './commands/inspect';
 import { registerModel } from './commands/model';
+import { registerSetupLibtorch } from './commands/setup-libtorch';
 import { CliError } from './cli-error';
 import { escapeForTerminal } from './escape';
 import { EXIT_FAILURE, EXIT_USAGE } from './exit-codes';
@@ -29,6 +30,7 @@ Examples:
   $ sda convert checkpoint_epoch0040.pt --name "Rain pads"
   $ sda inspect model.sda
   $ sda doctor
+  $ sda setup-libtorch                            # LibTorch for a source build
 
 Run \`sda <command> --help\` for the options and examples of each command.
 Exit codes: 0 success, 1 failure, 2 bad usage.`,
@@ -39,6 +41,7 @@ Exit codes: 0 success, 1 failure, 2 bad usage.`,
   registerConvert(program);
   registerInspect(program);
   registerDoctor(program);
+  registerSetupLibtorch(program);
   return program;
 }
 

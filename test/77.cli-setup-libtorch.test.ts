@@ -1,0 +1,39 @@
+// `sda setup-libtorch`: the set-up step install errors point a user to, runnable from their own project.
+// Nothing is downloaded here: only the help and the checks made before pip would run.
+import * as fs from 'fs';
+import * as path from 'path';
+import { sda } from './helpers/cli';
+import { ROOT } from './helpers/paths';
+
+test('77.1 --help says what it does, what comes next, and its exit codes', () => {
+  const r = sda(['setup-libtorch', '--help']);
+  expect(r.status).toBe(0);
+  expect(r.stdout).toMatch(/^Usage: sda setup-libtorch \[options\]/);
+  expect(r.stdout).toMatch(/--spec <pip-spec>/);
+  expect(r.stdout).toMatch(/--python <exe>/);
+  expect(r.stdout).toMatch(/npm rebuild small-dataset-audio/);
+  expect(r.stdout).toMatch(/Exit code 0 when LibTorch is ready/);
+  expect(sda(['--help']).stdout).toMatch(/sda setup-libtorch/);
+});
+
+test.each([
+  [['setup-libtorch', 'extra'], /^error: too many arguments for 'setup-libtorch'/],
+  [['setup-libtorch', '--bogus'], /^error: unknown option '--bogus'/],
+  [['setup-libtorch', '--spec'], /^error: option '--spec <pip-spec>' argument missing/],
+  [['setup-libtorch', '--spec', 'numpy==2.0'], /^sda: ERR_SDA_USAGE: --spec must name the torch package .*'numpy==2\.0'/],
+])('77.2 bad usage %j exits 2 with one line', (args, message) => {
+  const r = sda(args);
+  expect(r.status).toBe(2);
+  expect(r.stdout).toBe('');
+  expect(r.stderr).toMatch(message);
+  expect(r.stderr.trim().split('\n')).toHaveLength(1);
+});
+
+test('77.3 a Python that cannot run fails with exit 1 and leaves the package untouched', () => {
+  const before = fs.readdirSync(ROOT).sort();
+  const r = sda(['setup-libtorch', '--python', path.join(ROOT, 'no-such-python')]);
+  expect(r.status).toBe(1);
+  expect(r.stdout).toBe('');
+  expect(r.stderr).toMatch(/^sda: ERR_SDA_LIBTORCH_NOT_FOUND: setting up LibTorch failed: pip download torch==2\.13\.0\+cpu: could not run .*no-such-python \(ENOENT\)/m);
+  expect(fs.readdirSync(ROOT).sort()).toEqual(before);
+});
