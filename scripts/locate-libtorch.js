@@ -117,7 +117,8 @@ function howToFix() {
   return [
     'How to fix, any one of:',
     '  - export LIBTORCH=/path/to/libtorch   (a LibTorch root with include/, lib/, share/cmake/Torch)',
-    '  - npx sda setup-libtorch              (fills the package\'s ./libtorch from `pip download torch==2.13.0+cpu`)',
+    '  - npx sda setup-libtorch              (fills the package\'s ./libtorch from `pip download torch==2.13.0+cpu`;',
+    '                                          if npm rolled the install back: `npm install small-dataset-audio --ignore-scripts` first)',
     '  - pip install torch                   (a CUDA build of PyTorch gives GPU support)',
     'then run `npm rebuild small-dataset-audio` (or `npm ci` in a clone).',
   ].join('\n');
