@@ -100,6 +100,22 @@ export class ModelVersionError extends SdaError {
   }
 }
 
+/**
+ * A file or folder could not be read, written or created (missing, a directory, no permission, disk
+ * full, ...). `path` is the file at fault, `errno` the system's code (`ENOENT`, `EISDIR`, `EACCES`, ...),
+ * `cause` the original error.
+ */
+export class FileAccessError extends SdaError {
+  readonly path: string;
+  readonly errno: string | undefined;
+
+  constructor(message: string, path: string, errno: string | undefined, options?: { cause?: unknown }) {
+    super('ERR_SDA_FILE', message, options);
+    this.path = path;
+    this.errno = errno;
+  }
+}
+
 /** A model (or other native resource) was used after dispose(). */
 export class DisposedError extends SdaError {
   constructor(message: string) {

@@ -17,6 +17,7 @@ export {
   ModelVersionError,
   DisposedError,
   AbortedError,
+  FileAccessError,
 } from './errors';
 
 // Saved models (lib/model).
@@ -27,7 +28,15 @@ export type { MelBatch, LatentBatch, LatentInput } from './model/conv-vae';
 export type { ModelFormat } from './model/format';
 export { MODEL_FORMAT_VERSION, DEFAULT_LATENT_DIM } from './model/format';
 export type { SpectrogramConfig } from './model/spectrogram-config';
-export { DEFAULT_SPECTROGRAM_CONFIG, framesPerSecond } from './model/spectrogram-config';
+export {
+  DEFAULT_SPECTROGRAM_CONFIG,
+  framesPerSecond,
+  checkSpectrogramGeometry,
+  checkSpectrogramConfig,
+  resampleKernelElements,
+  SPECTROGRAM_LIMITS,
+} from './model/spectrogram-config';
+export type { SpectrogramGeometry } from './model/spectrogram-config';
 export type { ModelMetadata } from './model/metadata';
 export type { AnalysisResult } from './model/analysis';
 
@@ -90,6 +99,7 @@ export {
   dictGet,
   pyNumber,
   toJSONValue,
+  inspectTorchFile,
   contiguousStride,
   halfToFloat,
   bfloat16ToFloat,
@@ -110,6 +120,8 @@ export type {
   TensorTypedArray,
   NumpyByteOrder,
   StorageLoader,
+  InspectNode,
+  InspectReport,
 } from './torchfile';
 
 // Model library, persistence and controls (lib/library, lib/controls)

@@ -172,6 +172,7 @@ test('41.5 a given modelId and saveDate are kept; the distill format saves as .d
     model: path.join(GENUINE, 'sample_only/models/sample_only_fixture.sda'),
     metadata: { modelId: 'my-id', saveDate: '2020-01-01T00:00:00+00:00', name: 'Mine' },
     format: 'distill_model',
+    allowActivationChange: true, // a .sda source: its Sigmoid decoder would run as Softplus
   });
   expect(path.basename(saved.path)).toBe('mine.distill');
   expect(saved.metadata).toMatchObject({ modelId: 'my-id', saveDate: '2020-01-01T00:00:00+00:00', description: 'decoder initialised only by model.sample()' });

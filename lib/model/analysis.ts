@@ -28,38 +28,58 @@ export interface AnalysisResult {
   latentDim: number;
 }
 
-type Ctx = { file: string | undefined };
+/**
+ * Numbers an analysis may hold in all: far above any real one (k <= latent_dim, a few hundred numbers per
+ * array), far below what would exhaust memory. The file can share one list many times, so the count is
+ * what the arrays expand to, charged before each is copied.
+ */
+export const MAX_ANALYSIS_NUMBERS = 1 << 24;
+
+type Ctx = { file: string | undefined; left: number };
 
 function fail(ctx: Ctx, key: string, what: string): never {
   throw new ModelFormatError(`latent_analysis.${key} ${what}`, { file: ctx.file, key: `latent_analysis.${key}` });
 }
 
-/** A numpy array (any float or int dtype) or a (nested) list of numbers, flattened, with its shape. */
+function charge(ctx: Ctx, key: string, n: number): void {
+  ctx.left -= n;
+  if (ctx.left < 0) fail(ctx, key, `makes the analysis hold more than ${MAX_ANALYSIS_NUMBERS} numbers (is the file damaged?)`);
+}
+
+function numberAt(x: PyValue, key: string, ctx: Ctx): number {
+  if (typeof x === 'number') return x;
+  if (typeof x === 'bigint') return Number(x);
+  return fail(ctx, key, 'is not a number');
+}
+
+/**
+ * A numpy array (any float or int dtype), a list of numbers or a list of rows of numbers (at most two
+ * dimensions, as the Python app writes them), flattened, with its shape.
+ */
 function numbers(v: PyValue | undefined, key: string, ctx: Ctx): { values: number[]; shape: number[] } {
   if (v instanceof NumpyArray) {
+    const size = v.dtype?.itemSize ?? 0;
+    charge(ctx, key, size > 0 ? Math.floor((v.data?.byteLength ?? 0) / size) : 0);
     try {
       return { values: v.toNumbers(), shape: v.shape };
     } catch (cause) {
       fail(ctx, key, `is not a numeric array (${(cause as Error).message})`);
     }
   }
-  if (Array.isArray(v)) {
-    if (v.every((x) => Array.isArray(x))) {
-      const rows = v.map((row, i) => numbers(row, `${key}[${i}]`, ctx));
-      const width = rows[0]?.values.length ?? 0;
-      if (rows.some((r) => r.values.length !== width)) fail(ctx, key, 'has rows of different lengths');
-      return { values: rows.flatMap((r) => r.values), shape: [rows.length, width] };
-    }
-    return {
-      values: v.map((x, i) => {
-        if (typeof x === 'number') return x;
-        if (typeof x === 'bigint') return Number(x);
-        return fail(ctx, `${key}[${i}]`, 'is not a number');
-      }),
-      shape: [v.length],
-    };
+  if (!Array.isArray(v)) return fail(ctx, key, 'must be a numpy array or a list of numbers');
+  if (v.length > 0 && v.every((x) => Array.isArray(x))) {
+    const rows = v as PyValue[][];
+    const width = rows[0].length;
+    rows.forEach((row, i) => {
+      if (row.length !== width) fail(ctx, key, 'has rows of different lengths');
+      charge(ctx, `${key}[${i}]`, width);
+    });
+    const values = new Array<number>(rows.length * width);
+    rows.forEach((row, i) => row.forEach((x, j) => (values[i * width + j] = numberAt(x, `${key}[${i}][${j}]`, ctx))));
+    return { values, shape: [rows.length, width] };
   }
-  return fail(ctx, key, 'must be a numpy array or a list of numbers');
+  charge(ctx, key, v.length);
+  return { values: v.map((x, i) => numberAt(x, `${key}[${i}]`, ctx)), shape: [v.length] };
 }
 
 function vector(d: PyDict, key: string, length: number, ctx: Ctx): number[] {
@@ -71,7 +91,7 @@ function vector(d: PyDict, key: string, length: number, ctx: Ctx): number[] {
 function int(d: PyDict, key: string, ctx: Ctx): number {
   const v = d.get(key);
   const n = typeof v === 'bigint' ? Number(v) : typeof v === 'number' && Number.isInteger(v) ? v : NaN;
-  if (!Number.isInteger(n) || n < 0) fail(ctx, key, 'must be a non-negative integer');
+  if (!Number.isSafeInteger(n) || n < 0) fail(ctx, key, 'must be a non-negative integer');
   return n;
 }
 
@@ -85,7 +105,7 @@ function strings(d: PyDict, key: string, length: number, ctx: Ctx): string[] {
 /** Reads `latent_analysis`; null when the model has none. */
 export function analysisFromPy(value: PyValue | undefined, file?: string): AnalysisResult | null {
   if (value === undefined || value === null) return null;
-  const ctx: Ctx = { file };
+  const ctx: Ctx = { file, left: MAX_ANALYSIS_NUMBERS };
   if (!(value instanceof PyDict)) throw new ModelFormatError('latent_analysis must be a dict or None', { file, key: 'latent_analysis' });
   const version = value.has('version') ? int(value, 'version', ctx) : ANALYSIS_VERSION;
   if (version > ANALYSIS_VERSION) throw new ModelVersionError('latent_analysis', version, ANALYSIS_VERSION, file);
@@ -94,6 +114,8 @@ export function analysisFromPy(value: PyValue | undefined, file?: string): Analy
   const mean = numbers(value.get('pca_mean'), 'pca_mean', ctx).values;
   const latentDim = value.has('latent_dim') ? int(value, 'latent_dim', ctx) : mean.length;
   if (mean.length !== latentDim) fail(ctx, 'pca_mean', `must have latent_dim = ${latentDim} values; has ${mean.length}`);
+  // PCA has at most as many components as dimensions; this also bounds every per-component array below.
+  if (k > latentDim) fail(ctx, 'n_active_components', `is ${k}, more than latent_dim = ${latentDim}`);
   if (comps.values.length !== k * latentDim) {
     fail(ctx, 'pca_components', `must be [${k}, ${latentDim}]; has shape [${comps.shape.join(', ')}]`);
   }

@@ -13,6 +13,7 @@ import { InvalidArgumentError, ModelFormatError } from '../errors';
 import type { ModelLibraryOptions } from '../library/library';
 import { PyDict, pyNumber, readTorchFile } from '../torchfile';
 import { analysisFromPy } from './analysis';
+import { appOfValue, checkActivationChange } from './app-format';
 import { checkStateDict, convVaeGeometry } from './convvae-layout';
 import type { ModelFormat } from './format';
 import { defaultMetadata, type ModelMetadata } from './metadata';
@@ -20,8 +21,17 @@ import { cpuStateDict, inferLatentDim, writeSavedModel } from './save-model';
 import { spectrogramConfigFromPy } from './spectrogram-config';
 
 export interface SaveFromCheckpointOptions {
-  /** Marker of the saved model: `sda_model` (default, `.sda`) or `distill_model` (`.distill`). */
+  /**
+   * Marker of the saved model: `sda_model` (default, `.sda`) or `distill_model` (`.distill`). Classes of
+   * the other app in the checkpoint's configs are moved to this format's package.
+   */
   format?: ModelFormat;
+  /**
+   * Allow a format other than the app that wrote the checkpoint (known from the package of the classes it
+   * pickled, e.g. its `OverfittingPreset`): the decoder would run with the other output activation than
+   * it was trained with. Default false: InvalidArgumentError.
+   */
+  allowActivationChange?: boolean;
   /** Warnings and lock settings of the catalog. */
   library?: ModelLibraryOptions;
 }
@@ -47,6 +57,8 @@ export async function saveModelFromCheckpoint(
   }
   const sd = value.get('model_state_dict');
   if (!(sd instanceof PyDict)) throw new ModelFormatError('is not a training checkpoint: it has no model_state_dict', { file, key: 'model_state_dict' });
+  const format = options.format ?? 'sda_model';
+  checkActivationChange(appOfValue(value), format, options.allowActivationChange, file);
   const latentDim = inferLatentDim(sd, file);
   const stored = value.get('latent_dim');
   if (stored !== undefined && stored !== null && pyNumber(stored) !== latentDim) {
@@ -55,7 +67,7 @@ export async function saveModelFromCheckpoint(
   const spectrogramConfig = value.get('spectrogram_config') ?? null;
   const spectrogram = spectrogramConfigFromPy(spectrogramConfig, file);
   const stateDict = cpuStateDict(sd);
-  checkStateDict(stateDict, convVaeGeometry(latentDim, spectrogram), file);
+  checkStateDict(stateDict, convVaeGeometry(latentDim, spectrogram, file), file);
   const latentAnalysis = value.get('latent_analysis') ?? null;
   analysisFromPy(latentAnalysis, file); // refuse a damaged analysis here, with the file named
   const num = (key: string, fallback: number): number => {
@@ -71,7 +83,7 @@ export async function saveModelFromCheckpoint(
   };
   const saved = await writeSavedModel(
     {
-      format: options.format ?? 'sda_model',
+      format,
       stateDict,
       latentDim,
       spectrogramConfig,

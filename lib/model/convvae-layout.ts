@@ -5,7 +5,7 @@
  */
 import { ModelFormatError } from '../errors';
 import { PyDict, asTensor, type TorchTensor } from '../torchfile';
-import { framesPerSecond, type SpectrogramConfig } from './spectrogram-config';
+import { checkSpectrogramGeometry, framesPerSecond, type SpectrogramConfig } from './spectrogram-config';
 
 export interface ConvVaeGeometry {
   latentDim: number;
@@ -17,8 +17,10 @@ export interface ConvVaeGeometry {
   w: number;
 }
 
-export function convVaeGeometry(latentDim: number, spec: SpectrogramConfig): ConvVaeGeometry {
+/** The layout for a config; refuses (ModelFormatError) a config out of the bounds of docs/limits.md. */
+export function convVaeGeometry(latentDim: number, spec: SpectrogramConfig, file?: string): ConvVaeGeometry {
   const frames = framesPerSecond(spec);
+  checkSpectrogramGeometry({ ...spec, frames }, file);
   return { latentDim, nMels: spec.nMels, frames, h: Math.ceil(spec.nMels / 16), w: Math.ceil(frames / 16) };
 }
 

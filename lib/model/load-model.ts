@@ -98,16 +98,17 @@ function rawTensor(key: string, t: TorchTensor): RawTensor {
 }
 
 /**
- * Loads a saved model onto a device. Errors: TorchFileError (damaged file), ModelFormatError (not a
+ * Loads a saved model onto a device. Errors: FileAccessError (missing, a directory, no permission),
+ * TorchFileError (damaged file), ModelFormatError (not a
  * model, or weights that disagree with the config), ModelVersionError (newer format: update),
  * DeviceUnavailableError, InvalidArgumentError.
  */
 export async function loadModel(file: string, options: LoadModelOptions = {}): Promise<LoadedModel> {
   const device = resolveDevice(options.device ?? 'auto');
   const abs = path.resolve(file);
-  const { value } = await readTorchFile(abs, { storages: 'view' });
+  const { value } = await readTorchFile(abs, { storages: 'view', fileDescription: 'model file' });
   const parts = savedModelParts(value, abs);
-  const geometry = convVaeGeometry(parts.latentDim, parts.spectrogram);
+  const geometry = convVaeGeometry(parts.latentDim, parts.spectrogram, abs);
   const { tensors } = checkStateDict(parts.stateDict, geometry, abs);
   const raw: RawTensor[] = [];
   for (const [key, t] of tensors) if (!key.endsWith('num_batches_tracked')) raw.push(rawTensor(key, t));

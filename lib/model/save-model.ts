@@ -27,10 +27,11 @@ import {
   type PyValue,
 } from '../torchfile';
 import { analysisFromPy, analysisToPy, type AnalysisResult } from './analysis';
+import { checkActivationChange, withAppPackage } from './app-format';
 import { checkStateDict, convVaeGeometry } from './convvae-layout';
 import { DEFAULT_LATENT_DIM, MODEL_FORMATS, MODEL_FORMAT_VERSION, type ModelFormat } from './format';
 import { METADATA_FIELDS, defaultMetadata, fieldKindProblem, metadataFromPy, metadataToPy, type ModelMetadata } from './metadata';
-import { DEFAULT_SPECTROGRAM_CONFIG, spectrogramConfigFromPy, spectrogramConfigToPy, type SpectrogramConfig } from './spectrogram-config';
+import { DEFAULT_SPECTROGRAM_CONFIG, checkSpectrogramConfig, spectrogramConfigFromPy, spectrogramConfigToPy, type SpectrogramConfig } from './spectrogram-config';
 
 /** A saved model to take the weights (and, by default, everything else) from: a LoadedModel fits. */
 export interface SavedModelSource {
@@ -70,8 +71,16 @@ export interface SaveModelOptions {
   metadata?: Partial<ModelMetadata>;
   /** The latent analysis (sliders); null for none. Default: the source model's, else none. */
   analysis?: AnalysisResult | null;
-  /** `sda_model` (default, `.sda`) or `distill_model` (`.distill`); default the source model's. */
+  /**
+   * `sda_model` (default, `.sda`) or `distill_model` (`.distill`); default the source model's. Classes of
+   * the other app pickled in the configs (the `OverfittingPreset` Enum) are moved to this format's package.
+   */
   format?: ModelFormat;
+  /**
+   * Allow saving a source model under the other format: its decoder would then run with the other output
+   * activation (Sigmoid vs Softplus) than its weights were trained for. Default false: InvalidArgumentError.
+   */
+  allowActivationChange?: boolean;
   /** Check the weights against the ConvVAE layout for the config (default true). */
   checkWeights?: boolean;
   /** Warnings and lock settings of the catalog. */
@@ -191,9 +200,9 @@ export async function writeSavedModel(parts: SavedModelDict, modelsDir: string, 
     ['version', BigInt(MODEL_FORMAT_VERSION)],
     ['model_state_dict', parts.stateDict],
     ['latent_dim', BigInt(parts.latentDim)],
-    ['spectrogram_config', parts.spectrogramConfig],
-    ['latent_analysis', parts.latentAnalysis],
-    ['training_config', parts.trainingConfig],
+    ['spectrogram_config', withAppPackage(parts.spectrogramConfig, parts.format)],
+    ['latent_analysis', withAppPackage(parts.latentAnalysis, parts.format)],
+    ['training_config', withAppPackage(parts.trainingConfig, parts.format)],
     ['metadata', metadataToPy(metadata)],
   ]);
   const library = new ModelLibrary(modelsDir, libraryOptions);
@@ -216,8 +225,11 @@ export async function writeSavedModel(parts: SavedModelDict, modelsDir: string, 
 }
 
 async function sourceParts(source: SavedModelSource | string): Promise<{
+  file: string;
   stateDict: PyDict;
   format: ModelFormat;
+  /** The file's marker: what its weights were trained for. */
+  fileFormat: ModelFormat;
   latentDim: number;
   spectrogramConfig: PyValue;
   spectrogram: SpectrogramConfig;
@@ -241,8 +253,10 @@ async function sourceParts(source: SavedModelSource | string): Promise<{
   const ld = value.get('latent_dim');
   const s = typeof source === 'string' ? undefined : source;
   return {
+    file,
     stateDict: sd,
     format: s?.format ?? (marker as ModelFormat),
+    fileFormat: marker as ModelFormat,
     latentDim: s?.latentDim ?? (typeof ld === 'bigint' ? Number(ld) : DEFAULT_LATENT_DIM),
     spectrogramConfig: value.get('spectrogram_config') ?? null,
     spectrogram: s?.spectrogram ?? spectrogramConfigFromPy(value.get('spectrogram_config'), file),
@@ -276,7 +290,15 @@ export async function saveModelDetailed(options: SaveModelOptions): Promise<Save
   if (!(MODEL_FORMATS as readonly string[]).includes(format)) {
     throw new InvalidArgumentError(`format must be one of ${MODEL_FORMATS.join(', ')}; got ${JSON.stringify(format)}`);
   }
+  if (src) checkActivationChange(src.fileFormat, format, options.allowActivationChange, src.file);
   const stateDict = cpuStateDict(src ? src.stateDict : options.stateDict!);
+  if (options.spectrogramConfig !== undefined) {
+    try {
+      checkSpectrogramConfig(options.spectrogramConfig);
+    } catch (e) {
+      throw e instanceof ModelFormatError ? new InvalidArgumentError(`spectrogramConfig: ${e.message}`, { cause: e }) : e;
+    }
+  }
   const spectrogram = options.spectrogramConfig ?? src?.spectrogram ?? { ...DEFAULT_SPECTROGRAM_CONFIG };
   const spectrogramConfig =
     options.spectrogramConfig === undefined && src && src.spectrogramConfig !== null ? src.spectrogramConfig : spectrogramConfigToPy(spectrogram);

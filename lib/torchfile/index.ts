@@ -31,4 +31,7 @@ export {
   bfloat16ToFloat,
 } from './values';
 export type { PyValue, TensorTypedArray, NumpyByteOrder, StorageLoader } from './values';
+export { inspectTorchFile } from './inspect';
+export type { InspectNode, InspectReport } from './inspect';
+export { forEachObject, childrenOf, SharedExpansion } from './walk';
 export { numpyArray, numpyDtype, numpyScalar, numpyFloat32, NUMPY_MULTIARRAY } from './numpy';

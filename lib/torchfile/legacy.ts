@@ -50,6 +50,7 @@ export function readLegacy(buf: Uint8Array, mode: 'view' | 'copy' | 'lazy' | 'sk
     record: 'legacy object pickle',
     limits,
     budget,
+    chargeViewCopies: mode !== 'skip',
     persistentLoad: (pid, offset) => {
       const fail = (reason: string): never => {
         throw new TorchFileError(reason, { record: 'legacy object pickle', offset });

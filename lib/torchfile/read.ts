@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import { itemSizeOf } from './dtypes';
 import { byteSwap, parseStoragePid } from './storage-pid';
+import { withFsErrors, withFsErrorsAsync } from '../util/fs-error';
 import { TorchFileError } from './errors';
 import { readLegacy } from './legacy';
 import { BufferSource, FileSource, type ByteSource } from './source';
@@ -42,6 +43,8 @@ export interface ReadTorchFileOptions {
   verifyCrc?: boolean;
   /** Override safety limits. */
   limits?: Partial<TorchFileLimits>;
+  /** What the file is, for file-system error messages (`cannot read model file ...`). Default `torch.save file`. */
+  fileDescription?: string;
 }
 
 /** What {@link readTorchFile} returns. */
@@ -63,6 +66,8 @@ export interface TorchFile {
   /** Pickle protocol of the main pickle. */
   protocol: number;
 }
+
+const DEFAULT_DESCRIPTION = 'torch.save file';
 
 function limitsOf(o?: Partial<TorchFileLimits>): TorchFileLimits {
   return { ...DEFAULT_LIMITS, ...(o ?? {}) };
@@ -102,6 +107,7 @@ function readZip(src: ByteSource, opts: ReadTorchFileOptions, limits: TorchFileL
     record: pklRec.name,
     limits,
     budget,
+    chargeViewCopies: mode !== 'skip',
     persistentLoad: (pid, offset) => {
       const fail = (reason: string): never => {
         throw new TorchFileError(reason, { record: pklRec.name, offset });
@@ -193,12 +199,13 @@ function withFile<T>(file: string | undefined, f: () => T): T {
 export function readTorchFileSync(pathOrBytes: string | Uint8Array, options: ReadTorchFileOptions = {}): TorchFile {
   if (typeof pathOrBytes === 'string') {
     const file = pathOrBytes;
+    const what = options.fileDescription ?? DEFAULT_DESCRIPTION;
     return withFile(file, () => {
       if (options.storages === 'lazy' || options.storages === 'skip') {
-        const src = new FileSource(file);
+        const src = withFsErrors('read', what, file, () => new FileSource(file));
         return parse(src, options, () => new FileSource(file));
       }
-      return parse(new BufferSource(fs.readFileSync(file)), options, null);
+      return parse(new BufferSource(withFsErrors('read', what, file, () => fs.readFileSync(file))), options, null);
     });
   }
   return withFile(undefined, () => parse(new BufferSource(pathOrBytes), options, null));
@@ -207,12 +214,13 @@ export function readTorchFileSync(pathOrBytes: string | Uint8Array, options: Rea
 /**
  * Reads a torch.save file (a path or its bytes): the zip layout of PyTorch >= 1.6 or the legacy
  * layout. Nothing in the file is executed; unknown classes become {@link PyObject} records.
- * Throws {@link TorchFileError} for any malformed or unsafe content.
+ * Throws {@link TorchFileError} for any malformed or unsafe content, {@link FileAccessError} (`ERR_SDA_FILE`)
+ * when the path cannot be read (missing, a directory, no permission).
  */
 export async function readTorchFile(pathOrBytes: string | Uint8Array, options: ReadTorchFileOptions = {}): Promise<TorchFile> {
   if (typeof pathOrBytes === 'string' && options.storages !== 'lazy' && options.storages !== 'skip') {
     const file = pathOrBytes;
-    const buf = await fs.promises.readFile(file);
+    const buf = await withFsErrorsAsync('read', options.fileDescription ?? DEFAULT_DESCRIPTION, file, () => fs.promises.readFile(file));
     return withFile(file, () => parse(new BufferSource(buf), options, null));
   }
   return readTorchFileSync(pathOrBytes, options);

@@ -3,6 +3,7 @@
  * (for lazy reads that only need the zip directory and `data.pkl`).
  */
 import * as fs from 'node:fs';
+import { withFsErrors } from '../util/fs-error';
 import { TorchFileError } from './errors';
 
 export interface ByteSource {
@@ -35,7 +36,8 @@ export class FileSource implements ByteSource {
       throw new TorchFileError(`truncated file: needs bytes ${offset}..${offset + len} of ${this.size}`, { record, offset });
     }
     const out = Buffer.allocUnsafe(len);
-    const fd = fs.openSync(this.path, 'r');
+    // The file can go or change between the directory read and a lazy storage read.
+    const fd = withFsErrors('read', 'torch.save file', this.path, () => fs.openSync(this.path, 'r'));
     try {
       let done = 0;
       while (done < len) {

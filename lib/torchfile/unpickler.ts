@@ -20,6 +20,7 @@ import {
   TorchParameter,
   TorchStorage,
   TorchTensor,
+  isContiguousLayout,
   type PyValue,
 } from './values';
 
@@ -43,6 +44,12 @@ export interface UnpickleOptions {
   record: string;
   limits: UnpickleLimits;
   budget: Budget;
+  /**
+   * Charge the bytes a non-contiguous tensor view will copy when its elements are read (`bytes()`,
+   * `toTypedArray()`): a stride-0 or overlapping view can copy far more than its storage holds. Off when
+   * storages are not read (`storages: 'skip'`), since nothing will be copied then.
+   */
+  chargeViewCopies?: boolean;
   /** Turns a persistent id into a value (a storage); may throw TorchFileError. */
   persistentLoad: (pid: PyValue, offset: number) => PyValue;
 }
@@ -726,6 +733,16 @@ class Unpickler {
     if (!Number.isSafeInteger(extent)) this.fail('tensor element count overflow');
     if (extent > storage.numel) {
       this.fail(`storage data/${storage.key} has ${storage.numel} elements, shorter than the ${extent} the tensor view needs`);
+    }
+    if (this.opts.chargeViewCopies && numel > 0 && !isContiguousLayout(shape, stride)) {
+      const bytes = numel * storage.itemSize;
+      if (bytes > this.opts.budget.left) {
+        this.fail(
+          `tensor view [${shape.join(', ')}] with strides [${stride.join(', ')}] would copy ${bytes} bytes out of a ` +
+            `${storage.numel * storage.itemSize}-byte storage, more than the file's memory bound allows`,
+        );
+      }
+      this.charge(bytes);
     }
     const t = new TorchTensor({
       storage,

@@ -21,6 +21,7 @@ interface ConvertFlags {
   trainingDate?: string;
   format: 'sda' | 'distill';
   modelsDir?: string;
+  allowActivationChange?: boolean;
   json?: boolean;
 }
 
@@ -40,13 +41,16 @@ export function registerConvert(program: Command): void {
       if (v !== 'sda' && v !== 'distill') throw new CommanderInvalidArgument('format must be sda or distill');
       return v;
     }, 'sda')
+    .option('--allow-activation-change', 'save a checkpoint of one app under the other app\'s format although its decoder activation then differs (Sigmoid vs Softplus: wrong audio)')
     .option('--models-dir <dir>', 'the model library to save into (default: $SDA_MODELS_DIR, else [paths] models of ./config.toml, else data/models; created when missing)')
     .option('--json', 'print the new catalog entry as JSON')
     .addHelpText(
       'after',
       `
 Weights, spectrogram and training configs and the latent analysis are kept; optimizer and scheduler
-state are dropped; epochs and final losses are taken from the checkpoint.
+state are dropped; epochs and final losses are taken from the checkpoint. A checkpoint of the
+small_dataset_audio app is converted to sda (Sigmoid decoder), one of the Distill app to distill
+(Softplus); the other format is refused unless --allow-activation-change is given.
 
 Examples:
   $ sda convert data/checkpoints/checkpoint_epoch0040.pt --name "Rain pads" --tag rain --tag pads
@@ -66,6 +70,7 @@ Exit codes: 0 converted, 1 failure (not a checkpoint, damaged file), 2 bad usage
       if (f.trainingDate !== undefined) metadata.trainingDate = f.trainingDate;
       const file = await saveModelFromCheckpoint(checkpoint, metadata, dir, {
         format: f.format === 'distill' ? 'distill_model' : 'sda_model',
+        allowActivationChange: f.allowActivationChange,
         library: { onWarning: cliWarning },
       });
       const md = await readModelMetadata(file);
