@@ -49,6 +49,7 @@ export interface InspectReport {
 }
 
 const MAX_ITEMS = 16;
+const TREE_REPEAT_BUDGET = 5000;
 const MAX_STR = 200;
 
 function num(v: number | bigint): number | string {
@@ -132,7 +133,8 @@ class GlobalCounter {
 
 /** The object tree, cut at `depth`, each shared object expanded within the budget of a SharedExpansion. */
 class TreeBuilder {
-  private readonly shared = new SharedExpansion();
+  // A report for people: repeats beyond a few thousand nodes are shown as references.
+  private readonly shared = new SharedExpansion(TREE_REPEAT_BUDGET);
 
   constructor(private readonly depth: number) {}
 
