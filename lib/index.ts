@@ -43,7 +43,10 @@ export type { AnalysisResult } from './model/analysis';
 // Generation (lib/generate).
 export { GenerationPipeline, normalisePeak, APP_RATE, PEAK_LEVEL } from './generate/pipeline';
 export type { GenerationResult, GenerateOptions, GenerationProgress } from './generate/pipeline';
-export { validateGenerationConfig, DEFAULT_GENERATION_CONFIG, MAX_DURATION_S } from './generate/config';
+export {
+  validateGenerationConfig, DEFAULT_GENERATION_CONFIG, MAX_DURATION_S, MIN_CHUNK_DURATION_S, MAX_CHUNKS_PER_GENERATION, MAX_SEED,
+  plannedChunkCount, outputSampleCount,
+} from './generate/config';
 export type { GenerationConfig, ConcatMode, StereoMode, BitDepth, OutputSampleRate } from './generate/config';
 export { Spectrogram, resample, spectralConvergence } from './generate/spectrogram';
 export type { Float32Tensor, InvertOptions } from './generate/spectrogram';

@@ -11,9 +11,9 @@ export type OutputSampleRate = 44100 | 48000 | 96000;
 export interface GenerationConfig {
   /** Seconds of audio, 0 < d <= 60. */
   durationS: number;
-  /** Random seed (a non-negative integer); drawn and reported when absent. */
+  /** Random seed, an integer in [0, 2^53-1] ([0, 2^53-2] for dualSeed); drawn and reported when absent. */
   seed?: number | null;
-  /** Seconds per chunk (1). */
+  /** Seconds per chunk (1), from MIN_CHUNK_DURATION_S to 60: sets how many chunks cover the duration. */
   chunkDurationS: number;
   concatMode: ConcatMode;
   stereoMode: StereoMode;
@@ -37,6 +37,26 @@ export interface GenerationConfig {
 }
 
 export const MAX_DURATION_S = 60;
+
+/**
+ * The shortest `chunkDurationS`. Every chunk is a whole decoded mel window (about a second in real models)
+ * whatever this says; it only sets how many chunks cover the duration (`ceil(durationS / chunkDurationS)`),
+ * so a tiny value asks for millions of chunks. 0.05 s is the default crossfade (2400 samples at 48 kHz):
+ * a shorter chunk would be all crossfade.
+ */
+export const MIN_CHUNK_DURATION_S = 0.05;
+
+/**
+ * The most chunks one generation may ask for, over both channels of `dualSeed`, counted as the Python
+ * app counts them (see {@link plannedChunkCount}). Each chunk holds a Griffin-Lim phase array and a
+ * waveform (about 1 MB together for a real model), and the app's latent-interpolation path is
+ * `stepsBetween` points per anchor: 60 s with `stepsBetween: 1000` would be 59,001 chunks (tens of GB).
+ * The largest config with default chunking (60 s, interpolation with 10 steps, dual seed) needs 1,182.
+ */
+export const MAX_CHUNKS_PER_GENERATION = 2048;
+
+/** The largest integer seed (2^53 - 1): seeds are JS numbers, exact only up to there. */
+export const MAX_SEED = Number.MAX_SAFE_INTEGER;
 
 export const DEFAULT_GENERATION_CONFIG: Readonly<GenerationConfig> = Object.freeze({
   durationS: 1.0,
@@ -82,12 +102,10 @@ export function validateGenerationConfig(config: Partial<GenerationConfig> = {},
   }
   const c: GenerationConfig = { ...DEFAULT_GENERATION_CONFIG, ...stripUndefined(config) };
   finiteIn('durationS', c.durationS, 0, MAX_DURATION_S, true);
-  if (c.seed !== null && c.seed !== undefined && (!Number.isSafeInteger(c.seed) || c.seed < 0)) {
-    throw new InvalidArgumentError(`seed must be a non-negative integer; got ${JSON.stringify(c.seed)}`);
-  }
-  finiteIn('chunkDurationS', c.chunkDurationS, 0, MAX_DURATION_S, true);
+  finiteIn('chunkDurationS', c.chunkDurationS, MIN_CHUNK_DURATION_S, MAX_DURATION_S);
   oneOf('concatMode', c.concatMode, CONCAT);
   oneOf('stereoMode', c.stereoMode, STEREO);
+  checkSeed(c.seed, c.stereoMode);
   finiteIn('stereoWidth', c.stereoWidth, 0, 1.5);
   oneOf('sampleRate', c.sampleRate, RATES);
   oneOf('bitDepth', c.bitDepth, DEPTHS);
@@ -98,6 +116,22 @@ export function validateGenerationConfig(config: Partial<GenerationConfig> = {},
     throw new InvalidArgumentError(`overlapSamples must be an integer from 0 to 48000; got ${JSON.stringify(c.overlapSamples)}`);
   }
   if (typeof c.pythonCompat !== 'boolean') throw new InvalidArgumentError('pythonCompat must be true or false');
+  // An empty clip is refused rather than written (it would have no audio and a meaningless quality rating).
+  if (outputSampleCount(c) < 1) {
+    throw new InvalidArgumentError(
+      `durationS ${c.durationS} is less than one sample at ${c.sampleRate} Hz; the shortest clip is one sample (durationS >= 1/${c.sampleRate} s)`,
+    );
+  }
+  // Checked from the config alone, before any latent is drawn: the count is arithmetic, never an allocation.
+  const chunks = plannedChunkCount(c);
+  if (chunks > MAX_CHUNKS_PER_GENERATION) {
+    const per = c.concatMode === 'latentInterpolation' && !c.latentVector ? ` with stepsBetween ${c.stepsBetween}` : '';
+    throw new InvalidArgumentError(
+      `this config asks for ${Number.isFinite(chunks) ? chunks : 'unboundedly many'} chunks (durationS ${c.durationS} / chunkDurationS ${c.chunkDurationS}${per}` +
+        `${c.stereoMode === 'dualSeed' ? ', two channels' : ''}); a generation may have at most ${MAX_CHUNKS_PER_GENERATION}: ` +
+        'use a longer chunkDurationS, fewer stepsBetween or a shorter duration',
+    );
+  }
   if (c.latentVector !== null && c.latentVector !== undefined) {
     const v = c.latentVector;
     if (typeof v !== 'object' || typeof v.length !== 'number') throw new InvalidArgumentError('latentVector must be an array of numbers');
@@ -111,11 +145,49 @@ export function validateGenerationConfig(config: Partial<GenerationConfig> = {},
   return c;
 }
 
+/**
+ * The seed as the user gave it: a dual-seed generation also uses `seed + 1` (the right channel), so its
+ * largest seed is one less, and the message says so in terms of the user's own `seed`.
+ */
+function checkSeed(seed: unknown, stereoMode: StereoMode): void {
+  if (seed === null || seed === undefined) return;
+  const dual = stereoMode === 'dualSeed';
+  const max = dual ? MAX_SEED - 1 : MAX_SEED;
+  if (typeof seed !== 'number' || !Number.isInteger(seed) || seed < 0 || seed > max) {
+    throw new InvalidArgumentError(
+      `seed must be a non-negative integer, at most ${dual ? '2^53-2 with stereoMode "dualSeed" (the right channel uses seed + 1)' : '2^53-1'}; got ${JSON.stringify(seed)}`,
+    );
+  }
+}
+
+/**
+ * Samples in the written clip: exactly `round(durationS * sampleRate)`, or the app's
+ * `int(durationS * sampleRate)` with `pythonCompat`.
+ */
+export function outputSampleCount(c: Pick<GenerationConfig, 'durationS' | 'sampleRate' | 'pythonCompat'>): number {
+  return c.pythonCompat ? Math.floor(c.durationS * c.sampleRate) : Math.round(c.durationS * c.sampleRate);
+}
+
+/**
+ * Chunks a config asks for, over all its channels, as the Python app counts them:
+ * `ceil(durationS / chunkDurationS)` per channel, or for latent interpolation the whole path through that
+ * many anchors (`(anchors - 1) * stepsBetween + 1` points). The default mode renders no more chunks than
+ * its exact length needs, but draws the same anchors and path, so the count bounds its work too.
+ * Infinity when the division overflows.
+ */
+export function plannedChunkCount(
+  c: Pick<GenerationConfig, 'durationS' | 'chunkDurationS' | 'concatMode' | 'stereoMode' | 'stepsBetween'> & { latentVector?: ArrayLike<number> | null },
+): number {
+  const anchors = Math.max(1, Math.ceil(c.durationS / c.chunkDurationS - 1e-9));
+  const perChannel = c.concatMode === 'latentInterpolation' && !c.latentVector ? (anchors - 1) * c.stepsBetween + 1 : anchors;
+  return perChannel * (c.stereoMode === 'dualSeed' ? 2 : 1);
+}
+
 function stripUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-/** The config as the Python app writes it in the sidecar (`generation`). */
+/** The config as the Python app writes it in the sidecar (`generation`), plus `python_compat`. */
 export function configToPythonDict(c: GenerationConfig, seedUsed: number): Record<string, unknown> {
   return {
     duration_s: c.durationS,
@@ -130,5 +202,8 @@ export function configToPythonDict(c: GenerationConfig, seedUsed: number): Recor
     steps_between: c.stepsBetween,
     overlap_samples: c.overlapSamples,
     latent_vector: c.latentVector ? Array.from(c.latentVector) : null,
+    // Not a field of the app's config: recorded so a sidecar says which length behaviour made its WAV
+    // (`sda batch` re-renders a job when its options no longer match its sidecar).
+    python_compat: c.pythonCompat,
   };
 }
