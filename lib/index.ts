@@ -40,9 +40,11 @@ export type { SpectrogramGeometry } from './model/spectrogram-config';
 export type { ModelMetadata } from './model/metadata';
 export type { AnalysisResult } from './model/analysis';
 
-// Generation (lib/generate).
+// Generation (lib/generate). GenerationPipeline: generate(config) for one clip; generateMany(configs) an
+// async iterator of { index, result } as each finishes (memory bounded by the batch being rendered, for
+// queues of any length); generateBatch(configs) the same, collected into an array.
 export { GenerationPipeline, normalisePeak, APP_RATE, PEAK_LEVEL } from './generate/pipeline';
-export type { GenerationResult, GenerateOptions, GenerationProgress } from './generate/pipeline';
+export type { GenerationResult, GenerateOptions, GenerateManyOptions, GeneratedItem, GenerationProgress } from './generate/pipeline';
 export {
   validateGenerationConfig, DEFAULT_GENERATION_CONFIG, MAX_DURATION_S, MIN_CHUNK_DURATION_S, MAX_CHUNKS_PER_GENERATION, MAX_SEED,
   plannedChunkCount, outputSampleCount,

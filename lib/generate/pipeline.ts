@@ -9,11 +9,10 @@ import { griffinLimIterations } from '../model/format';
 import type { LoadedModel } from '../model/load-model';
 import { validateGenerationConfig, type GenerationConfig } from './config';
 import { exportResult, type ExportedFiles } from './export';
+import { planChunks, type Chunk, type ChunkPlan } from './chunk-plan';
 import { concatenate, crossfade } from './join';
-import { interpolationPath } from './latent-path';
 import { butterworthLowpass, sosfiltfilt } from './lowpass';
 import { qualityReport, type QualityReport } from './quality';
-import { TorchRng } from './rng';
 import { resample, Spectrogram } from './spectrogram';
 import { midSide } from './stereo';
 
@@ -51,21 +50,38 @@ export interface GenerationResult {
   modelName: string;
 }
 
+/** One generation of a {@link GenerationPipeline.generateMany} stream, as it finishes. */
+export interface GeneratedItem {
+  /** The index of its config in the list given. */
+  index: number;
+  result: GenerationResult;
+}
+
+export interface GenerateManyOptions extends GenerateOptions {
+  /**
+   * Chunks decoded and inverted per native call (default 8 on CPU, 32 on a GPU); chunks of consecutive
+   * generations share a call. At most this many chunks are drawn and not yet rendered at any time.
+   */
+  batchSize?: number;
+}
+
 interface Job {
   config: GenerationConfig;
   seed: number;
   /** Internal sample rate. */
   rate: number;
-  /** One plan per channel that is generated (two for dualSeed). */
-  plans: Plan[];
+  /** One plan per channel that is generated (two for dualSeed); their chunks are drawn as rendered. */
+  plans: ChunkPlan[];
+  /** Chunks over all plans. */
+  chunkCount: number;
 }
 
-interface Plan {
-  /** Latent per chunk, in order. */
-  latents: Float32Array[];
-  /** Griffin-Lim initial phases per chunk (complex interleaved). */
-  phases: Float32Array[];
-  join: 'crossfade' | 'concat';
+/** A job being rendered: its chunks' waveforms, per plan, until all are in. */
+interface Rendering {
+  index: number;
+  job: Job;
+  audio: Float32Array[][];
+  left: number;
 }
 
 export class GenerationPipeline {
@@ -84,23 +100,21 @@ export class GenerationPipeline {
 
   async generate(config: Partial<GenerationConfig>, options: GenerateOptions = {}): Promise<GenerationResult> {
     const job = this.prepare(this.validate(config));
-    const progress = { done: 0, total: job.plans.reduce((n, p) => n + p.latents.length, 0) };
-    const audio = await this.renderChunks(job.plans.flatMap((p) => p.latents), job.plans.flatMap((p) => p.phases), job.config.pythonCompat, progress, options);
-    const result = await this.finish(job, audio);
-    options.onProgress?.({ stage: 'finish', done: progress.total, total: progress.total });
-    return result;
+    const [item] = await collect(this.stream([job], BATCH, options));
+    return item!.result;
   }
 
   /**
-   * Several generations on this model with their chunks decoded and inverted together, in native batches
-   * of `batchSize` chunks (default 8 on CPU, 32 on a GPU): the same results as one generate() each, with
-   * better use of the device. Python-compatible configs are rendered one by one, as the app does.
-   * Every config is validated first; an invalid one throws before any work, naming its index.
+   * Several generations on this model, yielded as each finishes, in the order given: `{ index, result }`.
+   * Chunks of consecutive generations are decoded and inverted together, `batchSize` per native call
+   * (default 8 on CPU, 32 on a GPU). A chunk's latent and phase are drawn only when its batch is rendered,
+   * and a result is let go once the consumer asks for the next, so memory holds the batch being rendered
+   * and the few generations it belongs to, however many configs are given and however long they are.
+   * Each result is the one generate() gives for its config (the same seed gives the same audio). Python-
+   * compatible configs are rendered alone, chunk by chunk, as the app does. Every config is validated
+   * here, before any work: an invalid one throws at once, naming its index.
    */
-  async generateBatch(
-    configs: Array<Partial<GenerationConfig>>,
-    options: GenerateOptions & { batchSize?: number } = {},
-  ): Promise<GenerationResult[]> {
+  generateMany(configs: Array<Partial<GenerationConfig>>, options: GenerateManyOptions = {}): AsyncGenerator<GeneratedItem, void, undefined> {
     const jobs = configs.map((cfg, i) => {
       try {
         return this.prepare(this.validate(cfg));
@@ -111,28 +125,16 @@ export class GenerationPipeline {
     });
     const batchSize = options.batchSize ?? (this.loaded.device === 'cpu' ? BATCH : 4 * BATCH);
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new InvalidArgumentError(`batchSize must be a positive integer; got ${batchSize}`);
-    const progress = { done: 0, total: jobs.reduce((n, j) => n + j.plans.reduce((m, p) => m + p.latents.length, 0), 0) };
-    const results: GenerationResult[] = new Array(jobs.length);
-    const shared = jobs.map((j, i) => [j, i] as const).filter(([j]) => !j.config.pythonCompat);
-    const audio = await this.renderChunks(
-      shared.flatMap(([j]) => j.plans.flatMap((p) => p.latents)),
-      shared.flatMap(([j]) => j.plans.flatMap((p) => p.phases)),
-      false,
-      progress,
-      options,
-      batchSize,
-    );
-    let at = 0;
-    for (const [job, i] of shared) {
-      const n = job.plans.reduce((m, p) => m + p.latents.length, 0);
-      results[i] = await this.finish(job, audio.slice(at, at + n));
-      at += n;
-    }
-    for (const [job, i] of jobs.map((j, k) => [j, k] as const).filter(([j]) => j.config.pythonCompat)) {
-      const own = await this.renderChunks(job.plans.flatMap((p) => p.latents), job.plans.flatMap((p) => p.phases), true, progress, options);
-      results[i] = await this.finish(job, own);
-    }
-    options.onProgress?.({ stage: 'finish', done: progress.total, total: progress.total });
+    return this.stream(jobs, batchSize, options);
+  }
+
+  /**
+   * generateMany, collected: the results in the order of `configs`. They are all held at the end; for many
+   * or long generations, consume generateMany instead.
+   */
+  async generateBatch(configs: Array<Partial<GenerationConfig>>, options: GenerateManyOptions = {}): Promise<GenerationResult[]> {
+    const results: GenerationResult[] = new Array(configs.length);
+    for await (const { index, result } of this.generateMany(configs, options)) results[index] = result;
     return results;
   }
 
@@ -146,119 +148,134 @@ export class GenerationPipeline {
     this.loaded.dispose();
   }
 
-  /** Draws every latent and phase in the Python app's order, and decides the chunk count. */
-  private plan(c: GenerationConfig, seed: number, rate: number): Plan {
-    const d = this.loaded.latentDim;
-    const [, frames] = this.loaded.model.melShape;
-    const chunk = this.spectrogram.samplesFor(frames);
-    const overlap = c.pythonCompat ? c.overlapSamples : Math.round((c.overlapSamples * rate) / APP_RATE);
-    const need = Math.ceil(c.durationS * rate - 1e-9);
-    const byDuration = Math.ceil(c.durationS / c.chunkDurationS - 1e-9);
-    const rng = new TorchRng(seed);
-    const phaseShape = [1, this.spectrogram.nFreqs, frames];
-    const latents: Float32Array[] = [];
-    const phases: Float32Array[] = [];
-    // Default mode: as many chunks as the exact length needs (the app counts whole seconds).
-    const crossfadeChunks = c.pythonCompat || chunk <= overlap ? byDuration : Math.max(1, Math.ceil((need - overlap) / (chunk - overlap)));
-
-    if (c.latentVector) {
-      const v = Float32Array.from(c.latentVector);
-      for (let i = 0; i < crossfadeChunks; i++) {
-        if (i === 0) latents.push(v);
-        else {
-          const p = rng.randn([d]);
-          latents.push(v.map((x, j) => Math.fround(x + Math.fround(0.1 * p[j]!))));
-        }
-        phases.push(rng.randComplex(phaseShape)); // drawn when the chunk is inverted, before the next perturbation
-      }
-      return { latents, phases, join: 'crossfade' };
-    }
-    if (c.concatMode === 'crossfade') {
-      for (let i = 0; i < crossfadeChunks; i++) latents.push(rng.randn([1, d]));
-      for (let i = 0; i < crossfadeChunks; i++) phases.push(rng.randComplex(phaseShape));
-      return { latents, phases, join: 'crossfade' };
-    }
-    // Latent interpolation: the app renders the whole path and trims; the default mode renders only the
-    // points the duration needs (drawing enough anchors for them).
-    const points = Math.ceil(need / chunk);
-    const anchorsNeeded = c.pythonCompat ? byDuration : Math.max(byDuration, 1 + Math.ceil((points - 1) / c.stepsBetween));
-    const anchors = Array.from({ length: anchorsNeeded }, () => rng.randn([1, d]));
-    let path = interpolationPath(anchors, c.stepsBetween);
-    if (!c.pythonCompat) path = path.slice(0, points);
-    for (const p of path) {
-      latents.push(p);
-      phases.push(rng.randComplex(phaseShape));
-    }
-    return { latents, phases, join: 'concat' };
-  }
-
-  /** The seed, internal rate and per-channel plans of one generation (all RNG draws happen here). */
+  /** The seed, internal rate and per-channel chunk plans of one generation (nothing is drawn yet). */
   private prepare(c: GenerationConfig): Job {
     const seed = c.seed ?? randomInt(0, 2 ** 31);
     const rate = c.pythonCompat ? APP_RATE : this.loaded.spectrogram.sampleRate;
+    const [, frames] = this.loaded.model.melShape;
+    const geometry = {
+      latentDim: this.loaded.latentDim, nFreqs: this.spectrogram.nFreqs, frames, chunkSamples: this.spectrogram.samplesFor(frames),
+    };
     const channelSeeds = c.stereoMode === 'dualSeed' ? [seed, seed + 1] : [seed];
-    return { config: c, seed, rate, plans: channelSeeds.map((s) => this.plan(c, s, rate)) };
+    const plans = channelSeeds.map((s) => planChunks(c, s, rate, overlapAt(c, rate), geometry));
+    return { config: c, seed, rate, plans, chunkCount: plans.reduce((n, p) => n + p.count, 0) };
   }
 
   /**
-   * Decodes and inverts chunks in order, `batchSize` per native call (one at a time, bit-exact, for the
+   * Renders the jobs in order and yields each as it finishes. Chunks are drawn (latent, phase) only to fill
+   * the next native batch: at most `batchSize` drawn and not yet rendered, and only the jobs those chunks
+   * belong to are held. A Python-compatible job is rendered alone, one chunk per call.
+   */
+  private async *stream(queue: Array<Job | null>, batchSize: number, o: GenerateOptions): AsyncGenerator<GeneratedItem, void, undefined> {
+    const progress = { done: 0, total: queue.reduce((n, j) => n + j!.chunkCount, 0) };
+    const started: Rendering[] = [];
+    let batch: Array<{ to: Rendering; plan: number; chunk: Chunk }> = [];
+    const render = async () => {
+      if (batch.length === 0) return;
+      const taken = batch;
+      batch = []; // the phases go with the native call
+      const waves = await this.renderChunks(taken.map((b) => b.chunk), taken[0]!.to.job.config.pythonCompat, progress, o);
+      taken.forEach((b, i) => {
+        b.to.audio[b.plan]!.push(waves[i]!);
+        b.to.left--;
+      });
+    };
+    // The jobs at the head of `started` whose chunks are all in, finished and handed out in order.
+    const self = this;
+    async function* finished(): AsyncGenerator<GeneratedItem, void, undefined> {
+      while (started.length > 0 && started[0]!.left === 0) {
+        const r = started.shift()!;
+        yield { index: r.index, result: await self.finish(r.job, r.audio) };
+      }
+    }
+    for (let index = 0; index < queue.length; index++) {
+      const job = queue[index]!;
+      queue[index] = null; // held from here on only while it is being rendered
+      const alone = job.config.pythonCompat;
+      if (alone) {
+        await render();
+        yield* finished();
+      }
+      const r: Rendering = { index, job, audio: job.plans.map(() => []), left: job.chunkCount };
+      started.push(r);
+      for (let p = 0; p < job.plans.length; p++) {
+        const { chunks } = job.plans[p]!;
+        for (let next = chunks.next(); !next.done; next = chunks.next()) {
+          batch.push({ to: r, plan: p, chunk: next.value });
+          if (alone || batch.length >= batchSize) {
+            await render();
+            yield* finished();
+          }
+        }
+      }
+    }
+    await render();
+    yield* finished();
+    o.onProgress?.({ stage: 'finish', done: progress.total, total: progress.total });
+  }
+
+  /**
+   * Decodes and inverts one batch of chunks in a native call (a single chunk, bit-exact, for the
    * Python-compatible mode). Returns one waveform per chunk.
    */
   private async renderChunks(
-    latents: Float32Array[],
-    phases: Float32Array[],
+    chunks: Chunk[],
     pythonCompat: boolean,
     progress: { done: number; total: number },
     o: GenerateOptions,
-    batchSize = BATCH,
   ): Promise<Float32Array[]> {
     const { model } = this.loaded;
     const [nMels, frames] = model.melShape;
     const nIter = griffinLimIterations(this.loaded.format);
-    const step = pythonCompat ? 1 : batchSize;
+    throwIfAborted(o.signal);
+    const b = chunks.length;
+    // One latent per decode call: a convolution's last bits depend on the batch it runs in, and
+    // Griffin-Lim's momentum amplifies them, so a chunk must decode the same however jobs are batched
+    // (a seed gives the same audio from generate(), generateMany() and `sda batch`).
+    const mel = { data: new Float32Array(b * nMels * frames) };
+    for (let i = 0; i < b; i++) mel.data.set((await model.decode(chunks[i]!.latent)).data, i * nMels * frames);
+    o.onProgress?.({ stage: 'decode', done: progress.done, total: progress.total });
+    throwIfAborted(o.signal);
+    const ph = new Float32Array(chunks[0]!.phase.length * b);
+    chunks.forEach((c, i) => ph.set(c.phase, i * c.phase.length));
+    const wave = await this.spectrogram.melToWaveform(
+      { shape: [b, nMels, frames], data: mel.data },
+      { nIter, phases: ph, solver: pythonCompat ? 'lstsq' : 'pinv', perItem: pythonCompat, fast: !pythonCompat },
+    );
+    const len = wave.shape[1]!;
     const audio: Float32Array[] = [];
-    for (let start = 0; start < latents.length; start += step) {
-      throwIfAborted(o.signal);
-      const idx = latents.slice(start, start + step);
-      const b = idx.length;
-      // One latent per decode call: a convolution's last bits depend on the batch it runs in, and
-      // Griffin-Lim's momentum amplifies them, so a chunk must decode the same however jobs are batched
-      // (a seed gives the same audio from generate(), generateBatch() and `sda batch`).
-      const mel = { data: new Float32Array(b * nMels * frames) };
-      for (let i = 0; i < b; i++) mel.data.set((await model.decode(idx[i]!)).data, i * nMels * frames);
-      o.onProgress?.({ stage: 'decode', done: progress.done, total: progress.total });
-      throwIfAborted(o.signal);
-      const ph = new Float32Array(phases[start]!.length * b);
-      phases.slice(start, start + b).forEach((p, i) => ph.set(p, i * p.length));
-      const wave = await this.spectrogram.melToWaveform(
-        { shape: [b, nMels, frames], data: mel.data },
-        { nIter, phases: ph, solver: pythonCompat ? 'lstsq' : 'pinv', perItem: pythonCompat, fast: !pythonCompat },
-      );
-      const len = wave.shape[1]!;
-      for (let i = 0; i < b; i++) audio.push(wave.data.subarray(i * len, (i + 1) * len));
-      progress.done += b;
-      o.onProgress?.({ stage: 'invert', done: progress.done, total: progress.total });
-    }
+    for (let i = 0; i < b; i++) audio.push(wave.data.subarray(i * len, (i + 1) * len));
+    progress.done += b;
+    o.onProgress?.({ stage: 'invert', done: progress.done, total: progress.total });
     return audio;
   }
 
-  /** Joins each channel's chunks, low-passes, then stereo, normalise, resample, quality, trim. */
-  private async finish(job: Job, audio: Float32Array[]): Promise<GenerationResult> {
+  /**
+   * Joins each channel's chunks (`audio[k]`: plan k's waveforms, let go once joined), low-passes, then
+   * stereo, and resample, trim, normalise, quality. `pythonCompat` keeps the app's order: normalise,
+   * resample, quality, trim.
+   */
+  private async finish(job: Job, audio: Float32Array[][]): Promise<GenerationResult> {
     const { config: c, rate, seed } = job;
-    let at = 0;
-    let channels = job.plans.map((plan) => {
-      const chunks = audio.slice(at, at + plan.latents.length);
-      at += plan.latents.length;
-      return this.joinAndFilter(plan, chunks, c, rate);
-    });
+    let channels: Float32Array[] = [];
+    for (let k = 0; k < job.plans.length; k++) {
+      channels.push(this.joinAndFilter(job.plans[k]!, audio[k]!, c, rate));
+      audio[k] = [];
+    }
     const n = Math.min(...channels.map((ch) => ch.length));
     channels = channels.map((ch) => ch.subarray(0, n));
     if (c.stereoMode === 'midSide') channels = midSide(channels[0]!, rate, c.stereoWidth);
-    normalisePeak(channels, PEAK_LEVEL);
-    channels = await resample(channels, rate, c.sampleRate, this.loaded.device);
-    const quality = qualityReport(channels, c.sampleRate);
     const length = c.pythonCompat ? Math.floor(c.durationS * c.sampleRate) : Math.round(c.durationS * c.sampleRate);
-    channels = channels.map((ch) => (ch.length > length ? ch.slice(0, length) : ch));
+    const trim = (chs: Float32Array[]) => chs.map((ch) => (ch.length > length ? ch.slice(0, length) : ch));
+    // The app normalises and rates the whole rendered signal, then trims: a clip shorter than its chunks
+    // (0.1 s of a 1 s chunk) then peaks below the level and its report describes samples that are cut.
+    // The default mode trims first, so the peak level and the report describe the samples written.
+    const appOrder = c.pythonCompat;
+    if (!appOrder) channels = trim(await resample(channels, rate, c.sampleRate, this.loaded.device));
+    normalisePeak(channels, PEAK_LEVEL);
+    if (appOrder) channels = await resample(channels, rate, c.sampleRate, this.loaded.device);
+    const quality = qualityReport(channels, c.sampleRate);
+    channels = trim(channels);
     const samples = channels[0]!.length;
     return {
       channels,
@@ -273,7 +290,7 @@ export class GenerationPipeline {
   }
 
   /** Joins one channel's chunks and low-passes the result. */
-  private joinAndFilter(plan: Plan, audio: Float32Array[], c: GenerationConfig, rate: number): Float32Array {
+  private joinAndFilter(plan: ChunkPlan, audio: Float32Array[], c: GenerationConfig, rate: number): Float32Array {
     const joined = plan.join === 'crossfade'
       ? crossfade(audio, c.pythonCompat ? c.overlapSamples : Math.round((c.overlapSamples * rate) / APP_RATE), c.pythonCompat)
       : concatenate(audio);
@@ -282,6 +299,18 @@ export class GenerationPipeline {
     if (LOWPASS_HZ >= rate / 2 || joined.length <= 3 * (LOWPASS_ORDER + 1)) return joined;
     return Float32Array.from(sosfiltfilt(butterworthLowpass(LOWPASS_ORDER, LOWPASS_HZ, rate), joined));
   }
+}
+
+/** The crossfade in samples at the internal rate (`overlapSamples` is given at 48 kHz). */
+function overlapAt(c: GenerationConfig, rate: number): number {
+  return c.pythonCompat ? c.overlapSamples : Math.round((c.overlapSamples * rate) / APP_RATE);
+}
+
+/** Drains an async iterator into an array. */
+async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const x of items) out.push(x);
+  return out;
 }
 
 function throwIfAborted(signal: AbortSignal | undefined): void {

@@ -1,0 +1,98 @@
+/**
+ * The chunks of one channel of a generation (SPEC 8): how many there are, known from the config alone, and
+ * their latents and Griffin-Lim phases, drawn one chunk at a time as the chunks are rendered.
+ *
+ * A phase is about 770 KB for a real model (complex [1, 1025, 94]); drawing them all up front made memory
+ * grow with the number and length of queued generations (a 60 s dual-seed job holds 99 MB of phases). Each
+ * plan owns its TorchRng, so drawing lazily, and interleaving the draws of several plans, leaves every
+ * plan's stream (and so its audio) exactly what the Python app's order gives.
+ */
+import type { GenerationConfig } from './config';
+import { interpolationPath } from './latent-path';
+import { TorchRng } from './rng';
+
+export interface ChunkGeometry {
+  latentDim: number;
+  /** Frequency bins of one chunk's spectrogram. */
+  nFreqs: number;
+  /** Mel frames of one decoded chunk. */
+  frames: number;
+  /** Samples one chunk renders at the internal rate. */
+  chunkSamples: number;
+}
+
+export interface Chunk {
+  latent: Float32Array;
+  /** Griffin-Lim initial phase, complex64 [1, nFreqs, frames], interleaved. */
+  phase: Float32Array;
+}
+
+export interface ChunkPlan {
+  /** Chunks of this channel. */
+  readonly count: number;
+  readonly join: 'crossfade' | 'concat';
+  /** The chunks in order; each is drawn when it is asked for. */
+  readonly chunks: Iterator<Chunk, void>;
+}
+
+/**
+ * The chunks of the channel seeded with `seed`. `rate` is the internal rate, `overlap` the crossfade in
+ * samples at that rate. The generator is created here (a bad seed throws now, before any work), but no
+ * value is drawn until the first chunk is asked for.
+ */
+export function planChunks(c: GenerationConfig, seed: number, rate: number, overlap: number, g: ChunkGeometry): ChunkPlan {
+  const rng = new TorchRng(seed);
+  const phaseShape = [1, g.nFreqs, g.frames];
+  const need = Math.ceil(c.durationS * rate - 1e-9);
+  const byDuration = Math.ceil(c.durationS / c.chunkDurationS - 1e-9);
+  // Default mode: as many chunks as the exact length needs (the app counts whole seconds).
+  const crossfadeChunks = c.pythonCompat || g.chunkSamples <= overlap
+    ? byDuration
+    : Math.max(1, Math.ceil((need - overlap) / (g.chunkSamples - overlap)));
+
+  if (c.latentVector) {
+    const v = Float32Array.from(c.latentVector);
+    return { count: crossfadeChunks, join: 'crossfade', chunks: sliderChunks(rng, v, crossfadeChunks, g.latentDim, phaseShape) };
+  }
+  if (c.concatMode === 'crossfade') {
+    return { count: crossfadeChunks, join: 'crossfade', chunks: crossfadeChunksOf(rng, crossfadeChunks, g.latentDim, phaseShape) };
+  }
+  // Latent interpolation: the app renders the whole path and trims; the default mode renders only the
+  // points the duration needs (drawing enough anchors for them).
+  const points = Math.ceil(need / g.chunkSamples);
+  const anchors = c.pythonCompat ? byDuration : Math.max(byDuration, 1 + Math.ceil((points - 1) / c.stepsBetween));
+  const pathLength = (anchors - 1) * c.stepsBetween + 1;
+  const count = c.pythonCompat ? pathLength : Math.min(points, pathLength);
+  return { count, join: 'concat', chunks: interpolationChunks(rng, anchors, count, c.stepsBetween, g.latentDim, phaseShape) };
+}
+
+/** The app draws every chunk latent first, then one phase per chunk. Latents are small (d floats). */
+function* crossfadeChunksOf(rng: TorchRng, n: number, d: number, phaseShape: number[]): Generator<Chunk, void> {
+  const latents = Array.from({ length: n }, () => rng.randn([1, d]));
+  for (let i = 0; i < n; i++) {
+    const latent = latents[i]!;
+    latents[i] = new Float32Array(0); // not needed past this chunk
+    yield { latent, phase: rng.randComplex(phaseShape) };
+  }
+}
+
+/** Chunk 0 is the vector, chunk i > 0 the vector plus 0.1 * randn(d), drawn before that chunk's phase. */
+function* sliderChunks(rng: TorchRng, v: Float32Array, n: number, d: number, phaseShape: number[]): Generator<Chunk, void> {
+  for (let i = 0; i < n; i++) {
+    let latent = v;
+    if (i > 0) {
+      const p = rng.randn([d]);
+      latent = v.map((x, j) => Math.fround(x + Math.fround(0.1 * p[j]!)));
+    }
+    yield { latent, phase: rng.randComplex(phaseShape) };
+  }
+}
+
+/** The anchors first, then one phase per point of the SLERP path (the first `count` points). */
+function* interpolationChunks(
+  rng: TorchRng, anchorCount: number, count: number, steps: number, d: number, phaseShape: number[],
+): Generator<Chunk, void> {
+  const anchors = Array.from({ length: anchorCount }, () => rng.randn([1, d]));
+  const path = interpolationPath(anchors, steps);
+  for (let i = 0; i < count; i++) yield { latent: path[i]!, phase: rng.randComplex(phaseShape) };
+}
