@@ -121,8 +121,8 @@ export function registerBatch(program: Command): void {
     .option('-f, --force', 'run jobs whose WAV and sidecar already exist (default: skip them)')
     .option('--device <device>', 'auto, cpu, cuda, cuda:N or mps', 'auto')
     .option('--models-dir <dir>', 'the model library (default: $SDA_MODELS_DIR, else [paths] models of ./config.toml, else data/models)')
-    .option('--batch-size <n>', 'jobs of one model whose chunks are decoded and inverted together on the device (default 8)', cliParser(parsePositiveInt('batch-size', 256)), 8)
-    .option('--parallel <n>', 'such batches of one model run at the same time (default 1)', cliParser(parsePositiveInt('parallel', 64)), 1)
+    .option('--batch-size <n>', 'chunks decoded and inverted together per device call; consecutive jobs of one model share calls (default 8)', cliParser(parsePositiveInt('batch-size', 256)), 8)
+    .option('--parallel <n>', `render streams per model (default 1; more than ${MAX_STREAMS} counts as ${MAX_STREAMS}): one device thread does all rendering, so streams only overlap exporting with rendering, and each adds memory`, cliParser(parsePositiveInt('parallel', 64)), 1)
     .option('--no-progress', 'no progress bar (there is none anyway when stderr is not a terminal)')
     .option('--json', 'print the summary as JSON')
     .addHelpText(
@@ -150,6 +150,51 @@ summary), 2 bad usage (unreadable jobs file, bad option).`,
       const summary = await runBatch(jobsArg, flags);
       process.exitCode = summary.failed > 0 ? EXIT_FAILURE : EXIT_OK;
     });
+}
+
+/** `--parallel` above this renders with this many streams (see the option's help). */
+const MAX_STREAMS = 4;
+
+interface ReadyJob {
+  job: BatchJob;
+  config: Partial<GenerationConfig>;
+}
+
+/**
+ * Renders jobs in order through GenerationPipeline.generateMany (chunks of consecutive jobs share native
+ * batches, and a seed gives the same audio as `sda generate`), exporting each result as it arrives so only
+ * the jobs being rendered are held. If the stream fails, the job it stopped at is retried alone (its
+ * failure is its own) and the stream resumes after it, so one bad job never takes the others down.
+ */
+async function renderLane(
+  pipeline: GenerationPipeline,
+  lane: ReadyJob[],
+  batchSize: number,
+  exportOne: (job: BatchJob, result: GenerationResult) => Promise<void>,
+  fail: (job: BatchJob, err: unknown) => void,
+): Promise<void> {
+  let from = 0;
+  while (from < lane.length) {
+    const rest = lane.slice(from);
+    try {
+      for await (const { index, result } of pipeline.generateMany(rest.map((r) => r.config), { batchSize })) {
+        await exportOne(rest[index]!.job, result);
+        from++;
+      }
+    } catch {
+      const { job, config } = lane[from]!;
+      let result: GenerationResult;
+      try {
+        result = await pipeline.generate(config);
+      } catch (err) {
+        fail(job, err);
+        from++;
+        continue;
+      }
+      await exportOne(job, result);
+      from++;
+    }
+  }
 }
 
 function readJobsText(arg: string): string {
@@ -220,13 +265,20 @@ async function runBatch(jobsArg: string, f: BatchFlags): Promise<BatchSummary> {
       continue;
     }
     try {
-      // Jobs are taken `batchSize` at a time and rendered together (GenerationPipeline.generateBatch): a
-      // seed gives the same audio as `sda generate`. A job whose options are bad fails alone; if a batch
-      // fails as a whole, its jobs are retried one by one so one bad job never takes others down.
-      let next = 0;
-      const runOne = async (job: BatchJob, render: () => Promise<GenerationResult>) => {
+      // A job whose options are bad fails alone, before any rendering.
+      const ready: ReadyJob[] = [];
+      for (const job of group) {
         try {
-          const files = await pipeline.export(await render(), outDir, job.output);
+          ready.push({ job, config: pipeline.validate(toGenerationConfig(job.options, pipeline.loaded.analysis).config) });
+        } catch (err) {
+          fail(job, err);
+          done++;
+          tick();
+        }
+      }
+      const exportOne = async (job: BatchJob, result: GenerationResult) => {
+        try {
+          const files = await pipeline.export(result, outDir, job.output);
           summary.outputs.push(files.wavPath);
           summary.written++;
         } catch (err) {
@@ -235,33 +287,11 @@ async function runBatch(jobsArg: string, f: BatchFlags): Promise<BatchSummary> {
         done++;
         tick();
       };
-      const worker = async () => {
-        while (next < group.length) {
-          const slice = group.slice(next, next + f.batchSize);
-          next += slice.length;
-          const ready: Array<{ job: BatchJob; config: Partial<GenerationConfig> }> = [];
-          for (const job of slice) {
-            try {
-              ready.push({ job, config: pipeline.validate(toGenerationConfig(job.options, pipeline.loaded.analysis).config) });
-            } catch (err) {
-              fail(job, err);
-              done++;
-              tick();
-            }
-          }
-          let results: GenerationResult[] | undefined;
-          try {
-            results = await pipeline.generateBatch(ready.map((r) => r.config));
-          } catch {
-            results = undefined;
-          }
-          for (let i = 0; i < ready.length; i++) {
-            const { job, config } = ready[i]!;
-            await runOne(job, async () => results?.[i] ?? pipeline.generate(config));
-          }
-        }
-      };
-      await Promise.all(Array.from({ length: Math.min(f.parallel, group.length) }, worker));
+      // Every render goes through the one LibTorch thread, so more streams add memory, not speed; a
+      // second one only overlaps one stream's export with the other's rendering.
+      const streams = Math.min(f.parallel, MAX_STREAMS, Math.max(ready.length, 1));
+      const lanes = Array.from({ length: streams }, (_, k) => ready.filter((_, i) => i % streams === k));
+      await Promise.all(lanes.map((lane) => renderLane(pipeline, lane, f.batchSize, exportOne, fail)));
     } finally {
       pipeline.dispose();
     }
