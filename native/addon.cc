@@ -1,16 +1,49 @@
 // Module entry: N-API glue only. Torch work lives behind bridge.h in the torch_*.cc files.
 #include <napi.h>
 
+#include <atomic>
+#include <future>
+#include <memory>
+
 #include "addon_data.h"
 #include "bridge.h"
 #include "convvae_binding.h"
 #include "errors.h"
+#include "js_values.h"
 #include "smoke_worker.h"
 #include "spectrogram_binding.h"
 #include "torch_thread.h"
 
 namespace sda {
 namespace {
+
+// The device list does not change while the process runs (CUDA counts devices once), so it is asked
+// for once, first thing on the LibTorch thread, and every later devices() reads the answer without
+// waiting behind queued work. The thread count lives here too, so reading it never waits either.
+struct DeviceFacts {
+  std::shared_future<DeviceReport> report;
+  std::atomic<int> threads{0};
+};
+
+DeviceFacts& deviceFacts() {
+  static DeviceFacts* facts = [] {
+    auto* f = new DeviceFacts();  // process-wide, shared by every environment, never freed
+    auto promise = std::make_shared<std::promise<DeviceReport>>();
+    f->report = promise->get_future().share();
+    postToTorchThread([promise, f] {
+      try {
+        DeviceReport r = deviceReport();
+        int expected = 0;
+        f->threads.compare_exchange_strong(expected, r.cpuThreads);
+        promise->set_value(std::move(r));
+      } catch (...) {
+        promise->set_exception(std::current_exception());
+      }
+    });
+    return f;
+  }();
+  return *facts;
+}
 
 Napi::Value LibtorchVersion(const Napi::CallbackInfo& info) {
   return Napi::String::New(info.Env(), libtorchVersion());
@@ -19,10 +52,10 @@ Napi::Value LibtorchVersion(const Napi::CallbackInfo& info) {
 Napi::Value Devices(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   return guarded(env, [&]() -> Napi::Value {
-    // On the LibTorch thread: the thread count it reports is that thread's (OpenMP's is per thread).
-    DeviceReport r = onTorchThread([] { return deviceReport(); });
+    DeviceFacts& facts = deviceFacts();
+    DeviceReport r = facts.report.get();  // ready long before: it was the LibTorch thread's first task
     Napi::Object out = Napi::Object::New(env);
-    out.Set("cpuThreads", r.cpuThreads);
+    out.Set("cpuThreads", facts.threads.load());
     out.Set("cudaBuilt", r.cudaBuilt);
     Napi::Array cuda = Napi::Array::New(env, r.cuda.size());
     for (size_t i = 0; i < r.cuda.size(); ++i) {
@@ -38,20 +71,29 @@ Napi::Value Devices(const Napi::CallbackInfo& info) {
   });
 }
 
+// setNumThreads(n): applied on the LibTorch thread after the work already queued (OpenMP's setting is
+// per thread, so it must be made there); getNumThreads() reports it at once.
 Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   return guarded(env, [&]() -> Napi::Value {
-    if (info.Length() != 1 || !info[0].IsNumber()) {
-      throw NativeFailure(kErrInvalidArgument, "setNumThreads(n): n must be a number");
-    }
-    const int n = info[0].As<Napi::Number>().Int32Value();
-    onTorchThread([n] { setNumThreads(n); });
+    if (info.Length() != 1) throw NativeFailure(kErrInvalidArgument, "setNumThreads(n): one argument expected");
+    const int64_t n = intValue(info[0], "setNumThreads(n): n");
+    if (n < 1 || n > 4096) throw NativeFailure(kErrInvalidArgument, "setNumThreads(n): n must be in [1, 4096]");
+    DeviceFacts& facts = deviceFacts();
+    facts.report.wait();  // the initial count must not overwrite this one
+    facts.threads.store(static_cast<int>(n));
+    postToTorchThread([n] { setNumThreads(static_cast<int>(n)); });
     return env.Undefined();
   });
 }
 
 Napi::Value GetNumThreads(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), onTorchThread([] { return numThreads(); }));
+  Napi::Env env = info.Env();
+  return guarded(env, [&]() -> Napi::Value {
+    DeviceFacts& facts = deviceFacts();
+    facts.report.wait();
+    return Napi::Number::New(env, facts.threads.load());
+  });
 }
 
 }  // namespace
@@ -62,6 +104,7 @@ using namespace sda;
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   env.SetInstanceData(new AddonData());
+  deviceFacts();  // starts the LibTorch thread with the device query as its first task
   exports.Set("libtorchVersion", Napi::Function::New(env, LibtorchVersion, "libtorchVersion"));
   exports.Set("devices", Napi::Function::New(env, Devices, "devices"));
   exports.Set("setNumThreads", Napi::Function::New(env, SetNumThreads, "setNumThreads"));

@@ -13,6 +13,7 @@ namespace sda {
 constexpr const char* kErrNative = "ERR_SDA_NATIVE";
 constexpr const char* kErrDeviceUnavailable = "ERR_SDA_DEVICE_UNAVAILABLE";
 constexpr const char* kErrInvalidArgument = "ERR_SDA_INVALID_ARGUMENT";
+constexpr const char* kErrDisposed = "ERR_SDA_DISPOSED";
 
 // Thrown by the torch-side code instead of c10::Error so the glue can report it without torch headers.
 class NativeFailure : public std::runtime_error {
@@ -24,6 +25,19 @@ class NativeFailure : public std::runtime_error {
  private:
   std::string code_;
 };
+
+// The element count of `shape`, or a NativeFailure naming `what` when a size is negative or the count
+// passes 2^53 (so a product of hostile sizes can never wrap round to a plausible number).
+inline int64_t checkedElementCount(const std::vector<int64_t>& shape, const std::string& what) {
+  constexpr int64_t kMax = int64_t{1} << 53;
+  int64_t n = 1;
+  for (int64_t d : shape) {
+    if (d < 0) throw NativeFailure(kErrInvalidArgument, what + ": negative size " + std::to_string(d));
+    if (d != 0 && n > kMax / d) throw NativeFailure(kErrInvalidArgument, what + ": more than 2^53 elements");
+    n *= d;
+  }
+  return n;
+}
 
 // A row-major float32 result handed back to JavaScript as { data: Float32Array, shape: number[] }.
 struct FloatTensor {

@@ -63,6 +63,7 @@ struct ConvVae::Impl {
   c10::Device device{c10::kCPU};
   int64_t h = 0, w = 0;  // latent grid: padded (nMels, frames) / 16
   bool hasEncoder = false;
+  int64_t weightBytes = 0;
   Conv enc[4];
   BatchNorm encBn[4];
   at::Tensor fcMuW, fcMuB, fcLogvarW, fcLogvarB;
@@ -75,9 +76,15 @@ ConvVae::ConvVae(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 ConvVae::~ConvVae() = default;
 
 bool ConvVae::hasEncoder() const { return impl_->hasEncoder; }
+int64_t ConvVae::weightBytes() const { return impl_->weightBytes; }
 const ConvVaeConfig& ConvVae::config() const { return impl_->config; }
 
 std::shared_ptr<ConvVae> ConvVae::create(const ConvVaeConfig& config, const std::vector<TensorInput>& tensors) {
+  constexpr int64_t kMaxDim = 65536;  // far above any trained model; keeps every product below bounds
+  if (config.latentDim < 1 || config.latentDim > kMaxDim || config.nMels < 1 || config.nMels > kMaxDim ||
+      config.frames < 1 || config.frames > kMaxDim) {
+    throw NativeFailure(kErrInvalidArgument, "createConvVae: latentDim, nMels and frames must be in [1, 65536]");
+  }
   try {
     auto impl = std::make_unique<Impl>();
     impl->config = config;
@@ -92,14 +99,14 @@ std::shared_ptr<ConvVae> ConvVae::create(const ConvVaeConfig& config, const std:
       if (it == byKey.end()) throw NativeFailure(kErrInvalidArgument, "state dict has no " + key);
       const TensorInput& t = *it->second;
       const auto type = scalarType(t.dtype, key);
-      int64_t numel = 1;
-      for (auto d : t.shape) numel *= d;
-      if (static_cast<size_t>(numel) * c10::elementSize(type) != t.nbytes) {
+      const int64_t numel = checkedElementCount(t.shape, "state dict entry " + key);
+      if (static_cast<uint64_t>(numel) * c10::elementSize(type) != t.nbytes) {
         throw NativeFailure(kErrInvalidArgument, "state dict entry " + key + " has " + std::to_string(t.nbytes) +
                                                      " bytes, not the " + shapeString(t.shape) + " " + t.dtype + " it claims");
       }
       at::Tensor view = at::from_blob(const_cast<uint8_t*>(t.data), t.shape, at::TensorOptions().dtype(type));
       // The one copy: into LibTorch-owned float32 memory on the target device.
+      impl->weightBytes += numel * static_cast<int64_t>(sizeof(float));
       return view.to(impl->device, at::kFloat, /*non_blocking=*/false, /*copy=*/true);
     };
     auto conv = [&](const std::string& p) { return Conv{take(p + ".weight"), take(p + ".bias")}; };
@@ -137,9 +144,9 @@ std::shared_ptr<ConvVae> ConvVae::create(const ConvVaeConfig& config, const std:
 }
 
 FloatTensor ConvVae::decode(const std::vector<float>& z, int64_t batch, int64_t outH, int64_t outW) {
-  std::lock_guard<std::mutex> lock(mutex_);
   const Impl& m = *impl_;
-  if (batch < 1 || static_cast<int64_t>(z.size()) != batch * m.config.latentDim) {
+  if (outH < 1 || outW < 1) throw NativeFailure(kErrInvalidArgument, "decode: outH and outW must be positive");
+  if (batch < 1 || static_cast<int64_t>(z.size()) != checkedElementCount({batch, m.config.latentDim}, "decode")) {
     throw NativeFailure(kErrInvalidArgument, "decode: z must hold batch * latentDim floats");
   }
   try {
@@ -165,12 +172,11 @@ FloatTensor ConvVae::decode(const std::vector<float>& z, int64_t batch, int64_t 
 }
 
 EncodeResult ConvVae::encode(const std::vector<float>& mel, int64_t batch, int64_t h, int64_t w) {
-  std::lock_guard<std::mutex> lock(mutex_);
   const Impl& m = *impl_;
   if (!m.hasEncoder) {
     throw NativeFailure(kErrInvalidArgument, "this model has no encoder weights (it was only ever sampled)");
   }
-  if (batch < 1 || static_cast<int64_t>(mel.size()) != batch * h * w) {
+  if (batch < 1 || h < 1 || w < 1 || static_cast<int64_t>(mel.size()) != checkedElementCount({batch, h, w}, "encode")) {
     throw NativeFailure(kErrInvalidArgument, "encode: mel must hold batch * h * w floats");
   }
   try {

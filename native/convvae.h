@@ -4,7 +4,6 @@
 
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
@@ -48,14 +47,14 @@ class ConvVae {
   EncodeResult encode(const std::vector<float>& mel, int64_t batch, int64_t h, int64_t w);
 
   bool hasEncoder() const;
+  // Bytes of weights held on the device (reported to V8 as external memory while a JS object owns them).
+  int64_t weightBytes() const;
   const ConvVaeConfig& config() const;
 
  private:
   struct Impl;
   explicit ConvVae(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
-  // Calls on one model from several pool threads run one at a time.
-  std::mutex mutex_;
 };
 
 }  // namespace sda

@@ -8,7 +8,8 @@
 #include "bridge.h"
 #include "convvae.h"
 #include "errors.h"
-#include "promise_worker.h"
+#include "js_values.h"
+#include "torch_call.h"
 
 namespace sda {
 namespace {
@@ -23,16 +24,33 @@ class NativeConvVae : public Napi::ObjectWrap<NativeConvVae> {
                            InstanceMethod<&NativeConvVae::Dispose>("dispose"),
                            InstanceAccessor<&NativeConvVae::HasEncoder>("hasEncoder"),
                            InstanceAccessor<&NativeConvVae::Disposed>("disposed"),
+                           InstanceAccessor<&NativeConvVae::WeightBytes>("weightBytes"),
                        });
   }
 
-  explicit NativeConvVae(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NativeConvVae>(info) {}
+  explicit NativeConvVae(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NativeConvVae>(info), env_(info.Env()) {}
 
-  void attach(std::shared_ptr<ConvVae> model) { model_ = std::move(model); }
+  // The weights count towards V8's external memory while this object owns them, so the GC knows what
+  // an unreferenced model costs (node-llama-cpp does the same for its contexts).
+  ~NativeConvVae() override { release(); }
+
+  void attach(std::shared_ptr<ConvVae> model) {
+    model_ = std::move(model);
+    reported_ = model_->weightBytes();
+    Napi::MemoryManagement::AdjustExternalMemory(env_, reported_);
+  }
 
  private:
-  std::shared_ptr<ConvVae> live(Napi::Env env) {
-    if (!model_) throw makeError(env, "ERR_SDA_DISPOSED", "this model has been disposed");
+  void release() {
+    model_.reset();
+    if (reported_ > 0) {
+      napi_adjust_external_memory(env_, -reported_, nullptr);  // C call: no exception from a finalizer
+      reported_ = 0;
+    }
+  }
+
+  std::shared_ptr<ConvVae> live() {
+    if (!model_) throw NativeFailure(kErrDisposed, "this model has been disposed");
     return model_;
   }
 
@@ -40,10 +58,11 @@ class NativeConvVae : public Napi::ObjectWrap<NativeConvVae> {
   Napi::Value Decode(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     return guarded(env, [&]() -> Napi::Value {
-      auto model = live(env);
+      auto model = live();
+      if (info.Length() != 4) throw NativeFailure(kErrInvalidArgument, "decode(z, batch, outH, outW): 4 arguments expected");
       auto z = copyFloat32Array(info[0], "z");
       const int64_t batch = intArg(info, 1, "batch"), outH = intArg(info, 2, "outH"), outW = intArg(info, 3, "outW");
-      return PromiseWorker<FloatTensor>::Start(
+      return TorchCall<FloatTensor>::Start(
           env, "sda:decode",
           [model, z = std::move(z), batch, outH, outW]() { return model->decode(z, batch, outH, outW); }, tensorToJs);
     });
@@ -53,10 +72,11 @@ class NativeConvVae : public Napi::ObjectWrap<NativeConvVae> {
   Napi::Value Encode(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     return guarded(env, [&]() -> Napi::Value {
-      auto model = live(env);
+      auto model = live();
+      if (info.Length() != 4) throw NativeFailure(kErrInvalidArgument, "encode(mel, batch, h, w): 4 arguments expected");
       auto mel = copyFloat32Array(info[0], "mel");
       const int64_t batch = intArg(info, 1, "batch"), h = intArg(info, 2, "h"), w = intArg(info, 3, "w");
-      return PromiseWorker<EncodeResult>::Start(
+      return TorchCall<EncodeResult>::Start(
           env, "sda:encode",
           [model, mel = std::move(mel), batch, h, w]() { return model->encode(mel, batch, h, w); },
           [](Napi::Env e, EncodeResult& r) -> Napi::Value {
@@ -68,9 +88,9 @@ class NativeConvVae : public Napi::ObjectWrap<NativeConvVae> {
     });
   }
 
-  // Frees the weights once calls already running have finished (they hold their own reference).
+  // Frees the weights once calls already queued have finished (each holds its own reference).
   Napi::Value Dispose(const Napi::CallbackInfo& info) {
-    model_.reset();
+    release();
     return info.Env().Undefined();
   }
 
@@ -80,53 +100,58 @@ class NativeConvVae : public Napi::ObjectWrap<NativeConvVae> {
 
   Napi::Value Disposed(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), !model_); }
 
+  Napi::Value WeightBytes(const Napi::CallbackInfo& info) {
+    return Napi::Number::New(info.Env(), static_cast<double>(reported_));
+  }
+
+  napi_env env_;
   std::shared_ptr<ConvVae> model_;
+  int64_t reported_ = 0;
 };
 
-int64_t intField(const Napi::Object& o, const char* name) {
-  Napi::Value v = o.Get(name);
-  if (!v.IsNumber()) throw NativeFailure(kErrInvalidArgument, std::string("config.") + name + " must be a number");
-  return v.As<Napi::Number>().Int64Value();
+Napi::Object objectValue(const Napi::Value& v, const std::string& what) {
+  if (!v.IsObject()) throw NativeFailure(kErrInvalidArgument, what + " must be an object");
+  return v.As<Napi::Object>();
 }
 
 // createConvVae(config, tensors: Array<{ key, dtype, shape, data: Uint8Array }>) -> Promise<NativeConvVae>
 Napi::Value CreateConvVae(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   return guarded(env, [&]() -> Napi::Value {
-    if (info.Length() != 2 || !info[0].IsObject() || !info[1].IsArray()) {
-      throw NativeFailure(kErrInvalidArgument, "createConvVae(config, tensors): bad arguments");
+    if (info.Length() != 2 || !info[1].IsArray()) {
+      throw NativeFailure(kErrInvalidArgument, "createConvVae(config, tensors): tensors must be an array");
     }
-    Napi::Object cfg = info[0].As<Napi::Object>();
+    Napi::Object cfg = objectValue(info[0], "config");
     ConvVaeConfig config;
     config.distill = cfg.Get("distill").ToBoolean().Value();
-    config.latentDim = intField(cfg, "latentDim");
-    config.nMels = intField(cfg, "nMels");
-    config.frames = intField(cfg, "frames");
-    config.device = cfg.Get("device").ToString().Utf8Value();
+    config.latentDim = intValue(cfg.Get("latentDim"), "config.latentDim");
+    config.nMels = intValue(cfg.Get("nMels"), "config.nMels");
+    config.frames = intValue(cfg.Get("frames"), "config.frames");
+    config.device = stringValue(cfg.Get("device"), "config.device");
 
     Napi::Array list = info[1].As<Napi::Array>();
     std::vector<TensorInput> tensors;
     std::vector<Napi::Value> keepAlive;
     for (uint32_t i = 0; i < list.Length(); ++i) {
-      Napi::Object t = list.Get(i).As<Napi::Object>();
+      const std::string where = "tensors[" + std::to_string(i) + "]";
+      Napi::Object t = objectValue(list.Get(i), where);
       TensorInput in;
-      in.key = t.Get("key").ToString().Utf8Value();
-      in.dtype = t.Get("dtype").ToString().Utf8Value();
-      Napi::Array shape = t.Get("shape").As<Napi::Array>();
-      for (uint32_t d = 0; d < shape.Length(); ++d) in.shape.push_back(shape.Get(d).As<Napi::Number>().Int64Value());
+      in.key = stringValue(t.Get("key"), where + ".key");
+      in.dtype = stringValue(t.Get("dtype"), where + ".dtype");
+      in.shape = intArray(t.Get("shape"), where + ".shape");
       Napi::Value data = t.Get("data");
       if (!data.IsTypedArray() || data.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
         throw NativeFailure(kErrInvalidArgument, "tensor " + in.key + ": data must be a Uint8Array");
       }
       auto bytes = data.As<Napi::Uint8Array>();
-      // No copy here: the worker reads the file's bytes in place (kept alive below) and copies each tensor
-      // once, into LibTorch memory on the device.
+      // No copy here: the LibTorch thread reads the file's bytes in place (kept alive below) and copies
+      // each tensor once, into LibTorch memory on the device.
       in.data = bytes.Data();
       in.nbytes = bytes.ByteLength();
       keepAlive.push_back(data);
       tensors.push_back(std::move(in));
     }
-    return PromiseWorker<std::shared_ptr<ConvVae>>::Start(
+    return TorchCall<std::shared_ptr<ConvVae>>::Start(
         env, "sda:createConvVae",
         [config, tensors = std::move(tensors)]() { return ConvVae::create(config, tensors); },
         [](Napi::Env e, std::shared_ptr<ConvVae>& model) -> Napi::Value {

@@ -3,22 +3,22 @@
 
 #include "bridge.h"
 #include "errors.h"
-#include "promise_worker.h"
+#include "js_values.h"
+#include "torch_call.h"
 
 namespace sda {
 
 Napi::Value SmokeMatmul(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   return guarded(env, [&]() -> Napi::Value {
-    if (info.Length() != 4 || !info[0].IsString() || !info[3].IsNumber()) {
-      throw NativeFailure(kErrInvalidArgument, "smokeMatmul(device, a, b, n): bad arguments");
-    }
-    // Inputs are copied here, on the JS thread, so the worker never touches JS memory.
-    std::string device = info[0].As<Napi::String>().Utf8Value();
+    if (info.Length() != 4) throw NativeFailure(kErrInvalidArgument, "smokeMatmul(device, a, b, n): 4 arguments expected");
+    // Inputs are copied here, on the JS thread, so the LibTorch thread never touches JS memory.
+    std::string device = stringValue(info[0], "device");
     auto a = copyFloat32Array(info[1], "a");
     auto b = copyFloat32Array(info[2], "b");
-    int64_t n = info[3].As<Napi::Number>().Int64Value();
-    return PromiseWorker<std::vector<float>>::Start(
+    const int64_t n = intArg(info, 3, "n");
+    if (n < 1 || n > 65536) throw NativeFailure(kErrInvalidArgument, "smokeMatmul: n must be in [1, 65536]");
+    return TorchCall<std::vector<float>>::Start(
         env, "sda:smokeMatmul",
         [device, a = std::move(a), b = std::move(b), n]() { return smokeMatmul(device, a, b, n); },
         [](Napi::Env e, std::vector<float>& out) -> Napi::Value { return toFloat32Array(e, out); });

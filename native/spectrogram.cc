@@ -65,8 +65,7 @@ FloatTensor toHost(const at::Tensor& t) {
 }
 
 at::Tensor fromHost(const std::vector<float>& v, at::IntArrayRef shape, const c10::Device& device) {
-  int64_t n = 1;
-  for (auto d : shape) n *= d;
+  const int64_t n = checkedElementCount(shape.vec(), "input");
   if (static_cast<int64_t>(v.size()) != n) {
     throw NativeFailure(kErrInvalidArgument, "expected " + std::to_string(n) + " values, got " + std::to_string(v.size()));
   }
@@ -90,11 +89,18 @@ auto torchCall(Fn&& fn) -> decltype(fn()) {
 
 struct Spectrogram::Impl {
   SpectrogramConfig cfg;
+  bool ready = false;
   c10::Device device{c10::kCPU};
   at::Tensor fb;     // [nFreqs, nMels]
   at::Tensor fbT;    // [1, nMels, nFreqs] (the lstsq system matrix, as torchaudio builds it)
   at::Tensor pinvT;  // [nFreqs, nMels]
   at::Tensor window;
+
+  // Builds the filterbank, its pseudo-inverse and the window on the device. On the LibTorch thread only.
+  void prepare();
+
+  // griffinLimFast runs on CPU, for an even n_fft: its reflect indexing assumes frames of 2 * (n_fft/2).
+  bool fastApplies() const { return device.is_cpu() && cfg.nFft % 2 == 0; }
 
   at::Tensor stft(const at::Tensor& x) const {
     return at::stft(x, cfg.nFft, cfg.hopLength, cfg.nFft, window, /*center=*/true, "reflect", /*normalized=*/false,
@@ -212,40 +218,80 @@ Spectrogram::Spectrogram(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Spectrogram::~Spectrogram() = default;
 
 std::shared_ptr<Spectrogram> Spectrogram::create(const SpectrogramConfig& cfg) {
-  if (cfg.sampleRate < 1 || cfg.nFft < 2 || cfg.hopLength < 1 || cfg.nMels < 1) {
-    throw NativeFailure(kErrInvalidArgument, "spectrogram config: sampleRate, nFft, hopLength, nMels must be positive");
+  // Sanity bounds only (the JS side checks the documented limits first): sizes that allocate stay small.
+  if (cfg.sampleRate < 1 || cfg.sampleRate > (1 << 22) || cfg.nFft < 2 || cfg.nFft > (1 << 20) || cfg.hopLength < 1 ||
+      cfg.hopLength > (1 << 22) || cfg.nMels < 1 || cfg.nMels > 65536 || (cfg.nFft / 2 + 1) * cfg.nMels > (1 << 28) ||
+      !std::isfinite(cfg.fMin) || !std::isfinite(cfg.fMax)) {
+    throw NativeFailure(kErrInvalidArgument,
+                        "spectrogram config: sampleRate, nFft, hopLength, nMels must be positive and within bounds");
   }
-  return torchCall([&] {
-    auto impl = std::make_unique<Impl>();
-    impl->cfg = cfg;
-    impl->device = requireDevice(cfg.device);
-    const auto f32 = at::TensorOptions().dtype(at::kFloat);
-    const int64_t nFreqs = cfg.nFft / 2 + 1;
-    const double fMax = cfg.fMax < 0 ? static_cast<double>(cfg.sampleRate / 2) : cfg.fMax;
-    // torchaudio.functional.melscale_fbanks, step by step.
-    at::Tensor allFreqs = at::linspace(0, static_cast<double>(cfg.sampleRate / 2), nFreqs, f32);
-    at::Tensor mPts = at::linspace(hzToMelHtk(cfg.fMin), hzToMelHtk(fMax), cfg.nMels + 2, f32);
-    at::Tensor fPts = (at::pow(10.0, mPts / 2595.0) - 1.0) * 700.0;
-    at::Tensor fDiff = fPts.slice(0, 1) - fPts.slice(0, 0, -1);
-    at::Tensor slopes = fPts.unsqueeze(0) - allFreqs.unsqueeze(1);
-    at::Tensor down = (-1.0 * slopes.slice(1, 0, -2)) / fDiff.slice(0, 0, -1);
-    at::Tensor up = slopes.slice(1, 2) / fDiff.slice(0, 1);
-    at::Tensor fb = at::max(at::zeros({1}, f32), at::min(down, up));
-    impl->fb = fb.to(impl->device);
-    impl->fbT = fb.t().unsqueeze(0).contiguous().to(impl->device);
-    impl->pinvT = at::linalg_pinv(fb.t()).to(impl->device);
-    impl->window = at::hann_window(cfg.nFft, f32).to(impl->device);
-    return std::shared_ptr<Spectrogram>(new Spectrogram(std::move(impl)));
-  });
+  try {
+    (void)c10::Device(cfg.device);  // a malformed name fails here; availability is checked on first use
+  } catch (const c10::Error& e) {
+    throw NativeFailure(kErrInvalidArgument, e.what_without_backtrace());
+  }
+  // No LibTorch work here: creation happens on the caller's thread and must not wait for the LibTorch
+  // thread, so the filterbank and window are built on first use, there (prepare()).
+  auto impl = std::make_unique<Impl>();
+  impl->cfg = cfg;
+  return std::shared_ptr<Spectrogram>(new Spectrogram(std::move(impl)));
+}
+
+void Spectrogram::Impl::prepare() {
+  if (ready) return;
+  device = requireDevice(cfg.device);
+  const auto f32 = at::TensorOptions().dtype(at::kFloat);
+  const int64_t nFreqs = cfg.nFft / 2 + 1;
+  const double fMax = cfg.fMax < 0 ? static_cast<double>(cfg.sampleRate / 2) : cfg.fMax;
+  // torchaudio.functional.melscale_fbanks, step by step.
+  at::Tensor allFreqs = at::linspace(0, static_cast<double>(cfg.sampleRate / 2), nFreqs, f32);
+  at::Tensor mPts = at::linspace(hzToMelHtk(cfg.fMin), hzToMelHtk(fMax), cfg.nMels + 2, f32);
+  at::Tensor fPts = (at::pow(10.0, mPts / 2595.0) - 1.0) * 700.0;
+  at::Tensor fDiff = fPts.slice(0, 1) - fPts.slice(0, 0, -1);
+  at::Tensor slopes = fPts.unsqueeze(0) - allFreqs.unsqueeze(1);
+  at::Tensor down = (-1.0 * slopes.slice(1, 0, -2)) / fDiff.slice(0, 0, -1);
+  at::Tensor up = slopes.slice(1, 2) / fDiff.slice(0, 1);
+  at::Tensor bank = at::max(at::zeros({1}, f32), at::min(down, up));
+  fb = bank.to(device);
+  fbT = bank.t().unsqueeze(0).contiguous().to(device);
+  pinvT = at::linalg_pinv(bank.t()).to(device);
+  window = at::hann_window(cfg.nFft, f32).to(device);
+  ready = true;
 }
 
 int64_t Spectrogram::nFreqs() const { return impl_->cfg.nFft / 2 + 1; }
 
-FloatTensor Spectrogram::filterbank() const { return toHost(impl_->fb); }
+FloatTensor Spectrogram::filterbank() {
+  return torchCall([&] {
+    impl_->prepare();
+    return toHost(impl_->fb);
+  });
+}
+
+namespace {
+
+// Griffin-Lim trims n_fft/2 samples at each end of the signal and reflect-pads frames by as much, so the
+// signal between (hop * (frames - 1) samples) must be longer than that: with fewer frames the reflection
+// would index outside it. Checked before any work, for both implementations.
+void checkInvertible(const SpectrogramConfig& cfg, int64_t frames) {
+  if (frames < 1 || frames > (int64_t{1} << 24)) {
+    throw NativeFailure(kErrInvalidArgument, "Griffin-Lim: frames must be in [1, 2^24]; got " + std::to_string(frames));
+  }
+  const int64_t samples = cfg.hopLength * (frames - 1);
+  if (samples <= cfg.nFft / 2) {
+    throw NativeFailure(kErrInvalidArgument,
+                        "Griffin-Lim needs hop_length * (frames - 1) > n_fft / 2 (the reflect padding); got " +
+                            std::to_string(cfg.hopLength) + " * " + std::to_string(frames - 1) + " = " +
+                            std::to_string(samples) + " samples for n_fft " + std::to_string(cfg.nFft));
+  }
+}
+
+}  // namespace
 
 FloatTensor Spectrogram::melSpectrogram(const std::vector<float>& waveform, int64_t batch, int64_t length) {
   const Impl& m = *impl_;
   return torchCall([&] {
+    impl_->prepare();
     at::Tensor x = fromHost(waveform, {batch, length}, m.device);
     at::Tensor spec = m.stft(x).abs().pow(2.0);
     at::Tensor mel = at::matmul(spec.transpose(-1, -2), m.fb).transpose(-1, -2);
@@ -255,12 +301,18 @@ FloatTensor Spectrogram::melSpectrogram(const std::vector<float>& waveform, int6
 
 FloatTensor Spectrogram::magnitude(const std::vector<float>& waveform, int64_t batch, int64_t length) {
   const Impl& m = *impl_;
-  return torchCall([&] { return toHost(m.stft(fromHost(waveform, {batch, length}, m.device)).abs()); });
+  return torchCall([&] {
+    impl_->prepare();
+    return toHost(m.stft(fromHost(waveform, {batch, length}, m.device)).abs());
+  });
 }
 
 FloatTensor Spectrogram::inverseMel(const std::vector<float>& mel, int64_t batch, int64_t frames, const std::string& solver) {
   const Impl& m = *impl_;
-  return torchCall([&] { return toHost(m.inverseMel(fromHost(mel, {batch, m.cfg.nMels, frames}, m.device), solver)); });
+  return torchCall([&] {
+    impl_->prepare();
+    return toHost(m.inverseMel(fromHost(mel, {batch, m.cfg.nMels, frames}, m.device), solver));
+  });
 }
 
 namespace {
@@ -276,11 +328,13 @@ at::Tensor initialAngles(const InvertOptions& o, at::IntArrayRef shape, const c1
 
 FloatTensor Spectrogram::griffinLim(const std::vector<float>& spec, int64_t batch, int64_t frames, const InvertOptions& o) {
   const Impl& m = *impl_;
+  checkInvertible(m.cfg, frames);
   return torchCall([&] {
+    impl_->prepare();
     const int64_t F = nFreqs();
     at::Tensor s = fromHost(spec, {batch, F, frames}, m.device);
     at::Tensor angles = initialAngles(o, {batch, F, frames}, m.device);
-    if (o.fast && m.device.is_cpu() && !o.perItem) return toHost(m.griffinLimFast(s, angles, o.nIter, o.momentum));
+    if (o.fast && m.fastApplies() && !o.perItem) return toHost(m.griffinLimFast(s, angles, o.nIter, o.momentum));
     if (!o.perItem) return toHost(m.griffinLim(s, angles, o.nIter, o.momentum));
     std::vector<at::Tensor> outs;
     for (int64_t b = 0; b < batch; ++b) {
@@ -292,11 +346,13 @@ FloatTensor Spectrogram::griffinLim(const std::vector<float>& spec, int64_t batc
 
 FloatTensor Spectrogram::melToWaveform(const std::vector<float>& mel, int64_t batch, int64_t frames, const InvertOptions& o) {
   const Impl& m = *impl_;
+  checkInvertible(m.cfg, frames);
   return torchCall([&] {
+    impl_->prepare();
     const int64_t F = nFreqs();
     at::Tensor logMel = fromHost(mel, {batch, m.cfg.nMels, frames}, m.device);
     at::Tensor angles = initialAngles(o, {batch, F, frames}, m.device);
-    const bool fast = o.fast && m.device.is_cpu();
+    const bool fast = o.fast && m.fastApplies();
     auto one = [&](const at::Tensor& lm, const at::Tensor& a) {
       at::Tensor lin = m.inverseMel(at::expm1(lm.clamp_min(0)), o.solver);
       return fast ? m.griffinLimFast(lin, a, o.nIter, o.momentum) : m.griffinLim(lin, a, o.nIter, o.momentum);
@@ -315,11 +371,21 @@ struct Rng::Impl {
 Rng::Rng(uint64_t seed) : impl_(std::make_unique<Impl>()) { impl_->gen = at::detail::createCPUGenerator(seed); }
 Rng::~Rng() = default;
 
+namespace {
+void checkDrawShape(const std::vector<int64_t>& shape) {
+  if (checkedElementCount(shape, "shape") > (int64_t{1} << 28)) {
+    throw NativeFailure(kErrInvalidArgument, "shape: more than 2^28 values in one draw");
+  }
+}
+}  // namespace
+
 std::vector<float> Rng::randn(const std::vector<int64_t>& shape) {
+  checkDrawShape(shape);
   return torchCall([&] { return toHost(at::randn(shape, impl_->gen, at::TensorOptions().dtype(at::kFloat))).data; });
 }
 
 std::vector<float> Rng::randComplex(const std::vector<int64_t>& shape) {
+  checkDrawShape(shape);
   return torchCall([&] {
     at::Tensor c = at::rand(shape, impl_->gen, at::TensorOptions().dtype(at::kComplexFloat));
     return toHost(at::view_as_real(c)).data;
@@ -328,7 +394,19 @@ std::vector<float> Rng::randComplex(const std::vector<int64_t>& shape) {
 
 FloatTensor resample(const std::vector<float>& waveform, int64_t batch, int64_t length, int64_t origRate,
                      int64_t newRate, const std::string& deviceName) {
-  if (origRate < 1 || newRate < 1) throw NativeFailure(kErrInvalidArgument, "resample: rates must be positive");
+  if (origRate < 1 || newRate < 1 || origRate > (1 << 22) || newRate > (1 << 22)) {
+    throw NativeFailure(kErrInvalidArgument, "resample: rates must be in [1, 2^22]");
+  }
+  if (batch < 1 || length < 0) throw NativeFailure(kErrInvalidArgument, "resample: batch must be positive, length not negative");
+  {
+    // The sinc kernel is [new/g, 1, 2 * width + orig/g] (g = gcd): bounded before anything is built.
+    const int64_t g = std::gcd(origRate, newRate), o = origRate / g, n = newRate / g;
+    const double width = std::ceil(6.0 * o / (std::min(o, n) * 0.99));
+    if (static_cast<double>(n) * (2 * width + o) > static_cast<double>(1 << 24)) {
+      throw NativeFailure(kErrInvalidArgument, "resample: " + std::to_string(origRate) + " Hz -> " + std::to_string(newRate) +
+                                                   " Hz needs a resampling kernel of more than 2^24 elements");
+    }
+  }
   return torchCall([&] {
     const c10::Device device = requireDevice(deviceName);
     at::Tensor x = fromHost(waveform, {batch, length}, device);

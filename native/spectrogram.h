@@ -40,19 +40,22 @@ struct InvertOptions {
 
 class Spectrogram {
  public:
+  // Checks the config and returns at once, on any thread: the LibTorch work (filterbank, pseudo-inverse,
+  // window, device copies) happens on the first call below, which must run on the LibTorch thread.
   static std::shared_ptr<Spectrogram> create(const SpectrogramConfig& config);
   ~Spectrogram();
 
   int64_t nFreqs() const;
   // [nFreqs, nMels], as torchaudio.functional.melscale_fbanks(norm=None, mel_scale="htk").
-  FloatTensor filterbank() const;
+  FloatTensor filterbank();
   // waveform [B, N] -> log1p(mel) [B, nMels, N / hop + 1].
   FloatTensor melSpectrogram(const std::vector<float>& waveform, int64_t batch, int64_t length);
   // |STFT(waveform)| [B, nFreqs, N / hop + 1] (centre, reflect padding, periodic Hann window).
   FloatTensor magnitude(const std::vector<float>& waveform, int64_t batch, int64_t length);
   // linear mel [B, nMels, T] -> relu(least squares) [B, nFreqs, T].
   FloatTensor inverseMel(const std::vector<float>& mel, int64_t batch, int64_t frames, const std::string& solver);
-  // power spectrogram [B, nFreqs, T] -> waveform [B, (T - 1) * hop].
+  // power spectrogram [B, nFreqs, T] -> waveform [B, (T - 1) * hop]. Needs hop * (T - 1) > nFft / 2
+  // (NativeFailure kErrInvalidArgument otherwise), as melToWaveform.
   FloatTensor griffinLim(const std::vector<float>& spec, int64_t batch, int64_t frames, const InvertOptions& o);
   // log1p-mel [B, nMels, T] -> waveform: expm1(clamp(mel, 0)), inverse mel, Griffin-Lim (SPEC 4).
   FloatTensor melToWaveform(const std::vector<float>& mel, int64_t batch, int64_t frames, const InvertOptions& o);
@@ -63,7 +66,8 @@ class Spectrogram {
   std::unique_ptr<Impl> impl_;
 };
 
-// A random generator with PyTorch's CPU stream: after seeding, randn/rand draw exactly what Python's
+// A random generator with PyTorch's CPU stream (its draws are serial kernels, cheap enough for the
+// caller's thread): after seeding, randn/rand draw exactly what Python's
 // torch.manual_seed(seed); torch.randn(...) / torch.rand(..., dtype=complex64) draw.
 class Rng {
  public:

@@ -1,30 +1,54 @@
 // N-API glue for the spectrogram maths and the random generator. No torch headers (see spectrogram.h).
 #include "spectrogram_binding.h"
 
+#include <cmath>
 #include <memory>
 
 #include "addon_data.h"
 #include "bridge.h"
 #include "errors.h"
-#include "promise_worker.h"
+#include "js_values.h"
 #include "spectrogram.h"
-#include "torch_thread.h"
+#include "torch_call.h"
 
 namespace sda {
 namespace {
 
-InvertOptions invertOptions(const Napi::Value& v) {
+double numberValue(const Napi::Value& v, const std::string& what) {
+  if (!v.IsNumber()) throw NativeFailure(kErrInvalidArgument, what + " must be a number");
+  const double d = v.As<Napi::Number>().DoubleValue();
+  if (!std::isfinite(d)) throw NativeFailure(kErrInvalidArgument, what + " must be finite");
+  return d;
+}
+
+bool boolValue(const Napi::Value& v, const std::string& what) {
+  if (!v.IsBoolean()) throw NativeFailure(kErrInvalidArgument, what + " must be a boolean");
+  return v.As<Napi::Boolean>().Value();
+}
+
+InvertOptions invertOptions(const Napi::CallbackInfo& info, size_t i) {
   InvertOptions o;
-  if (!v.IsObject()) return o;
-  Napi::Object obj = v.As<Napi::Object>();
-  if (obj.Has("solver")) o.solver = obj.Get("solver").ToString().Utf8Value();
-  if (obj.Has("nIter")) o.nIter = obj.Get("nIter").ToNumber().Int64Value();
-  if (obj.Has("momentum")) o.momentum = obj.Get("momentum").ToNumber().DoubleValue();
-  if (obj.Has("perItem")) o.perItem = obj.Get("perItem").ToBoolean().Value();
-  if (obj.Has("fast")) o.fast = obj.Get("fast").ToBoolean().Value();
-  Napi::Value ph = obj.Get("phases");
-  if (!ph.IsUndefined() && !ph.IsNull()) o.phases = copyFloat32Array(ph, "phases");
+  if (info.Length() <= i || info[i].IsUndefined()) return o;
+  if (!info[i].IsObject()) throw NativeFailure(kErrInvalidArgument, "options must be an object");
+  Napi::Object obj = info[i].As<Napi::Object>();
+  auto given = [&](const char* key) {
+    Napi::Value v = obj.Get(key);
+    return !v.IsUndefined() && !v.IsNull();
+  };
+  if (given("solver")) o.solver = stringValue(obj.Get("solver"), "options.solver");
+  if (given("nIter")) {
+    o.nIter = intValue(obj.Get("nIter"), "options.nIter");
+    if (o.nIter < 0 || o.nIter > 100000) throw NativeFailure(kErrInvalidArgument, "options.nIter must be in [0, 100000]");
+  }
+  if (given("momentum")) o.momentum = numberValue(obj.Get("momentum"), "options.momentum");
+  if (given("perItem")) o.perItem = boolValue(obj.Get("perItem"), "options.perItem");
+  if (given("fast")) o.fast = boolValue(obj.Get("fast"), "options.fast");
+  if (given("phases")) o.phases = copyFloat32Array(obj.Get("phases"), "options.phases");
   return o;
+}
+
+void expectArgs(const Napi::CallbackInfo& info, size_t min, size_t max, const char* usage) {
+  if (info.Length() < min || info.Length() > max) throw NativeFailure(kErrInvalidArgument, std::string(usage) + ": wrong number of arguments");
 }
 
 class NativeSpectrogram : public Napi::ObjectWrap<NativeSpectrogram> {
@@ -38,6 +62,8 @@ class NativeSpectrogram : public Napi::ObjectWrap<NativeSpectrogram> {
                            InstanceMethod<&NativeSpectrogram::InverseMel>("inverseMel"),
                            InstanceMethod<&NativeSpectrogram::GriffinLim>("griffinLim"),
                            InstanceMethod<&NativeSpectrogram::MelToWaveform>("melToWaveform"),
+                           InstanceMethod<&NativeSpectrogram::Dispose>("dispose"),
+                           InstanceAccessor<&NativeSpectrogram::Disposed>("disposed"),
                        });
   }
   explicit NativeSpectrogram(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NativeSpectrogram>(info) {}
@@ -45,15 +71,16 @@ class NativeSpectrogram : public Napi::ObjectWrap<NativeSpectrogram> {
 
  private:
   std::shared_ptr<Spectrogram> live() {
-    if (!spec_) throw NativeFailure(kErrInvalidArgument, "spectrogram is not initialised");
+    if (!spec_) throw NativeFailure(kErrDisposed, "this spectrogram has been disposed");
     return spec_;
   }
 
+  // filterbank() -> Promise<{data, shape: [nFreqs, nMels]}>
   Napi::Value Filterbank(const Napi::CallbackInfo& info) {
-    return guarded(info.Env(), [&]() -> Napi::Value {
+    Napi::Env env = info.Env();
+    return guarded(env, [&]() -> Napi::Value {
       auto s = live();
-      FloatTensor t = onTorchThread([&] { return s->filterbank(); });
-      return tensorToJs(info.Env(), t);
+      return TorchCall<FloatTensor>::Start(env, "sda:filterbank", [s]() { return s->filterbank(); }, tensorToJs);
     });
   }
 
@@ -62,9 +89,10 @@ class NativeSpectrogram : public Napi::ObjectWrap<NativeSpectrogram> {
     Napi::Env env = info.Env();
     return guarded(env, [&]() -> Napi::Value {
       auto s = live();
+      expectArgs(info, 3, 3, "melSpectrogram(waveform, batch, length)");
       auto w = copyFloat32Array(info[0], "waveform");
       int64_t b = intArg(info, 1, "batch"), n = intArg(info, 2, "length");
-      return PromiseWorker<FloatTensor>::Start(
+      return TorchCall<FloatTensor>::Start(
           env, "sda:melSpectrogram", [s, w = std::move(w), b, n]() { return s->melSpectrogram(w, b, n); }, tensorToJs);
     });
   }
@@ -74,9 +102,10 @@ class NativeSpectrogram : public Napi::ObjectWrap<NativeSpectrogram> {
     Napi::Env env = info.Env();
     return guarded(env, [&]() -> Napi::Value {
       auto s = live();
+      expectArgs(info, 3, 3, "magnitude(waveform, batch, length)");
       auto w = copyFloat32Array(info[0], "waveform");
       int64_t b = intArg(info, 1, "batch"), n = intArg(info, 2, "length");
-      return PromiseWorker<FloatTensor>::Start(
+      return TorchCall<FloatTensor>::Start(
           env, "sda:magnitude", [s, w = std::move(w), b, n]() { return s->magnitude(w, b, n); }, tensorToJs);
     });
   }
@@ -86,10 +115,11 @@ class NativeSpectrogram : public Napi::ObjectWrap<NativeSpectrogram> {
     Napi::Env env = info.Env();
     return guarded(env, [&]() -> Napi::Value {
       auto s = live();
+      expectArgs(info, 4, 4, "inverseMel(mel, batch, frames, solver)");
       auto m = copyFloat32Array(info[0], "mel");
       int64_t b = intArg(info, 1, "batch"), t = intArg(info, 2, "frames");
-      std::string solver = info[3].ToString().Utf8Value();
-      return PromiseWorker<FloatTensor>::Start(
+      std::string solver = stringValue(info[3], "solver");
+      return TorchCall<FloatTensor>::Start(
           env, "sda:inverseMel", [s, m = std::move(m), b, t, solver]() { return s->inverseMel(m, b, t, solver); }, tensorToJs);
     });
   }
@@ -99,10 +129,11 @@ class NativeSpectrogram : public Napi::ObjectWrap<NativeSpectrogram> {
     Napi::Env env = info.Env();
     return guarded(env, [&]() -> Napi::Value {
       auto s = live();
+      expectArgs(info, 3, 4, "griffinLim(spec, batch, frames, options)");
       auto spec = copyFloat32Array(info[0], "spec");
       int64_t b = intArg(info, 1, "batch"), t = intArg(info, 2, "frames");
-      InvertOptions o = invertOptions(info[3]);
-      return PromiseWorker<FloatTensor>::Start(
+      InvertOptions o = invertOptions(info, 3);
+      return TorchCall<FloatTensor>::Start(
           env, "sda:griffinLim", [s, spec = std::move(spec), b, t, o = std::move(o)]() { return s->griffinLim(spec, b, t, o); },
           tensorToJs);
     });
@@ -113,14 +144,23 @@ class NativeSpectrogram : public Napi::ObjectWrap<NativeSpectrogram> {
     Napi::Env env = info.Env();
     return guarded(env, [&]() -> Napi::Value {
       auto s = live();
+      expectArgs(info, 3, 4, "melToWaveform(mel, batch, frames, options)");
       auto mel = copyFloat32Array(info[0], "mel");
       int64_t b = intArg(info, 1, "batch"), t = intArg(info, 2, "frames");
-      InvertOptions o = invertOptions(info[3]);
-      return PromiseWorker<FloatTensor>::Start(
+      InvertOptions o = invertOptions(info, 3);
+      return TorchCall<FloatTensor>::Start(
           env, "sda:melToWaveform", [s, mel = std::move(mel), b, t, o = std::move(o)]() { return s->melToWaveform(mel, b, t, o); },
           tensorToJs);
     });
   }
+
+  // Frees the device tensors once calls already queued have finished (each holds its own reference).
+  Napi::Value Dispose(const Napi::CallbackInfo& info) {
+    spec_.reset();
+    return info.Env().Undefined();
+  }
+
+  Napi::Value Disposed(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), !spec_); }
 
   std::shared_ptr<Spectrogram> spec_;
 };
@@ -138,46 +178,49 @@ class NativeRng : public Napi::ObjectWrap<NativeRng> {
       bool lossless = true;
       uint64_t seed = info[0].As<Napi::BigInt>().Uint64Value(&lossless);
       if (!lossless) throw NativeFailure(kErrInvalidArgument, "NativeRng(seed): seed must be in [0, 2^64)");
-      rng_ = onTorchThread([&] { return std::make_unique<Rng>(seed); });
+      rng_ = std::make_unique<Rng>(seed);
       return info.Env().Undefined();
     });
   }
 
  private:
-  static std::vector<int64_t> shapeArg(const Napi::Value& v) {
-    if (!v.IsArray()) throw NativeFailure(kErrInvalidArgument, "shape must be an array of sizes");
-    Napi::Array a = v.As<Napi::Array>();
-    std::vector<int64_t> shape;
-    for (uint32_t i = 0; i < a.Length(); ++i) shape.push_back(a.Get(i).ToNumber().Int64Value());
-    return shape;
-  }
-  // Cheap draws happen on the JS thread so their order is exactly the order of the calls.
+  // Draws run on the calling thread (serial kernels, no LibTorch thread involved), so they never wait
+  // behind queued model work and their order is exactly the order of the calls.
   Napi::Value Randn(const Napi::CallbackInfo& info) {
-    return guarded(info.Env(), [&]() -> Napi::Value { auto shape = shapeArg(info[0]);
-      return toFloat32Array(info.Env(), onTorchThread([&] { return rng_->randn(shape); })); });
+    return guarded(info.Env(), [&]() -> Napi::Value {
+      auto shape = intArray(info[0], "shape");
+      return toFloat32Array(info.Env(), live().randn(shape));
+    });
   }
   Napi::Value RandComplex(const Napi::CallbackInfo& info) {
-    return guarded(info.Env(), [&]() -> Napi::Value { auto shape = shapeArg(info[0]);
-      return toFloat32Array(info.Env(), onTorchThread([&] { return rng_->randComplex(shape); })); });
+    return guarded(info.Env(), [&]() -> Napi::Value {
+      auto shape = intArray(info[0], "shape");
+      return toFloat32Array(info.Env(), live().randComplex(shape));
+    });
+  }
+  Rng& live() {
+    if (!rng_) throw NativeFailure(kErrInvalidArgument, "this generator was not constructed");
+    return *rng_;
   }
   std::unique_ptr<Rng> rng_;
 };
 
+// createSpectrogram(config) -> NativeSpectrogram. Synchronous and cheap: no LibTorch work (see spectrogram.h).
 Napi::Value CreateSpectrogram(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   return guarded(env, [&]() -> Napi::Value {
-    if (info.Length() != 1 || !info[0].IsObject()) throw NativeFailure(kErrInvalidArgument, "createSpectrogram(config): bad arguments");
+    if (info.Length() != 1 || !info[0].IsObject()) throw NativeFailure(kErrInvalidArgument, "createSpectrogram(config): config must be an object");
     Napi::Object c = info[0].As<Napi::Object>();
     SpectrogramConfig cfg;
-    cfg.sampleRate = c.Get("sampleRate").ToNumber().Int64Value();
-    cfg.nFft = c.Get("nFft").ToNumber().Int64Value();
-    cfg.hopLength = c.Get("hopLength").ToNumber().Int64Value();
-    cfg.nMels = c.Get("nMels").ToNumber().Int64Value();
-    cfg.fMin = c.Get("fMin").ToNumber().DoubleValue();
+    cfg.sampleRate = intValue(c.Get("sampleRate"), "config.sampleRate");
+    cfg.nFft = intValue(c.Get("nFft"), "config.nFft");
+    cfg.hopLength = intValue(c.Get("hopLength"), "config.hopLength");
+    cfg.nMels = intValue(c.Get("nMels"), "config.nMels");
+    cfg.fMin = numberValue(c.Get("fMin"), "config.fMin");
     Napi::Value fMax = c.Get("fMax");
-    cfg.fMax = fMax.IsNumber() ? fMax.As<Napi::Number>().DoubleValue() : -1.0;
-    cfg.device = c.Get("device").ToString().Utf8Value();
-    auto spec = onTorchThread([&] { return Spectrogram::create(cfg); });
+    cfg.fMax = fMax.IsUndefined() || fMax.IsNull() ? -1.0 : numberValue(fMax, "config.fMax");
+    cfg.device = stringValue(c.Get("device"), "config.device");
+    auto spec = Spectrogram::create(cfg);
     Napi::Object obj = addonData(env).spectrogramClass.New({});
     NativeSpectrogram::Unwrap(obj)->attach(std::move(spec));
     return obj;
@@ -188,11 +231,12 @@ Napi::Value CreateSpectrogram(const Napi::CallbackInfo& info) {
 Napi::Value Resample(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   return guarded(env, [&]() -> Napi::Value {
+    expectArgs(info, 6, 6, "resample(waveform, batch, length, origRate, newRate, device)");
     auto w = copyFloat32Array(info[0], "waveform");
     int64_t b = intArg(info, 1, "batch"), n = intArg(info, 2, "length");
     int64_t from = intArg(info, 3, "origRate"), to = intArg(info, 4, "newRate");
-    std::string device = info[5].ToString().Utf8Value();
-    return PromiseWorker<FloatTensor>::Start(
+    std::string device = stringValue(info[5], "device");
+    return TorchCall<FloatTensor>::Start(
         env, "sda:resample", [w = std::move(w), b, n, from, to, device]() { return resample(w, b, n, from, to, device); },
         tensorToJs);
   });

@@ -2,22 +2,17 @@
 
 #include <condition_variable>
 #include <deque>
-#include <exception>
-#include <future>
 #include <mutex>
 #include <thread>
 
 namespace sda {
 namespace {
 
-thread_local bool onTorch = false;
-
 class TorchThread {
  public:
   TorchThread() {
     // Detached and never destroyed: it sleeps on its queue until the process exits.
     std::thread([this] {
-      onTorch = true;
       for (;;) {
         std::function<void()> task;
         {
@@ -26,7 +21,11 @@ class TorchThread {
           task = std::move(queue_.front());
           queue_.pop_front();
         }
-        task();
+        try {
+          task();
+        } catch (...) {
+          // A posted task reports its own failures; nothing may unwind this thread.
+        }
       }
     }).detach();
   }
@@ -52,22 +51,6 @@ TorchThread& torchThread() {
 
 }  // namespace
 
-void runOnTorchThread(const std::function<void()>& task) {
-  if (onTorch) {
-    task();
-    return;
-  }
-  std::promise<void> done;
-  std::future<void> finished = done.get_future();
-  torchThread().post([&] {
-    try {
-      task();
-      done.set_value();
-    } catch (...) {
-      done.set_exception(std::current_exception());
-    }
-  });
-  finished.get();
-}
+void postToTorchThread(std::function<void()> task) { torchThread().post(std::move(task)); }
 
 }  // namespace sda

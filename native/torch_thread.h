@@ -9,26 +9,12 @@
 #pragma once
 
 #include <functional>
-#include <optional>
-#include <type_traits>
 
 namespace sda {
 
-// Runs `task` on the LibTorch thread and waits for it; exceptions are rethrown in the caller. Called
-// from the LibTorch thread itself, it runs the task inline.
-void runOnTorchThread(const std::function<void()>& task);
-
-// The result of `fn()` computed on the LibTorch thread.
-template <typename Fn>
-auto onTorchThread(Fn&& fn) -> decltype(fn()) {
-  using R = decltype(fn());
-  if constexpr (std::is_void_v<R>) {
-    runOnTorchThread(fn);
-  } else {
-    std::optional<R> value;
-    runOnTorchThread([&] { value.emplace(fn()); });
-    return std::move(*value);
-  }
-}
+// Queues `task` on the LibTorch thread and returns at once; nothing ever waits for that thread. Tasks
+// run in the order they were posted; `task` reports its own failures (exceptions are caught and dropped).
+// Results reach JavaScript through torch_call.h.
+void postToTorchThread(std::function<void()> task);
 
 }  // namespace sda

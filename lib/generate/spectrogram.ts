@@ -1,14 +1,16 @@
 /**
  * Spectrogram maths of SPEC 4 on a device (native/spectrogram.cc): torchaudio's HTK mel filterbank,
- * MelSpectrogram + log1p, inverse mel, Griffin-Lim.
+ * MelSpectrogram + log1p, inverse mel, Griffin-Lim. Construction is cheap and synchronous; the
+ * filterbank, its pseudo-inverse and the window are built on the LibTorch thread on first use.
  */
 import { types } from 'util';
-import { InvalidArgumentError } from '../errors';
+import { DisposedError, InvalidArgumentError } from '../errors';
 import type { NativeSpectrogram, RawInvertOptions } from '../native/addon-types';
 import { callNativeAsync, callNativeSync } from '../native/call';
 import { resolveDevice, type DeviceSpec } from '../native/devices';
 import { loadAddon } from '../native/loader';
 import type { SpectrogramConfig } from '../model/spectrogram-config';
+import { copyLoop, runSliced } from '../util/slices';
 
 /** A row-major float32 array with its shape. */
 export interface Float32Tensor {
@@ -47,7 +49,7 @@ export class Spectrogram {
   readonly config: SpectrogramConfig;
   readonly device: string;
   readonly nFreqs: number;
-  private readonly native: NativeSpectrogram;
+  private native: NativeSpectrogram | null;
 
   constructor(config: SpectrogramConfig, options: { device?: DeviceSpec | string } = {}) {
     this.config = config;
@@ -62,41 +64,85 @@ export class Spectrogram {
     return (frames - 1) * this.config.hopLength;
   }
 
+  /**
+   * The smallest frame count Griffin-Lim can invert: it trims `nFft / 2` samples at each end and
+   * reflect-pads frames by as much, so `hop * (frames - 1)` must exceed `nFft / 2`.
+   */
+  get minInvertibleFrames(): number {
+    return Math.floor(Math.floor(this.config.nFft / 2) / this.config.hopLength) + 2;
+  }
+
   /** The mel filterbank, [nFreqs, nMels]. */
-  filterbank(): Float32Tensor {
-    return callNativeSync(() => this.native.filterbank());
+  async filterbank(): Promise<Float32Tensor> {
+    const native = this.live('filterbank');
+    return callNativeAsync(() => native.filterbank());
+  }
+
+  get disposed(): boolean {
+    return this.native === null;
+  }
+
+  /** Frees the device tensors; calls already queued finish first, later calls throw DisposedError. */
+  dispose(): void {
+    this.native?.dispose();
+    this.native = null;
+  }
+
+  [Symbol.dispose](): void {
+    this.dispose();
   }
 
   /** log1p(MelSpectrogram(waveform)): [B, N] -> [B, nMels, N / hop + 1]. */
   async melSpectrogram(waveform: Float32Tensor): Promise<Float32Tensor> {
     const b = batchOf(waveform, 2, 'waveform');
-    return callNativeAsync(() => this.native.melSpectrogram(waveform.data, b, waveform.shape[1]!));
+    const native = this.live('melSpectrogram');
+    return callNativeAsync(() => native.melSpectrogram(waveform.data, b, waveform.shape[1]!));
   }
 
   /** |STFT(waveform)|: [B, N] -> [B, nFreqs, N / hop + 1]. */
   async magnitude(waveform: Float32Tensor): Promise<Float32Tensor> {
     const b = batchOf(waveform, 2, 'waveform');
-    return callNativeAsync(() => this.native.magnitude(waveform.data, b, waveform.shape[1]!));
+    const native = this.live('magnitude');
+    return callNativeAsync(() => native.magnitude(waveform.data, b, waveform.shape[1]!));
   }
 
   /** Linear-power spectrogram from a linear mel spectrogram: [B, nMels, T] -> [B, nFreqs, T]. */
   async inverseMel(mel: Float32Tensor, solver: 'pinv' | 'lstsq' = 'pinv'): Promise<Float32Tensor> {
     const b = this.checkMel(mel);
-    return callNativeAsync(() => this.native.inverseMel(mel.data, b, mel.shape[2]!, solver));
+    const native = this.live('inverseMel');
+    return callNativeAsync(() => native.inverseMel(mel.data, b, mel.shape[2]!, solver));
   }
 
   /** Griffin-Lim: power spectrogram [B, nFreqs, T] -> waveform [B, (T - 1) * hop]. */
   async griffinLim(spec: Float32Tensor, options: InvertOptions = {}): Promise<Float32Tensor> {
     const b = batchOf(spec, 3, 'spec');
     if (spec.shape[1] !== this.nFreqs) throw new InvalidArgumentError(`spec must have ${this.nFreqs} frequency bins; has ${spec.shape[1]}`);
-    return callNativeAsync(() => this.native.griffinLim(spec.data, b, spec.shape[2]!, this.rawOptions(options, b, spec.shape[2]!)));
+    this.checkInvertible(spec.shape[2]!);
+    const native = this.live('griffinLim');
+    return callNativeAsync(() => native.griffinLim(spec.data, b, spec.shape[2]!, this.rawOptions(options, b, spec.shape[2]!)));
   }
 
   /** SPEC 4 inversion of log1p-mel [B, nMels, T] (or [B, 1, nMels, T]) to waveforms [B, (T - 1) * hop]. */
   async melToWaveform(mel: Float32Tensor, options: InvertOptions = {}): Promise<Float32Tensor> {
     const m = mel.shape?.length === 4 ? { shape: [mel.shape[0]!, mel.shape[2]!, mel.shape[3]!], data: mel.data } : mel;
     const b = this.checkMel(m);
-    return callNativeAsync(() => this.native.melToWaveform(m.data, b, m.shape[2]!, this.rawOptions(options, b, m.shape[2]!)));
+    this.checkInvertible(m.shape[2]!);
+    const native = this.live('melToWaveform');
+    return callNativeAsync(() => native.melToWaveform(m.data, b, m.shape[2]!, this.rawOptions(options, b, m.shape[2]!)));
+  }
+
+  private live(what: string): NativeSpectrogram {
+    if (!this.native) throw new DisposedError(`${what}: this spectrogram has been disposed`);
+    return this.native;
+  }
+
+  private checkInvertible(frames: number): void {
+    if (frames < this.minInvertibleFrames) {
+      throw new InvalidArgumentError(
+        `Griffin-Lim needs at least ${this.minInvertibleFrames} frames with n_fft ${this.config.nFft} and hop ${this.config.hopLength} ` +
+          `(hop * (frames - 1) > n_fft / 2); got ${frames}`,
+      );
+    }
   }
 
   private checkMel(mel: Float32Tensor): number {
@@ -123,11 +169,18 @@ export async function resample(channels: Float32Array[], fromRate: number, toRat
   if (fromRate === toRate || channels.length === 0) return channels;
   const n = channels[0]!.length;
   const flat = new Float32Array(n * channels.length);
-  channels.forEach((c, i) => flat.set(c, i * n));
+  // The copies in and out run in slices: one `set` or `slice` of a 60 s signal blocks the loop 10-30 ms.
+  await runSliced((function* () {
+    for (const [i, c] of channels.entries()) yield copyLoop(c, flat, i * n);
+  })());
   const { binding } = loadAddon();
   const out = await callNativeAsync(() => binding.resample(flat, channels.length, n, fromRate, toRate, device));
   const m = out.shape[1]!;
-  return channels.map((_, i) => out.data.slice(i * m, (i + 1) * m));
+  const result = channels.map(() => new Float32Array(m));
+  await runSliced((function* () {
+    for (const [i, r] of result.entries()) yield copyLoop(out.data.subarray(i * m, (i + 1) * m), r);
+  })());
+  return result;
 }
 
 /**

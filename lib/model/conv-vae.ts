@@ -108,6 +108,10 @@ export class ConvVae {
     this.handle = null;
   }
 
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+
   private live(what: string): NativeConvVae {
     if (!this.handle) throw new DisposedError(`${what}: this model has been disposed`);
     return this.handle;

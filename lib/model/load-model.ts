@@ -34,6 +34,8 @@ export interface LoadedModel {
   path: string;
   /** Frees native and device memory (same as `model.dispose()`). */
   dispose(): void;
+  /** `using loaded = await loadModel(...)` frees it at the end of the block. */
+  [Symbol.dispose](): void;
 }
 
 export interface LoadModelOptions {
@@ -131,5 +133,6 @@ export async function loadModel(file: string, options: LoadModelOptions = {}): P
     trainingConfig: parts.trainingConfig,
     path: abs,
     dispose: () => model.dispose(),
+    [Symbol.dispose]: () => model.dispose(),
   };
 }

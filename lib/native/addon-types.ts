@@ -48,6 +48,8 @@ export interface NativeConvVae {
   dispose(): void;
   readonly hasEncoder: boolean;
   readonly disposed: boolean;
+  /** Bytes of weights reported to V8 as external memory (0 once disposed). */
+  readonly weightBytes: number;
 }
 
 /** A float32 tensor handed back from native code, row-major. */
@@ -72,12 +74,16 @@ export interface RawInvertOptions {
 }
 
 export interface NativeSpectrogram {
-  filterbank(): RawTensorResult;
+  /** Async: built on the LibTorch thread on first use, like everything else here. */
+  filterbank(): Promise<RawTensorResult>;
   melSpectrogram(waveform: Float32Array, batch: number, length: number): Promise<RawTensorResult>;
   magnitude(waveform: Float32Array, batch: number, length: number): Promise<RawTensorResult>;
   inverseMel(mel: Float32Array, batch: number, frames: number, solver: string): Promise<RawTensorResult>;
   griffinLim(spec: Float32Array, batch: number, frames: number, options: RawInvertOptions): Promise<RawTensorResult>;
   melToWaveform(mel: Float32Array, batch: number, frames: number, options: RawInvertOptions): Promise<RawTensorResult>;
+  /** Frees the device tensors (after calls in flight finish); later calls reject with ERR_SDA_DISPOSED. */
+  dispose(): void;
+  readonly disposed: boolean;
 }
 
 export interface NativeRngInstance {
