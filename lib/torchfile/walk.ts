@@ -66,7 +66,7 @@ export function forEachObject(
 }
 
 /** Nodes a repeated object may add to a rendering before repeats are shown as references. */
-export const DEFAULT_EXPANSION_BUDGET = 100_000;
+export const DEFAULT_EXPANSION_BUDGET = 10_000;
 
 /**
  * For renderings of a value as a tree (JSON, `sda inspect`): the first occurrence of every object is
