@@ -43,7 +43,10 @@ export type { AnalysisResult } from './model/analysis';
 // Generation (lib/generate). GenerationPipeline: generate(config) for one clip; generateMany(configs) an
 // async iterator of { index, result } as each finishes (memory bounded by the batch being rendered, for
 // queues of any length); generateBatch(configs) the same, collected into an array.
-export { GenerationPipeline, normalisePeak, APP_RATE, PEAK_LEVEL } from './generate/pipeline';
+export { GenerationPipeline, APP_RATE, PEAK_LEVEL } from './generate/pipeline';
+// Whole-signal helpers: the *Async forms run in slices that yield to the event loop (a few ms each),
+// with results identical to the synchronous forms; encodeWav is async only.
+export { normalisePeak, normalisePeakAsync } from './generate/normalise';
 export type { GenerationResult, GenerateOptions, GenerateManyOptions, GeneratedItem, GenerationProgress } from './generate/pipeline';
 export {
   validateGenerationConfig, DEFAULT_GENERATION_CONFIG, MAX_DURATION_S, MIN_CHUNK_DURATION_S, MAX_CHUNKS_PER_GENERATION, MAX_SEED,
@@ -56,9 +59,9 @@ export { TorchRng } from './generate/rng';
 export { exportResult, defaultFileName, strictJson } from './generate/export';
 export type { ExportedFiles } from './generate/export';
 export { encodeWav } from './generate/wav';
-export { qualityReport } from './generate/quality';
+export { qualityReport, qualityReportAsync } from './generate/quality';
 export type { QualityReport, ClippingReport } from './generate/quality';
-export { butterworthLowpass, sosfiltfilt } from './generate/lowpass';
+export { butterworthLowpass, sosfiltfilt, sosfiltfiltAsync } from './generate/lowpass';
 
 // LibTorch, the native addon and devices (lib/native).
 export type { LibtorchLocation, LibtorchSource } from './native/location';

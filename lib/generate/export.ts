@@ -67,6 +67,6 @@ export async function exportResult(result: GenerationResult, dir: string, filena
   const wavPath = path.join(dir, name);
   const sidecarPath = wavPath.replace(/\.wav$/i, '.json');
   await writeFileAtomic(sidecarPath, `${strictJson(sidecarFor(result, name))}\n`);
-  await writeFileAtomic(wavPath, encodeWav(result.channels, result.sampleRate, result.config.bitDepth));
+  await writeFileAtomic(wavPath, await encodeWav(result.channels, result.sampleRate, result.config.bitDepth));
   return { wavPath, sidecarPath };
 }

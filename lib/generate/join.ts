@@ -1,4 +1,5 @@
 /** Joining chunks of audio (SPEC 8): a Hann crossfade, or end to end. */
+import { copyLoop, runSliced, type SliceOptions, type SlicedWork } from '../util/slices';
 
 /** Symmetric Hann window of length n (torch.hann_window(n, periodic=False)), in float32. */
 function hann(n: number): Float32Array {
@@ -11,13 +12,21 @@ function hann(n: number): Float32Array {
   return w;
 }
 
+/** Samples per range of the copies (a 256 KB memcpy) and of the crossfade loop. */
+const COPY_GRAIN = 65536;
+const FADE_GRAIN = 8192;
+
 /**
  * Crossfades consecutive chunks over `overlap` samples with the two halves of a Hann window of
  * 2 * overlap. `pythonCompat`: as the Python app does it, the rising half weights the end of the earlier
  * chunk and the falling half the start of the next (so each join dips and swells); otherwise the earlier
- * chunk fades out and the next fades in.
+ * chunk fades out and the next fades in. Runs in slices that yield to the event loop.
  */
-export function crossfade(chunks: Float32Array[], overlap: number, pythonCompat: boolean): Float32Array {
+export function crossfadeAsync(chunks: Float32Array[], overlap: number, pythonCompat: boolean, options: SliceOptions = {}): Promise<Float32Array> {
+  return runSliced(crossfadeWork(chunks, overlap, pythonCompat), options);
+}
+
+function* crossfadeWork(chunks: Float32Array[], overlap: number, pythonCompat: boolean): SlicedWork<Float32Array> {
   if (chunks.length === 0) return new Float32Array(0);
   let total = chunks[0]!.length;
   const overlaps: number[] = [];
@@ -27,32 +36,43 @@ export function crossfade(chunks: Float32Array[], overlap: number, pythonCompat:
     total += chunks[i]!.length - n;
   }
   const out = new Float32Array(total);
-  out.set(chunks[0]!);
+  yield copyLoop(chunks[0]!, out);
   let end = chunks[0]!.length;
   for (let i = 1; i < chunks.length; i++) {
     const c = chunks[i]!;
     const n = overlaps[i - 1]!;
     const w = hann(2 * n);
     const start = end - n;
-    for (let k = 0; k < n; k++) {
-      const rising = w[k]!;
-      const falling = w[n + k]!;
-      const [prevGain, nextGain] = pythonCompat ? [rising, falling] : [falling, rising];
-      out[start + k] = Math.fround(Math.fround(out[start + k]! * prevGain) + Math.fround(c[k]! * nextGain));
-    }
-    out.set(c.subarray(n), end);
+    yield {
+      n,
+      grain: FADE_GRAIN,
+      body: (from, to) => {
+        for (let k = from; k < to; k++) {
+          const rising = w[k]!;
+          const falling = w[n + k]!;
+          const [prevGain, nextGain] = pythonCompat ? [rising, falling] : [falling, rising];
+          out[start + k] = Math.fround(Math.fround(out[start + k]! * prevGain) + Math.fround(c[k]! * nextGain));
+        }
+      },
+    };
+    yield copyLoop(c.subarray(n), out, end);
     end = start + c.length;
   }
   return out;
 }
 
-/** Chunks end to end. */
-export function concatenate(chunks: Float32Array[]): Float32Array {
-  const out = new Float32Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
+/** Chunks end to end, copied in slices that yield to the event loop. */
+export function concatenateAsync(chunks: Float32Array[], options: SliceOptions = {}): Promise<Float32Array> {
+  return runSliced(
+    (function* () {
+      const out = new Float32Array(chunks.reduce((n, c) => n + c.length, 0));
+      let at = 0;
+      for (const c of chunks) {
+        yield copyLoop(c, out, at);
+        at += c.length;
+      }
+      return out;
+    })(),
+    options,
+  );
 }

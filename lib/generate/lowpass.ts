@@ -4,6 +4,7 @@
  * samples at each end, initial conditions from `sosfilt_zi` scaled by the edge sample), in float64.
  * Written out here because it is ~80 lines and no maintained npm package reproduces scipy's edge handling.
  */
+import { copyLoop, runSliced, runWhole, type Loop, type SliceOptions, type SlicedWork } from '../util/slices';
 
 /** Second-order sections, each [b0, b1, b2, a0, a1, a2]. */
 export type Sos = number[][];
@@ -68,26 +69,40 @@ function sosZi(sos: Sos): Array<[number, number]> {
   });
 }
 
-/** Filters `x` in place through the cascade (direct form II transposed), starting from `zi`. */
-function sosfiltInPlace(sos: Sos, x: Float64Array, zi: Array<[number, number]>): void {
+/**
+ * One pass of the cascade (direct form II transposed) over `x` in place, forward or from the last sample
+ * back (the same as filtering the reversed signal, without reversing it), starting from `zi`.
+ */
+function sosfiltLoop(sos: Sos, x: Float64Array, zi: Array<[number, number]>, backward: boolean): Loop {
   const n = sos.length;
   const z = zi.map(([a, b]) => [a, b]);
-  for (let i = 0; i < x.length; i++) {
-    let cur = x[i]!;
-    for (let s = 0; s < n; s++) {
-      const c = sos[s]!;
-      const zs = z[s]!;
-      const y = c[0]! * cur + zs[0]!;
-      zs[0] = c[1]! * cur - c[4]! * y + zs[1]!;
-      zs[1] = c[2]! * cur - c[5]! * y;
-      cur = y;
-    }
-    x[i] = cur;
-  }
+  const last = x.length - 1;
+  return {
+    n: x.length,
+    grain: FILTER_GRAIN,
+    body: (start, end) => {
+      for (let k = start; k < end; k++) {
+        const i = backward ? last - k : k;
+        let cur = x[i]!;
+        for (let s = 0; s < n; s++) {
+          const c = sos[s]!;
+          const zs = z[s]!;
+          const y = c[0]! * cur + zs[0]!;
+          zs[0] = c[1]! * cur - c[4]! * y + zs[1]!;
+          zs[1] = c[2]! * cur - c[5]! * y;
+          cur = y;
+        }
+        x[i] = cur;
+      }
+    },
+  };
 }
 
-/** scipy.signal.sosfiltfilt(sos, x) with the default odd padding. Returns a new Float64Array. */
-export function sosfiltfilt(sos: Sos, x: ArrayLike<number>): Float64Array {
+/** Samples per range: each costs a few multiply-adds per section. */
+const FILTER_GRAIN = 2048;
+
+/** sosfiltfilt as loops (see slices.ts): the padded signal, the two passes, the copy out. */
+function* sosfiltfiltWork<T extends Float32Array | Float64Array>(sos: Sos, x: ArrayLike<number>, out: (n: number) => T): SlicedWork<T> {
   const sections = sos.length;
   const zeros = Math.min(sos.filter((s) => s[2] === 0).length, sos.filter((s) => s[5] === 0).length);
   const edge = 3 * (2 * sections + 1 - zeros);
@@ -96,13 +111,36 @@ export function sosfiltfilt(sos: Sos, x: ArrayLike<number>): Float64Array {
   // Odd extension: 2*x[0] - x[edge..1] | x | 2*x[-1] - x[-2..-edge-1]
   const ext = new Float64Array(n + 2 * edge);
   for (let i = 0; i < edge; i++) ext[i] = 2 * x[0]! - x[edge - i]!;
-  for (let i = 0; i < n; i++) ext[edge + i] = x[i]!;
+  yield { n, grain: COPY_GRAIN, body: (s, e) => { for (let i = s; i < e; i++) ext[edge + i] = x[i]!; } };
   for (let i = 0; i < edge; i++) ext[edge + n + i] = 2 * x[n - 1]! - x[n - 2 - i]!;
   const zi = sosZi(sos);
   const scaled = (v: number) => zi.map(([a, b]) => [a * v, b * v] as [number, number]);
-  sosfiltInPlace(sos, ext, scaled(ext[0]!));
-  ext.reverse();
-  sosfiltInPlace(sos, ext, scaled(ext[0]!));
-  ext.reverse();
-  return ext.slice(edge, edge + n);
+  yield sosfiltLoop(sos, ext, scaled(ext[0]!), false);
+  yield sosfiltLoop(sos, ext, scaled(ext[ext.length - 1]!), true);
+  const result = out(n);
+  yield copyLoop(ext.subarray(edge, edge + n), result);
+  return result;
+}
+
+/** Elements per range of the copy into the padded signal. */
+const COPY_GRAIN = 65536;
+
+/** scipy.signal.sosfiltfilt(sos, x) with the default odd padding. Returns a new Float64Array. */
+export function sosfiltfilt(sos: Sos, x: ArrayLike<number>): Float64Array {
+  return runWhole(sosfiltfiltWork(sos, x, (n) => new Float64Array(n)));
+}
+
+/**
+ * sosfiltfilt in slices that yield to the event loop, with the same result. `output: 'float32'` gives
+ * the result rounded to float32 (as `Float32Array.from` of the float64 result) without a float64 copy.
+ */
+export function sosfiltfiltAsync(sos: Sos, x: ArrayLike<number>, options?: SliceOptions & { output?: 'float64' }): Promise<Float64Array>;
+export function sosfiltfiltAsync(sos: Sos, x: ArrayLike<number>, options: SliceOptions & { output: 'float32' }): Promise<Float32Array>;
+export function sosfiltfiltAsync(
+  sos: Sos,
+  x: ArrayLike<number>,
+  options: SliceOptions & { output?: 'float64' | 'float32' } = {},
+): Promise<Float32Array | Float64Array> {
+  const out = (n: number): Float32Array | Float64Array => (options.output === 'float32' ? new Float32Array(n) : new Float64Array(n));
+  return runSliced(sosfiltfiltWork(sos, x, out), options);
 }

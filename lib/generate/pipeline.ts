@@ -10,11 +10,12 @@ import type { LoadedModel } from '../model/load-model';
 import { validateGenerationConfig, type GenerationConfig } from './config';
 import { exportResult, type ExportedFiles } from './export';
 import { planChunks, type Chunk, type ChunkPlan } from './chunk-plan';
-import { concatenate, crossfade } from './join';
-import { butterworthLowpass, sosfiltfilt } from './lowpass';
-import { qualityReport, type QualityReport } from './quality';
+import { concatenateAsync, crossfadeAsync } from './join';
+import { butterworthLowpass, sosfiltfiltAsync } from './lowpass';
+import { normalisePeakAsync } from './normalise';
+import { qualityReportAsync, type QualityReport } from './quality';
 import { resample, Spectrogram } from './spectrogram';
-import { midSide } from './stereo';
+import { midSideAsync } from './stereo';
 
 /** The sample rate the Python app assumes for every model. */
 export const APP_RATE = 48000;
@@ -259,12 +260,12 @@ export class GenerationPipeline {
     const { config: c, rate, seed } = job;
     let channels: Float32Array[] = [];
     for (let k = 0; k < job.plans.length; k++) {
-      channels.push(this.joinAndFilter(job.plans[k]!, audio[k]!, c, rate));
+      channels.push(await this.joinAndFilter(job.plans[k]!, audio[k]!, c, rate));
       audio[k] = [];
     }
     const n = Math.min(...channels.map((ch) => ch.length));
     channels = channels.map((ch) => ch.subarray(0, n));
-    if (c.stereoMode === 'midSide') channels = midSide(channels[0]!, rate, c.stereoWidth);
+    if (c.stereoMode === 'midSide') channels = await midSideAsync(channels[0]!, rate, c.stereoWidth);
     const length = c.pythonCompat ? Math.floor(c.durationS * c.sampleRate) : Math.round(c.durationS * c.sampleRate);
     const trim = (chs: Float32Array[]) => chs.map((ch) => (ch.length > length ? ch.slice(0, length) : ch));
     // The app normalises and rates the whole rendered signal, then trims: a clip shorter than its chunks
@@ -272,9 +273,9 @@ export class GenerationPipeline {
     // The default mode trims first, so the peak level and the report describe the samples written.
     const appOrder = c.pythonCompat;
     if (!appOrder) channels = trim(await resample(channels, rate, c.sampleRate, this.loaded.device));
-    normalisePeak(channels, PEAK_LEVEL);
+    await normalisePeakAsync(channels, PEAK_LEVEL);
     if (appOrder) channels = await resample(channels, rate, c.sampleRate, this.loaded.device);
-    const quality = qualityReport(channels, c.sampleRate);
+    const quality = await qualityReportAsync(channels, c.sampleRate);
     channels = trim(channels);
     const samples = channels[0]!.length;
     return {
@@ -290,14 +291,14 @@ export class GenerationPipeline {
   }
 
   /** Joins one channel's chunks and low-passes the result. */
-  private joinAndFilter(plan: ChunkPlan, audio: Float32Array[], c: GenerationConfig, rate: number): Float32Array {
+  private async joinAndFilter(plan: ChunkPlan, audio: Float32Array[], c: GenerationConfig, rate: number): Promise<Float32Array> {
     const joined = plan.join === 'crossfade'
-      ? crossfade(audio, c.pythonCompat ? c.overlapSamples : Math.round((c.overlapSamples * rate) / APP_RATE), c.pythonCompat)
-      : concatenate(audio);
+      ? await crossfadeAsync(audio, c.pythonCompat ? c.overlapSamples : Math.round((c.overlapSamples * rate) / APP_RATE), c.pythonCompat)
+      : await concatenateAsync(audio);
     // The app filters at 48 kHz whatever the model; in the default mode a cutoff at or above the
     // model's Nyquist frequency is left out (nothing there to remove).
     if (LOWPASS_HZ >= rate / 2 || joined.length <= 3 * (LOWPASS_ORDER + 1)) return joined;
-    return Float32Array.from(sosfiltfilt(butterworthLowpass(LOWPASS_ORDER, LOWPASS_HZ, rate), joined));
+    return sosfiltfiltAsync(butterworthLowpass(LOWPASS_ORDER, LOWPASS_HZ, rate), joined, { output: 'float32' });
   }
 }
 
@@ -315,14 +316,4 @@ async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
 
 function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new AbortedError('generation was aborted', { cause: signal.reason });
-}
-
-/** Scales all channels together so the largest magnitude is `level` (float32 steps, as torch). */
-export function normalisePeak(channels: Float32Array[], level: number): void {
-  let peak = 0;
-  for (const ch of channels) for (let i = 0; i < ch.length; i++) peak = Math.max(peak, Math.abs(ch[i]!));
-  if (peak === 0) return;
-  const p = Math.fround(peak);
-  const l = Math.fround(level);
-  for (const ch of channels) for (let i = 0; i < ch.length; i++) ch[i] = Math.fround(Math.fround(ch[i]! / p) * l);
 }

@@ -1,4 +1,5 @@
 /** The quality report of SPEC 8 (SNR over 10 ms frames, clipping, a traffic-light rating). */
+import { runSliced, runWhole, type SliceOptions, type SlicedWork } from '../util/slices';
 
 export interface ClippingReport {
   clippedSamples: number;
@@ -19,31 +20,41 @@ export interface QualityReport {
 const SIGNAL_RMS = 0.01;
 const CLIP_LEVEL = 0.999;
 
+/** Samples per range of the loops (the SNR loop counts frames: GRAIN samples' worth of them). */
+const GRAIN = 8192;
+
 /** SNR over non-overlapping 10 ms frames of the channel mean (a trailing partial frame is ignored). */
-export function snrDb(channels: Float32Array[], sampleRate: number): number {
+function* snrDbWork(channels: Float32Array[], sampleRate: number): SlicedWork<number> {
   const frame = Math.floor(0.01 * sampleRate);
   const n = channels[0]?.length ?? 0;
   let signal = 0;
   let signalFrames = 0;
   let noise = 0;
   let noiseFrames = 0;
-  for (let start = 0; start + frame <= n; start += frame) {
-    let power = 0;
-    for (let i = start; i < start + frame; i++) {
-      let v = 0;
-      for (const c of channels) v += c[i]!;
-      v /= channels.length;
-      power += v * v;
-    }
-    power /= frame;
-    if (Math.sqrt(power) > SIGNAL_RMS) {
-      signal += power;
-      signalFrames++;
-    } else {
-      noise += power;
-      noiseFrames++;
-    }
-  }
+  yield {
+    // Whole frames only; a rate under 100 Hz has no 10 ms frame of a sample or more.
+    n: frame >= 1 ? Math.floor(n / frame) : 0,
+    grain: Math.max(1, Math.floor(GRAIN / Math.max(1, frame * channels.length))),
+    body: (first, last) => {
+      for (let start = first * frame; start < last * frame; start += frame) {
+        let power = 0;
+        for (let i = start; i < start + frame; i++) {
+          let v = 0;
+          for (const c of channels) v += c[i]!;
+          v /= channels.length;
+          power += v * v;
+        }
+        power /= frame;
+        if (Math.sqrt(power) > SIGNAL_RMS) {
+          signal += power;
+          signalFrames++;
+        } else {
+          noise += power;
+          noiseFrames++;
+        }
+      }
+    },
+  };
   if (signalFrames === 0) return 0;
   if (noiseFrames === 0) return Infinity;
   const ratio = signal / signalFrames / (noise / noiseFrames);
@@ -51,7 +62,7 @@ export function snrDb(channels: Float32Array[], sampleRate: number): number {
 }
 
 /** Samples at or above 0.999 in magnitude, over all channels. */
-export function clipping(channels: Float32Array[]): ClippingReport {
+function* clippingWork(channels: Float32Array[]): SlicedWork<ClippingReport> {
   let clipped = 0;
   let peak = 0;
   let longest = 0;
@@ -59,17 +70,23 @@ export function clipping(channels: Float32Array[]): ClippingReport {
   for (const c of channels) {
     let run = 0;
     total += c.length;
-    for (let i = 0; i < c.length; i++) {
-      const a = Math.abs(c[i]!);
-      if (a > peak) peak = a;
-      if (a >= CLIP_LEVEL) {
-        clipped++;
-        run++;
-        if (run > longest) longest = run;
-      } else {
-        run = 0;
-      }
-    }
+    yield {
+      n: c.length,
+      grain: GRAIN,
+      body: (start, end) => {
+        for (let i = start; i < end; i++) {
+          const a = Math.abs(c[i]!);
+          if (a > peak) peak = a;
+          if (a >= CLIP_LEVEL) {
+            clipped++;
+            run++;
+            if (run > longest) longest = run;
+          } else {
+            run = 0;
+          }
+        }
+      },
+    };
   }
   return {
     clippedSamples: clipped,
@@ -84,9 +101,9 @@ function fmt(snr: number): string {
   return Number.isFinite(snr) ? snr.toFixed(1) : snr > 0 ? 'inf' : '-inf';
 }
 
-export function qualityReport(channels: Float32Array[], sampleRate: number): QualityReport {
-  const snr = snrDb(channels, sampleRate);
-  const clip = clipping(channels);
+function* qualityWork(channels: Float32Array[], sampleRate: number): SlicedWork<QualityReport> {
+  const snr = yield* snrDbWork(channels, sampleRate);
+  const clip = yield* clippingWork(channels);
   let rating: QualityReport['rating'] = 'green';
   let reason = `Good quality (SNR ${fmt(snr)} dB, no clipping)`;
   if (snr < 15 || clip.clippedPercentage > 0.1) {
@@ -97,6 +114,15 @@ export function qualityReport(channels: Float32Array[], sampleRate: number): Qua
     reason = snr <= 30 ? `Moderate SNR (${fmt(snr)} dB)` : `Some clipping (${clip.clippedSamples} samples)`;
   }
   return { snrDb: snr, clipping: clip, rating, ratingReason: reason };
+}
+
+export function qualityReport(channels: Float32Array[], sampleRate: number): QualityReport {
+  return runWhole(qualityWork(channels, sampleRate));
+}
+
+/** qualityReport in slices that yield to the event loop, with the same result. */
+export function qualityReportAsync(channels: Float32Array[], sampleRate: number, options: SliceOptions = {}): Promise<QualityReport> {
+  return runSliced(qualityWork(channels, sampleRate), options);
 }
 
 /** The report as the Python app's dict (snake_case). */
