@@ -9,6 +9,7 @@
  * setting LD_LIBRARY_PATH from JavaScript has no effect on the running process).
  */
 import * as os from 'os';
+import * as path from 'path';
 import { AddonLoadError, LibtorchVersionMismatchError } from '../errors';
 import { packageRoot } from '../package-info';
 import type { NativeAddon } from './addon-types';
@@ -57,7 +58,8 @@ export function loadAddon(root: string = packageRoot()): LoadedAddon {
   preload(location.libraries);
   let addonPath: string;
   try {
-    addonPath = nodeGypBuild.resolve(root);
+    // SDA_ADDON_PATH: a specific build of the addon (the sanitizer build of scripts/sanitize-native.sh).
+    addonPath = process.env.SDA_ADDON_PATH ? path.resolve(process.env.SDA_ADDON_PATH) : nodeGypBuild.resolve(root);
   } catch (cause) {
     throw new AddonLoadError(
       `No native addon was built for this installation (${root}). ` +
