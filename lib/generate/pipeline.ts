@@ -4,7 +4,7 @@
  * the model's device. One implementation serves both length behaviours (see GenerationConfig.pythonCompat).
  */
 import { randomInt } from 'crypto';
-import { AbortedError, InvalidArgumentError } from '../errors';
+import { AbortedError, DisposedError, InvalidArgumentError } from '../errors';
 import { griffinLimIterations } from '../model/format';
 import type { LoadedModel } from '../model/load-model';
 import { validateGenerationConfig, type GenerationConfig } from './config';
@@ -89,9 +89,18 @@ export class GenerationPipeline {
   readonly loaded: LoadedModel;
   readonly spectrogram: Spectrogram;
 
+  /** Throws DisposedError for a model that has been disposed. */
   constructor(loaded: LoadedModel) {
+    if (loaded.model.disposed) throw new DisposedError('GenerationPipeline: this model has been disposed');
     this.loaded = loaded;
     this.spectrogram = new Spectrogram(loaded.spectrogram, { device: loaded.device });
+    const frames = loaded.model.melShape[1];
+    if (frames < this.spectrogram.minInvertibleFrames) {
+      throw new InvalidArgumentError(
+        `this model's chunks have ${frames} frames; Griffin-Lim needs at least ${this.spectrogram.minInvertibleFrames} ` +
+          `with n_fft ${loaded.spectrogram.nFft} and hop ${loaded.spectrogram.hopLength}`,
+      );
+    }
   }
 
   /** Checks a config for this model (InvalidArgumentError names the allowed values). */
@@ -144,9 +153,14 @@ export class GenerationPipeline {
     return exportResult(result, dir, filename);
   }
 
-  /** Frees the model (and with it the device memory of this pipeline). */
+  /** Frees the model and the spectrogram's device memory; later calls throw DisposedError. */
   dispose(): void {
     this.loaded.dispose();
+    this.spectrogram.dispose();
+  }
+
+  [Symbol.dispose](): void {
+    this.dispose();
   }
 
   /** The seed, internal rate and per-channel chunk plans of one generation (nothing is drawn yet). */
