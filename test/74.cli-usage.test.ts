@@ -19,7 +19,6 @@ const BAD: Array<[string[], RegExp]> = [
   [['generate', '--bogus'], /^error: unknown option '--bogus'/],
   [['generate', 'a', 'b'], /^error: too many arguments for 'generate'/],
   [['batch'], /^error: missing required argument 'jobs'/],
-  [['batch', '/nonexistent/jobs.jsonl'], /^sda: ERR_SDA_USAGE: cannot read the jobs file/],
   [['batch', 'x.jsonl', '--parallel', '0'], /parallel must be an integer from 1 to 64/],
   [['model'], /^error: missing subcommand|Usage: sda model/],
   [['model', 'frobnicate'], /^error: unknown command 'frobnicate'/],

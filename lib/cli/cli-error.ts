@@ -21,3 +21,8 @@ export function modelNotFound(message: string): CliError {
 export function usageError(message: string): CliError {
   return new CliError('ERR_SDA_USAGE', message, EXIT_USAGE);
 }
+
+/** An output that exists and `--no-clobber` forbids replacing (exit 1: a file problem, not bad usage). */
+export function outputExists(file: string): CliError {
+  return new CliError('ERR_SDA_OUTPUT_EXISTS', `${file} already exists and --no-clobber forbids replacing it`, EXIT_FAILURE);
+}

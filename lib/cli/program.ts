@@ -12,6 +12,8 @@ import { registerSetupLibtorch } from './commands/setup-libtorch';
 import { CliError } from './cli-error';
 import { escapeForTerminal } from './escape';
 import { EXIT_FAILURE, EXIT_USAGE } from './exit-codes';
+import { stopOutcome } from './stop';
+import { fileAccessError, isNodeFsError } from '../util/fs-error';
 
 export function buildProgram(): Command {
   const program = new Command('sda')
@@ -33,7 +35,7 @@ Examples:
   $ sda setup-libtorch                            # LibTorch for a source build
 
 Run \`sda <command> --help\` for the options and examples of each command.
-Exit codes: 0 success, 1 failure, 2 bad usage.`,
+Exit codes: 0 success, 1 failure, 2 bad usage; 130 stopped by Ctrl-C, 143 by SIGTERM, 141 stdout closed.`,
     );
   registerGenerate(program);
   registerBatch(program);
@@ -51,14 +53,22 @@ export async function runCli(argv: string[]): Promise<number> {
   const debug = argv.includes('--debug');
   try {
     await program.parseAsync(argv, { from: 'user' });
-    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+    return stopOutcome() ?? (typeof process.exitCode === 'number' ? process.exitCode : 0);
   } catch (err) {
+    // A stop (Ctrl-C, closed stdout) unwinds as an AbortedError or as a failed write: report the stop.
+    const stopped = stopOutcome();
+    if (stopped !== undefined) {
+      if (debug && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+      return stopped;
+    }
     if (err instanceof CommanderError) {
       // Commander has already printed its one-line message (or the help/version text).
       return err.exitCode === 0 ? 0 : EXIT_USAGE;
     }
+    // A file-system error no command wrapped still prints as one typed line (ERR_SDA_FILE naming the path).
+    if (isNodeFsError(err)) err = fileAccessError(err, 'open', 'file');
     const code = err instanceof CliError ? err.exitCode : err instanceof InvalidArgumentError ? EXIT_USAGE : EXIT_FAILURE;
-    const label = err instanceof SdaError ? err.code : 'error';
+    const label = err instanceof SdaError ? err.code : 'ERR_SDA_INTERNAL';
     // One line: a multi-line message keeps only its first line (the rest with --debug).
     const message = String((err as Error)?.message ?? err);
     // Messages quote names and paths from files: their control characters are escaped (lib/cli/escape.ts).

@@ -17,6 +17,13 @@ import { printJson } from '../output';
 import { ProgressBar } from '../progress';
 import { resolveModel } from '../resolve-model';
 import { usageError } from '../cli-error';
+import { fileAccessError } from '../../util/fs-error';
+import { checkJobOutputs } from '../batch-outputs';
+import { splitDoneJobs } from '../batch-resume';
+import { escapeForTerminal } from '../escape';
+import { exportClip } from '../export-clip';
+import { checkOutputFolder } from '../output-folder';
+import { stopReason, stopSignal } from '../stop';
 
 export interface BatchJob {
   /** 1-based line number in the jobs file. */
@@ -51,6 +58,7 @@ export interface BatchSummary {
 interface BatchFlags {
   out: string;
   force?: boolean;
+  clobber: boolean;
   device: string;
   modelsDir?: string;
   parallel: number;
@@ -62,7 +70,7 @@ interface BatchFlags {
 const JOB_KEYS = new Set(['model', 'output', 'options']);
 
 function errorCode(err: unknown): string {
-  return err instanceof SdaError ? err.code : 'error';
+  return err instanceof SdaError ? err.code : 'ERR_SDA_INTERNAL'; // as runCli labels an untyped error
 }
 
 function oneLine(err: unknown): string {
@@ -118,7 +126,8 @@ export function registerBatch(program: Command): void {
     .argument('<jobs>', 'a JSON Lines file (one job per line), or - for standard input')
     .description('run many generations from a JSON Lines file: grouped by model, resumable, failures reported at the end')
     .option('-o, --out <dir>', 'output folder for every job (created when missing)', '.')
-    .option('-f, --force', 'run jobs whose WAV and sidecar already exist (default: skip them)')
+    .option('-f, --force', 'run jobs whose WAV and sidecar already exist and match the job (default: skip them)')
+    .option('--no-clobber', 'never replace an existing WAV or sidecar: a job that would is failed (ERR_SDA_OUTPUT_EXISTS)')
     .option('--device <device>', 'auto, cpu, cuda, cuda:N or mps', 'auto')
     .option('--models-dir <dir>', 'the model library (default: $SDA_MODELS_DIR, else [paths] models of ./config.toml, else data/models)')
     .option('--batch-size <n>', 'chunks decoded and inverted together per device call; consecutive jobs of one model share calls (default 8)', cliParser(parsePositiveInt('batch-size', 256)), 8)
@@ -139,12 +148,16 @@ Blank lines and lines starting with # are ignored.
 
 Examples:
   $ sda batch jobs.jsonl --out renders
-  $ sda batch jobs.jsonl --out renders            # again: finished jobs are skipped
+  $ sda batch jobs.jsonl --out renders            # again: finished jobs are skipped, edited jobs rendered again
   $ sda batch jobs.jsonl --out renders --force    # redo them all
   $ generate-jobs | sda batch - --out renders --json > summary.json
 
+A job is finished when its WAV and sidecar exist and the sidecar records the job's model and options;
+a job edited since (another seed, say) is rendered again. The output folder is checked before rendering.
+Ctrl-C stops after the files being written: every WAV has its sidecar, and a rerun resumes.
+
 Exit codes: 0 every job written or skipped, 1 at least one job failed (listed on stderr and in the
-summary), 2 bad usage (unreadable jobs file, bad option).`,
+summary) or the jobs file or output folder is unusable, 2 bad usage (bad option), 130 stopped by Ctrl-C.`,
     )
     .action(async (jobsArg: string, flags: BatchFlags) => {
       const summary = await runBatch(jobsArg, flags);
@@ -174,19 +187,22 @@ async function renderLane(
   fail: (job: BatchJob, err: unknown) => void,
 ): Promise<void> {
   let from = 0;
-  while (from < lane.length) {
+  // After Ctrl-C or a closed stdout no job is started or retried (lib/cli/stop.ts).
+  while (from < lane.length && !stopReason()) {
     const rest = lane.slice(from);
     try {
-      for await (const { index, result } of pipeline.generateMany(rest.map((r) => r.config), { batchSize })) {
+      for await (const { index, result } of pipeline.generateMany(rest.map((r) => r.config), { batchSize, signal: stopSignal() })) {
         await exportOne(rest[index]!.job, result);
         from++;
       }
     } catch {
+      if (stopReason()) return;
       const { job, config } = lane[from]!;
       let result: GenerationResult;
       try {
-        result = await pipeline.generate(config);
+        result = await pipeline.generate(config, { signal: stopSignal() });
       } catch (err) {
+        if (stopReason()) return;
         fail(job, err);
         from++;
         continue;
@@ -201,7 +217,8 @@ function readJobsText(arg: string): string {
   try {
     return arg === '-' ? fs.readFileSync(0, 'utf8') : fs.readFileSync(arg, 'utf8');
   } catch (err) {
-    throw usageError(`cannot read the jobs file ${arg}: ${oneLine(err)}`);
+    // A missing or unreadable jobs file is a file problem (exit 1), like a missing model.
+    throw fileAccessError(err, 'read', 'jobs file', arg === '-' ? 'standard input' : arg);
   }
 }
 
@@ -209,6 +226,9 @@ async function runBatch(jobsArg: string, f: BatchFlags): Promise<BatchSummary> {
   const { jobs, failures } = parseJobs(readJobsText(jobsArg));
   const total = jobs.length + failures.length;
   const outDir = path.resolve(f.out);
+  if (f.force && !f.clobber) throw usageError('--force re-renders finished jobs over their files, which --no-clobber forbids: give one of them');
+  // Before any model is loaded: an output folder we cannot write would only be found after the renders.
+  checkOutputFolder(outDir);
   const { dir: modelsDir } = resolveModelsDir(f.modelsDir);
   const summary: BatchSummary = {
     jobs: total, written: 0, skipped: 0, failed: 0, models: 0, seconds: 0, clipsPerSecond: 0, outputs: [], skippedOutputs: [], failures,
@@ -216,24 +236,25 @@ async function runBatch(jobsArg: string, f: BatchFlags): Promise<BatchSummary> {
   const fail = (job: BatchJob, err: unknown) =>
     failures.push({ line: job.line, output: job.output, model: job.model ?? null, error: oneLine(err), code: errorCode(err) });
 
-  // Resume: a job is done when both its WAV and its sidecar exist.
-  const todo: BatchJob[] = [];
-  for (const job of jobs) {
-    const wav = path.join(outDir, job.output);
-    if (!f.force && fs.existsSync(wav) && fs.existsSync(wav.replace(/\.wav$/i, '.json'))) {
-      summary.skippedOutputs.push(wav);
-    } else todo.push(job);
-  }
-  summary.skipped = summary.skippedOutputs.length;
-
-  // Group by the model file (resolved once per distinct model argument), in order of first appearance.
-  const groups = new Map<string, BatchJob[]>();
+  // Each distinct model argument is resolved once.
   const resolved = new Map<string, Promise<string>>();
-  for (const job of todo) {
+  const modelFileOf = (job: BatchJob): Promise<string> => {
     const key = job.model ?? '\0demo';
     if (!resolved.has(key)) resolved.set(key, resolveModel(job.model, modelsDir).then((r) => r.path));
+    return resolved.get(key)!;
+  };
+  // Resume: a job is done when its WAV and sidecar exist and the sidecar matches the job (lib/cli/batch-resume.ts).
+  const split = f.force ? { done: [], todo: jobs } : await splitDoneJobs(jobs, outDir, modelFileOf);
+  summary.skippedOutputs.push(...split.done.map((job) => path.join(outDir, job.output)));
+  summary.skipped = summary.skippedOutputs.length;
+  const { ok: todo, refused } = checkJobOutputs(split.todo, outDir, { noClobber: !f.clobber });
+  for (const { job, error } of refused) fail(job, error);
+
+  // Group by the model file, in order of first appearance.
+  const groups = new Map<string, BatchJob[]>();
+  for (const job of todo) {
     try {
-      const file = await resolved.get(key)!;
+      const file = await modelFileOf(job);
       const list = groups.get(file) ?? [];
       list.push(job);
       groups.set(file, list);
@@ -253,6 +274,7 @@ async function runBatch(jobsArg: string, f: BatchFlags): Promise<BatchSummary> {
   };
   tick();
   for (const [file, group] of groups) {
+    if (stopReason()) break;
     let pipeline: GenerationPipeline;
     try {
       pipeline = new GenerationPipeline(await loadModel(file, { device: f.device }));
@@ -277,8 +299,10 @@ async function runBatch(jobsArg: string, f: BatchFlags): Promise<BatchSummary> {
         }
       }
       const exportOne = async (job: BatchJob, result: GenerationResult) => {
+        if (stopReason()) return;
         try {
-          const files = await pipeline.export(result, outDir, job.output);
+          // The pair appears together or not at all, even on Ctrl-C (lib/cli/export-clip.ts).
+          const files = await exportClip(pipeline, result, outDir, job.output, { noClobber: !f.clobber });
           summary.outputs.push(files.wavPath);
           summary.written++;
         } catch (err) {
@@ -302,7 +326,8 @@ async function runBatch(jobsArg: string, f: BatchFlags): Promise<BatchSummary> {
   failures.sort((a, b) => a.line - b.line);
   summary.failed = failures.length;
   for (const x of failures) {
-    process.stderr.write(`sda: job line ${x.line}${x.output ? ` (${x.output})` : ''} failed: ${x.code}: ${x.error}\n`);
+    // Names and messages come from the jobs file: control characters are shown escaped.
+    process.stderr.write(`sda: job line ${x.line}${x.output ? ` (${escapeForTerminal(x.output)})` : ''} failed: ${x.code}: ${escapeForTerminal(x.error)}\n`);
   }
   if (f.json) printJson(summary);
   else {

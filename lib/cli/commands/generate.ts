@@ -4,8 +4,10 @@ import * as path from 'path';
 import type { Command } from 'commander';
 import { GenerationPipeline, type GenerationProgress } from '../../generate/pipeline';
 import { loadModel } from '../../model/load-model';
+import { MAX_SEED } from '../../generate/config';
 import { usageError } from '../cli-error';
 import { EXIT_OK } from '../exit-codes';
+import { exportClip } from '../export-clip';
 import {
   cliParser,
   parseBitDepth,
@@ -21,15 +23,18 @@ import {
   type GenOptions,
 } from '../gen-options';
 import { resolveModelsDir } from '../models-dir';
+import { checkOutputFolder, outputTarget, refuseExisting } from '../output-folder';
 import { printJson, printLines } from '../output';
 import { ProgressBar } from '../progress';
 import { resolveModel } from '../resolve-model';
+import { stopSignal, throwIfStopped } from '../stop';
 
 interface GenerateFlags extends GenOptions {
   slider?: Map<number, number>;
   count: number;
   out: string;
   name?: string;
+  clobber: boolean;
   device: string;
   modelsDir?: string;
   json?: boolean;
@@ -70,8 +75,9 @@ export function registerGenerate(program: Command): void {
     .description('generate audio from a model and write WAV files with their sidecar JSON');
   addGenerationFlags(cmd)
     .option('-n, --count <n>', 'number of clips (default 1)', cliParser(parseCount), 1)
-    .option('-o, --out <dir>', 'output folder (created when missing)', '.')
+    .option('-o, --out <dir|file.wav>', 'output folder (created when missing), or the WAV file itself (then --count is 1)', '.')
     .option('--name <file.wav>', 'output file name (default gen_<UTC time>_seed<seed>.wav); with --count N, _1 .. _N are added')
+    .option('--no-clobber', 'refuse to replace an existing WAV or sidecar (exit 1) instead of overwriting it')
     .option('--device <device>', 'auto, cpu, cuda, cuda:N or mps', 'auto')
     .option('--models-dir <dir>', 'the model library (default: $SDA_MODELS_DIR, else [paths] models of ./config.toml, else data/models)')
     .option('--no-progress', 'no progress bar (there is none anyway when stderr is not a terminal)')
@@ -85,9 +91,13 @@ Examples:
   $ sda generate models/pads.sda --count 10 --seed 100 --out takes
   $ sda generate pads --slider 0=5 --slider 2=-3 --duration 8
   $ sda generate pads --random-sliders --count 4 --json | jq '.[].wav'
+  $ sda generate pads --seed 7 --out takes/pad.wav --no-clobber
 
-Prints the paths of the WAV files written, one per line (each has a .json sidecar beside it).
-Exit codes: 0 written, 1 failure (model not found or unreadable, generation or write failed), 2 bad usage.`,
+Prints the paths of the WAV files written, one per line (each has a .json sidecar beside it). The output
+folder is checked before rendering. Ctrl-C or a closed stdout stops after the file being written: every
+WAV is complete and has its sidecar.
+Exit codes: 0 written, 1 failure (model not found or unreadable, output not writable or existing with
+--no-clobber, generation or write failed), 2 bad usage, 130 stopped by Ctrl-C, 141 stdout closed.`,
     )
     .action(async (modelArg: string | undefined, flags: GenerateFlags) => {
       await runGenerate(modelArg, flags);
@@ -99,25 +109,33 @@ async function runGenerate(modelArg: string | undefined, f: GenerateFlags): Prom
     throw usageError(`--name must be a plain file name ending in .wav; got ${JSON.stringify(f.name)}`);
   }
   const opts: GenOptions = { ...f, sliders: f.slider };
+  checkSeedRange(f);
+  const target = outputTarget(f.out, f);
+  const names = Array.from({ length: f.count }, (_, i) => clipName(target.file ?? f.name, i, f.count));
   const { dir: modelsDir } = resolveModelsDir(f.modelsDir);
   const resolved = await resolveModel(modelArg, modelsDir);
+  // Before the model is loaded and anything rendered: a folder we cannot write, or (with --no-clobber)
+  // names already taken, would only be found after all the work.
+  checkOutputFolder(target.dir);
+  if (!f.clobber) refuseExisting(names.filter((n): n is string => n !== undefined).map((n) => path.join(target.dir, n)));
+  throwIfStopped();
   const loaded = await loadModel(resolved.path, { device: f.device });
   const pipeline = new GenerationPipeline(loaded);
   const bar = new ProgressBar({ enabled: f.progress ? undefined : false });
-  const outDir = path.resolve(f.out);
+  const outDir = target.dir;
   const written: GeneratedFile[] = [];
   try {
     const firstSeed = f.seed ?? randomInt(0, 2 ** 31 - f.count);
     for (let i = 0; i < f.count; i++) {
+      throwIfStopped();
       const seed = firstSeed + i;
       const { config, sliderPositions } = toGenerationConfig(opts, loaded.analysis, seed);
       const label = f.count > 1 ? `clip ${i + 1}/${f.count}` : 'generating';
       const result = await pipeline.generate(config, {
+        signal: stopSignal(),
         onProgress: (p: GenerationProgress) => bar.update(p.done, p.total, label, `seed ${seed}`, p.stage === 'finish'),
       });
-      let name = f.name;
-      if (name !== undefined && f.count > 1) name = name.replace(/\.wav$/i, `_${i + 1}.wav`);
-      const files = await pipeline.export(result, outDir, name);
+      const files = await exportClip(pipeline, result, outDir, names[i], { noClobber: !f.clobber });
       bar.clear();
       const item: GeneratedFile = {
         wav: files.wavPath,
@@ -139,4 +157,24 @@ async function runGenerate(modelArg: string | undefined, f: GenerateFlags): Prom
   }
   if (f.json) printJson(written);
   process.exitCode = EXIT_OK;
+}
+
+/** The file name of clip `i`: `--name` (or the `--out` file) as given, with `_1 .. _N` for several clips. */
+function clipName(name: string | undefined, i: number, count: number): string | undefined {
+  return name !== undefined && count > 1 ? name.replace(/\.wav$/i, `_${i + 1}.wav`) : name;
+}
+
+/**
+ * Clip i uses seed + i, and a dual-seed clip also seed + i + 1 on the right; all must stay exact integers
+ * (at most 2^53-1). Checked as the user wrote it, before anything is loaded.
+ */
+function checkSeedRange(f: GenerateFlags): void {
+  if (f.seed === undefined) return;
+  const extra = f.count - 1 + (f.stereo === 'dualSeed' ? 1 : 0);
+  if (f.seed + extra > MAX_SEED) {
+    const why = [f.count > 1 ? `--count ${f.count} uses seed to seed+${f.count - 1}` : '', f.stereo === 'dualSeed' ? 'dual-seed also uses seed+1 for the right channel' : '']
+      .filter(Boolean)
+      .join(' and ');
+    throw usageError(`--seed must be at most 2^53-${1 + extra} here (${why}); got ${f.seed}`);
+  }
 }

@@ -1,0 +1,70 @@
+/**
+ * Writing one clip (WAV + sidecar) from the CLI so that the pair appears together or not at all: the
+ * export runs to the end even when Ctrl-C or a closed stdout arrives meanwhile (lib/cli/stop.ts), a
+ * failed export removes the file of the pair it had already put in place, and file-system errors become
+ * FileAccessErrors naming the file.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { defaultFileName, type ExportedFiles } from '../generate/export';
+import type { GenerationPipeline, GenerationResult } from '../generate/pipeline';
+import { parseTempFileName } from '../util/atomic-file';
+import { fileAccessError } from '../util/fs-error';
+import { refuseExisting, sidecarPathOf } from './output-folder';
+import { throwIfStopped, uninterruptible } from './stop';
+
+export interface ExportClipOptions {
+  /** Refuse (ERR_SDA_OUTPUT_EXISTS) rather than replace an existing WAV or sidecar. */
+  noClobber?: boolean;
+}
+
+/** Which file is at a path now (device, inode, change time), to tell a file this export put there from an old one. */
+function identity(p: string): string | undefined {
+  try {
+    const s = fs.statSync(p, { bigint: true });
+    return `${s.dev}:${s.ino}:${s.ctimeNs}`;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The path a user knows for a failed write: the target of a temp file, else the error's own path. */
+function userPath(err: unknown, fallback: string): string {
+  const at = (err as NodeJS.ErrnoException | null)?.path;
+  if (typeof at !== 'string') return fallback;
+  const temp = parseTempFileName(path.basename(at));
+  return temp ? path.join(path.dirname(at), temp.target) : at;
+}
+
+/**
+ * Exports `result` as `<dir>/<name>` and its sidecar (the default name from the time and seed when none
+ * is given). Does not start once a stop was requested (AbortedError).
+ */
+export async function exportClip(
+  pipeline: GenerationPipeline,
+  result: GenerationResult,
+  dir: string,
+  name: string | undefined,
+  options: ExportClipOptions = {},
+): Promise<ExportedFiles> {
+  throwIfStopped();
+  // Named here, not inside export(), so --no-clobber checks the very name that will be written.
+  const file = name ?? defaultFileName(result.seedUsed);
+  const wav = path.join(dir, file);
+  return uninterruptible(async () => {
+    if (options.noClobber) refuseExisting([wav]);
+    const pair = [wav, sidecarPathOf(wav)];
+    const before = pair.map(identity);
+    try {
+      return await pipeline.export(result, dir, file);
+    } catch (err) {
+      // Whichever of the two this export had already renamed into place goes again, so no WAV is left
+      // without its sidecar (or a sidecar describing audio that was never written).
+      pair.forEach((p, i) => {
+        const now = identity(p);
+        if (now !== undefined && now !== before[i]) fs.rmSync(p, { force: true });
+      });
+      throw fileAccessError(err, 'write', 'output file', userPath(err, wav));
+    }
+  });
+}
