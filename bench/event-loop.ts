@@ -12,7 +12,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { monitorEventLoopDelay, performance } from 'perf_hooks';
-import { GenerationPipeline, loadModel, type GenerationResult } from '../lib';
+import { GenerationPipeline, listDevices, loadModel, type GenerationResult } from '../lib';
 import { ROOT, TRAINED_SDA } from './paths';
 
 function arg(name: string, fallback: string): string {
@@ -38,6 +38,10 @@ async function main(): Promise<void> {
   const durationS = Number(arg('duration', '60'));
   const out: Record<string, unknown> = { machine: { cpus: os.cpus().length, node: process.version }, model: path.relative(ROOT, model), durationS };
 
+  // Loading the addon (dlopen of LibTorch, its first-use start-up) is synchronous and happens once per
+  // process, on the first call that needs it: measured on its own, then the steady state.
+  const startup = await maxDelay(async () => listDevices());
+  out.addonStartup = { maxDelayMs: startup.maxDelayMs, seconds: startup.seconds };
   const load = await maxDelay(() => loadModel(model, { device: 'cpu' }));
   out.loadModel = { maxDelayMs: load.maxDelayMs, seconds: load.seconds };
   const p = new GenerationPipeline(load.value);

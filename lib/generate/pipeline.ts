@@ -16,6 +16,7 @@ import { normalisePeakAsync } from './normalise';
 import { qualityReportAsync, type QualityReport } from './quality';
 import { resample, Spectrogram } from './spectrogram';
 import { midSideAsync } from './stereo';
+import { yieldToEventLoop } from '../util/slices';
 
 /** The sample rate the Python app assumes for every model. */
 export const APP_RATE = 48000;
@@ -220,6 +221,8 @@ export class GenerationPipeline {
           if (alone || batch.length >= batchSize) {
             await render();
             yield* finished();
+          } else {
+            await yieldToEventLoop(); // each phase draw is ~1 ms: a batch's draws do not run back to back
           }
         }
       }
