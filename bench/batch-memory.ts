@@ -43,7 +43,7 @@ async function runBatch(cli: string, model: string, jobs: number, duration: numb
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sda-bench-batch-memory-'));
   try {
     const lines = Array.from({ length: jobs }, (_, i) =>
-      JSON.stringify({ model, output: `clip_${i}.wav`, options: { duration, seed: 1000 + 2 * i, stereo: 'dual-seed' } }));
+      JSON.stringify({ model, output: `clip_${i}.wav`, options: { duration, seed: 1000 + 2 * i, stereoMode: 'dual-seed' } }));
     const file = path.join(dir, 'jobs.jsonl');
     fs.writeFileSync(file, `${lines.join('\n')}\n`);
     const t0 = performance.now();

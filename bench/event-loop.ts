@@ -45,31 +45,30 @@ async function main(): Promise<void> {
   const load = await maxDelay(() => loadModel(model, { device: 'cpu' }));
   out.loadModel = { maxDelayMs: load.maxDelayMs, seconds: load.seconds };
   const p = new GenerationPipeline(load.value);
-  await p.generate({ durationS: 1, seed: 1 }); // warm-up: first-use costs are not the steady state
+  await p.generate({ duration: 1, seed: 1 }); // warm-up: first-use costs are not the steady state
 
-  const one = await maxDelay(() => p.generate({ durationS, seed: 42 }));
+  const one = await maxDelay(() => p.generate({ duration: durationS, seed: 42 }));
   out.generate = { maxDelayMs: one.maxDelayMs, seconds: one.seconds };
 
-  const six = await maxDelay(() => p.generateBatch(Array.from({ length: 6 }, (_, i) => ({ durationS, seed: 100 + i, stereoMode: 'dualSeed' as const }))));
+  const six = await maxDelay(() => p.generateBatch(Array.from({ length: 6 }, (_, i) => ({ duration: durationS, seed: 100 + i, stereoMode: 'dual-seed' as const }))));
   out.generateBatch6DualSeed = { maxDelayMs: six.maxDelayMs, seconds: six.seconds };
   six.value.length = 0;
 
-  const stereo: GenerationResult = await p.generate({ durationS, seed: 7, sampleRate: 96000, stereoMode: 'dualSeed' });
+  const stereo: GenerationResult = await p.generate({ duration: durationS, seed: 7, sampleRate: 96000, stereoMode: 'dual-seed' });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sda-event-loop-'));
   const exports: Record<string, unknown> = {};
-  for (const bitDepth of ['16-bit', '24-bit', '32-bit float'] as const) {
-    const r = { ...stereo, config: { ...stereo.config, bitDepth } };
-    const e = await maxDelay(() => p.export(r, dir, `x-${bitDepth.replace(/\W/g, '')}.wav`));
+  for (const bitDepth of ['16', '24', '32f'] as const) {
+    const e = await maxDelay(() => p.export(stereo, dir, { fileName: `x-${bitDepth}.wav`, bitDepth }));
     exports[bitDepth] = { maxDelayMs: e.maxDelayMs, seconds: e.seconds };
   }
   out.export96kStereo = exports;
   fs.rmSync(dir, { recursive: true, force: true });
 
-  const four = await maxDelay(() => Promise.all([1, 2, 3, 4].map((seed) => p.generate({ durationS, seed }))));
+  const four = await maxDelay(() => Promise.all([1, 2, 3, 4].map((seed) => p.generate({ duration: durationS, seed }))));
   out.fourConcurrentGenerates = { maxDelayMs: four.maxDelayMs, seconds: four.seconds };
 
   // stat latency with five generations queued behind the LibTorch thread.
-  const queued = Promise.all([1, 2, 3, 4, 5].map((seed) => p.generate({ durationS: 10, seed })));
+  const queued = Promise.all([1, 2, 3, 4, 5].map((seed) => p.generate({ duration: 10, seed })));
   const latencies: number[] = [];
   let settled = false;
   void queued.then(() => (settled = true));

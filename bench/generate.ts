@@ -25,9 +25,9 @@ async function one(): Promise<void> {
   const compat = process.argv.includes('--compat');
   const m = await loadModel(path.resolve(arg('model', TRAINED_SDA)), { device: arg('device', 'cpu') });
   const p = new GenerationPipeline(m);
-  await p.generate({ durationS: 1, seed: 1, pythonCompat: compat }); // warm-up
+  await p.generate({ duration: 1, seed: 1, pythonCompat: compat }); // warm-up
   const t0 = performance.now();
-  const r = await p.generate({ durationS, seed: 42, pythonCompat: compat });
+  const r = await p.generate({ duration: durationS, seed: 42, pythonCompat: compat });
   const seconds = (performance.now() - t0) / 1000;
   const audioS = r.channels[0]!.length / r.sampleRate;
   console.log(JSON.stringify({ durationS, pythonCompat: compat, seconds: round(seconds), audioSeconds: round(audioS), realTimeFactor: round(audioS / seconds, 1), peakRssMb: round(process.resourceUsage().maxRSS / 1024, 0) }));
@@ -40,14 +40,14 @@ async function batch(): Promise<void> {
   const durationS = Number(arg('duration', '10'));
   const m = await loadModel(path.resolve(arg('model', TRAINED_SDA)), { device: arg('device', 'cpu') });
   const p = new GenerationPipeline(m);
-  await p.generate({ durationS: 1, seed: 1 });
+  await p.generate({ duration: 1, seed: 1 });
   const t0 = performance.now();
   const limit = Number(arg('concurrency', '8'));
   let next = 0;
   await Promise.all(Array.from({ length: limit }, async () => {
     while (next < clips) {
       const seed = next++;
-      await p.generate({ durationS, seed });
+      await p.generate({ duration: durationS, seed });
     }
   }));
   const seconds = (performance.now() - t0) / 1000;

@@ -74,8 +74,8 @@ async function main(): Promise<void> {
     }
     const [addEntryMs] = await time(() => lib.addEntry({ ...all[0]!, modelId: 'bench-extra', filePath: 'bench_extra.sda' }));
     const [removeMs] = await time(() => lib.remove('bench-extra'));
-    const [saveModelMs, saved] = await time(() => saveModelDetailed({ modelsDir: dir, model: TRAINED_SDA, metadata: { name: 'Bench Save' } }));
-    const [deleteModelMs] = await time(() => deleteModel(saved.metadata.modelId, dir));
+    const [saveModelMs, saved] = await time(() => saveModelDetailed(TRAINED_SDA, { modelsDir: dir, metadata: { name: 'Bench Save' } }));
+    const [deleteModelMs] = await time(() => deleteModel(saved.metadata.modelId, { modelsDir: dir }));
     const out = {
       bench: 'library',
       models: n,

@@ -116,6 +116,36 @@ export class FileAccessError extends SdaError {
   }
 }
 
+/** export() with `overwrite: false` (the CLI's `--no-clobber`) found a file where it would write. */
+export class OutputExistsError extends SdaError {
+  /** The file that is already there. */
+  readonly path: string;
+
+  constructor(path: string, message = `${path} already exists and overwrite is false`) {
+    super('ERR_SDA_OUTPUT_EXISTS', message);
+    this.path = path;
+  }
+}
+
+/**
+ * A settings file (the Python app's `config.toml`) cannot be used: not valid TOML, or a setting of the
+ * wrong type. The message starts with `file:line:column` when the place is known.
+ */
+export class ConfigError extends SdaError {
+  readonly file: string;
+  /** 1-based line of the problem, when known. */
+  readonly line: number | undefined;
+  readonly column: number | undefined;
+
+  constructor(file: string, problem: string, place: { line?: number; column?: number } = {}, options?: { cause?: unknown }) {
+    const at = place.line === undefined ? file : `${file}:${place.line}${place.column === undefined ? '' : `:${place.column}`}`;
+    super('ERR_SDA_CONFIG', `${at}: ${problem}`, options);
+    this.file = file;
+    this.line = place.line;
+    this.column = place.column;
+  }
+}
+
 /** A model (or other native resource) was used after dispose(). */
 export class DisposedError extends SdaError {
   constructor(message: string) {

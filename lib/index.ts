@@ -18,11 +18,15 @@ export {
   DisposedError,
   AbortedError,
   FileAccessError,
+  OutputExistsError,
+  ConfigError,
 } from './errors';
 
 // Saved models (lib/model).
 export { loadModel, savedModelParts } from './model/load-model';
 export type { LoadedModel, LoadModelOptions, SavedModelParts } from './model/load-model';
+// The demo model shipped in the package (assets/demo/demo.sda): `loadModel(demoModelPath)`.
+export { demoModelPath } from './model/demo';
 export { ConvVae } from './model/conv-vae';
 export type { MelBatch, LatentBatch, LatentInput } from './model/conv-vae';
 export type { ModelFormat } from './model/format';
@@ -48,17 +52,24 @@ export { GenerationPipeline, APP_RATE, PEAK_LEVEL } from './generate/pipeline';
 // with results identical to the synchronous forms; encodeWav is async only.
 export { normalisePeak, normalisePeakAsync } from './generate/normalise';
 export type { GenerationResult, GenerateOptions, GenerateManyOptions, GeneratedItem, GenerationProgress } from './generate/pipeline';
+// One vocabulary (docs/vocabulary.md): these keys and values are also the `sda batch` job keys and, in
+// kebab-case, the `sda generate` flags; only the sidecar spells them the Python app's way.
 export {
   validateGenerationConfig, DEFAULT_GENERATION_CONFIG, MAX_DURATION_S, MIN_CHUNK_DURATION_S, MAX_CHUNKS_PER_GENERATION, MAX_SEED,
-  plannedChunkCount, outputSampleCount,
+  plannedChunkCount, outputSampleCount, CONCAT_MODES, STEREO_MODES, OUTPUT_SAMPLE_RATES,
 } from './generate/config';
-export type { GenerationConfig, ConcatMode, StereoMode, BitDepth, OutputSampleRate } from './generate/config';
+export type { GenerationConfig, ConcatMode, StereoMode, OutputSampleRate } from './generate/config';
 export { Spectrogram, resample, spectralConvergence } from './generate/spectrogram';
 export type { Float32Tensor, InvertOptions } from './generate/spectrogram';
 export { TorchRng } from './generate/rng';
-export { exportResult, defaultFileName, strictJson } from './generate/export';
-export type { ExportedFiles } from './generate/export';
-export { encodeWav } from './generate/wav';
+// Export: how a result is written (bitDepth, fileName, overwrite, format) is given here, not to generate().
+// sidecarFor(result, options) is the sidecar object export() writes, without writing anything.
+export { exportResult, strictJson } from './generate/export';
+export type { ExportedFiles, ExportOptions } from './generate/export';
+export { sidecarFor, defaultFileName } from './generate/sidecar';
+export type { GenerationSidecar, SidecarOptions } from './generate/sidecar';
+export { encodeWav, BIT_DEPTHS, DEFAULT_BIT_DEPTH } from './generate/wav';
+export type { BitDepth } from './generate/wav';
 export { qualityReport, qualityReportAsync } from './generate/quality';
 export type { QualityReport, ClippingReport } from './generate/quality';
 export { butterworthLowpass, sosfiltfilt, sosfiltfiltAsync } from './generate/lowpass';
@@ -135,9 +146,12 @@ export type {
 // Model library, persistence and controls (lib/library, lib/controls)
 export { ModelLibrary, INDEX_FILE, INDEX_VERSION, MODEL_EXTENSIONS, readModelMetadata, sanitizeFileName, pyJsonDumps, pyJsonParse, pyFloatRepr, JsonInt, resolveModel, matchModel } from './library';
 export type { ModelEntry, ModelEntrySortKey, LibraryWarning, ModelLibraryOptions, ListOptions, SearchOptions, RepairResult, UnreadableModel, LibraryTransaction, LockOptions, PyJson, ResolvedModel, ResolveModelOptions, ModelMatch } from './library';
+// Library calls take (subject, options): resolveModel(query, { modelsDir }), saveModel(model, { modelsDir, ... }),
+// saveModelFromCheckpoint(checkpointPath, { modelsDir, metadata, ... }), deleteModel(modelId, { modelsDir }).
 export { saveModel, saveModelDetailed, cpuStateDict, inferLatentDim } from './model/save-model';
-export type { SaveModelOptions, SavedModel, SavedModelSource, StateDictInput } from './model/save-model';
+export type { SaveModelOptions, SavedModel, SavedModelSource, StateDictInput, ModelToSave } from './model/save-model';
 export { deleteModel } from './model/delete-model';
+export type { DeleteModelOptions } from './model/delete-model';
 export { saveModelFromCheckpoint } from './model/convert-checkpoint';
 export type { SaveFromCheckpointOptions } from './model/convert-checkpoint';
 export { analysisToPy } from './model/analysis';

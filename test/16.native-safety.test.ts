@@ -35,7 +35,7 @@ test('16.1 with UV_THREADPOOL_SIZE=1 and generations queued, a file read complet
     (async () => {
       const p = new GenerationPipeline(await loadModel(${JSON.stringify(MODEL)}, { device: 'cpu' }));
       const order = [];
-      const gens = [1, 2, 3, 4].map((seed) => p.generate({ durationS: 3, seed }).then(() => order.push('generate ' + seed)));
+      const gens = [1, 2, 3, 4].map((seed) => p.generate({ duration: 3, seed }).then(() => order.push('generate ' + seed)));
       // Queued behind the generations' native calls: a pool thread parked on them would hold this up.
       await fs.promises.readFile(${JSON.stringify(MODEL)}).then(() => order.push('readFile'));
       await fs.promises.stat(${JSON.stringify(ROOT)}).then(() => order.push('stat'));
@@ -200,7 +200,7 @@ test('16.6 dispose, Symbol.dispose and DisposedError; the weights are reported t
   expect(handle.weightBytes).toBe(0);
   expect(pipeline.spectrogram.disposed).toBe(true);
   expect(() => new GenerationPipeline(own)).toThrow(DisposedError);
-  await expect(pipeline.generate({ durationS: 1, seed: 1 })).rejects.toThrow(DisposedError);
+  await expect(pipeline.generate({ duration: 1, seed: 1 })).rejects.toThrow(DisposedError);
   await expect(pipeline.spectrogram.filterbank()).rejects.toThrow(DisposedError);
 
   const again = await loadModel(MODEL, { device: 'cpu' });

@@ -109,7 +109,7 @@ test('33.4 models with a hostile spectrogram config fail to load with a ModelFor
     expect(e.key).toBe(`spectrogram_config.${key}`);
     expect(Date.now() - t0).toBeLessThan(5000);
   }
-  await expect(saveModel({ modelsDir: H('lib'), model: TRAINED, spectrogramConfig: { ...DEFAULT_SPECTROGRAM_CONFIG, sampleRate: 48001 } })).rejects.toThrow(/spectrogramConfig: .*sample_rate/);
+  await expect(saveModel(TRAINED, { modelsDir: H('lib'), spectrogramConfig: { ...DEFAULT_SPECTROGRAM_CONFIG, sampleRate: 48001 } })).rejects.toThrow(/spectrogramConfig: .*sample_rate/);
 });
 
 test('33.5 analyses that would expand without bound are refused; a shared training_config is shown bounded', async () => {

@@ -26,14 +26,14 @@ async function presetModule(file: string): Promise<string> {
 
 test('34.1 sda -> distill is refused without allowActivationChange, and says why', async () => {
   const dir = path.join(tmp, 'refused');
-  const err = await saveModel({ modelsDir: dir, model: TRAINED, format: 'distill_model' }).catch((e) => e);
+  const err = await saveModel(TRAINED, { modelsDir: dir, format: 'distill_model' }).catch((e) => e);
   expect(err).toBeInstanceOf(InvalidArgumentError);
   expect(err.message).toMatch(/Sigmoid.*Softplus.*trained for Sigmoid.*audio would be wrong.*allowActivationChange/);
   expect(fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => /\.(sda|distill)$/.test(f)) : []).toEqual([]);
 });
 
 test('34.2 an allowed sda -> distill -> sda round trip names the target package each time; each app loads its file', async () => {
-  const distill = await saveModel({ modelsDir: path.join(tmp, 'd'), model: TRAINED, format: 'distill_model', allowActivationChange: true, metadata: { name: 'to distill' } });
+  const distill = await saveModel(TRAINED, { modelsDir: path.join(tmp, 'd'), format: 'distill_model', allowActivationChange: true, metadata: { name: 'to distill' } });
   expect(await presetModule(distill)).toBe('distill.training.config');
   const d = pyCheck(distill, 'distill');
   expect(d.globals.filter((g) => g.startsWith('small_dataset_audio'))).toEqual([]);
@@ -41,7 +41,7 @@ test('34.2 an allowed sda -> distill -> sda round trip names the target package 
   expect(d.loaded).toEqual({ format: 'distill_model', preset: expect.any(String), module: 'distill.training.config' });
   expect(pyCheck(distill, 'small_dataset_audio').error).toMatch(/ModuleNotFoundError|No module named 'distill/);
 
-  const back = await saveModel({ modelsDir: path.join(tmp, 's'), model: distill, format: 'sda_model', allowActivationChange: true, metadata: { name: 'back' } });
+  const back = await saveModel(distill, { modelsDir: path.join(tmp, 's'), format: 'sda_model', allowActivationChange: true, metadata: { name: 'back' } });
   expect(await presetModule(back)).toBe('small_dataset_audio.training.config');
   const s = pyCheck(back, 'small_dataset_audio');
   expect(s.globals.filter((g) => g.startsWith('distill'))).toEqual([]);
@@ -50,11 +50,11 @@ test('34.2 an allowed sda -> distill -> sda round trip names the target package 
 });
 
 test('34.3 checkpoints: the app that wrote them decides; another format needs allowActivationChange (API and CLI)', async () => {
-  await expect(saveModelFromCheckpoint(CHECKPOINT, { name: 'c' }, path.join(tmp, 'c1'), { format: 'distill_model' })).rejects.toThrow(/small_dataset_audio app .*Softplus/);
-  const forced = await saveModelFromCheckpoint(CHECKPOINT, { name: 'c' }, path.join(tmp, 'c2'), { format: 'distill_model', allowActivationChange: true });
+  await expect(saveModelFromCheckpoint(CHECKPOINT, { modelsDir: path.join(tmp, 'c1'), metadata: { name: 'c' }, format: 'distill_model' })).rejects.toThrow(/small_dataset_audio app .*Softplus/);
+  const forced = await saveModelFromCheckpoint(CHECKPOINT, { modelsDir: path.join(tmp, 'c2'), metadata: { name: 'c' }, format: 'distill_model', allowActivationChange: true });
   expect(await presetModule(forced)).toBe('distill.training.config');
   expect(pyCheck(forced, 'distill').loaded?.module).toBe('distill.training.config');
-  const plain = await saveModelFromCheckpoint(CHECKPOINT, { name: 'c' }, path.join(tmp, 'c3'));
+  const plain = await saveModelFromCheckpoint(CHECKPOINT, { modelsDir: path.join(tmp, 'c3'), metadata: { name: 'c' } });
   expect(await presetModule(plain)).toBe('small_dataset_audio.training.config');
 
   const lib = path.join(tmp, 'cli');

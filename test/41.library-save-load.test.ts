@@ -54,7 +54,7 @@ afterAll(() => {
 
 test('41.1 a LoadedModel saved again equals the Python file except model_id and save_date', async () => {
   const dir = copyModelsDir(path.join(GENUINE, 'trained/models'), path.join(tmp, 'again'));
-  const { path: file, metadata } = await saveModelDetailed({ modelsDir: dir, model: trained });
+  const { path: file, metadata } = await saveModelDetailed(trained, { modelsDir: dir });
   expect(path.basename(file)).toBe('genuine_trained_fixture_v1_1.sda'); // the name was taken
   expect(metadata.modelId).not.toBe(trained.metadata.modelId);
   const r = compare(file, TRAINED, 'root.metadata.model_id', 'root.metadata.save_date');
@@ -89,9 +89,8 @@ test('41.2 from a state dict and an AnalysisResult: numpy arrays stay float32 nu
   const { value } = await readTorchFile(TRAINED, { storages: 'copy' });
   const d = value as PyDict;
   const analysis = analysisFromPy(d.get('latent_analysis'))!;
-  const file = await saveModel({
+  const file = await saveModel(d.get('model_state_dict') as PyDict, {
     modelsDir: dir,
-    stateDict: d.get('model_state_dict') as PyDict,
     spectrogramConfig: trained.spectrogram,
     trainingConfig: d.get('training_config')!,
     analysis,
@@ -119,9 +118,8 @@ test('41.2 from a state dict and an AnalysisResult: numpy arrays stay float32 nu
   // Plain JS training config and defaults; a model without analysis.
   const sample = path.join(GENUINE, 'sample_only/models/sample_only_fixture.sda');
   const s = (await readTorchFile(sample, { storages: 'copy' })).value as PyDict;
-  const plain = await saveModelDetailed({
+  const plain = await saveModelDetailed(s.get('model_state_dict') as PyDict, {
     modelsDir: dir,
-    stateDict: s.get('model_state_dict') as PyDict,
     trainingConfig: { latent_dim: 32, learning_rate: 0.001, regularization: { dropout: 0.2 }, device: 'auto', flags: [true, null] },
   });
   expect(path.basename(plain.path)).toBe('untitled_model.sda');
@@ -144,10 +142,10 @@ test('41.3 deleteModel removes the file and the entry', async () => {
   const dir = copyModelsDir(path.join(GENUINE, 'sample_only/models'), path.join(tmp, 'delete'));
   const lib = new ModelLibrary(dir);
   const [entry] = await lib.listAll();
-  expect(await deleteModel(entry!.modelId, dir)).toBe(true);
+  expect(await deleteModel(entry!.modelId, { modelsDir: dir })).toBe(true);
   expect(fs.existsSync(path.join(dir, entry!.filePath))).toBe(false);
   expect(await lib.get(entry!.modelId)).toBeUndefined();
-  expect(await deleteModel(entry!.modelId, dir)).toBe(false);
+  expect(await deleteModel(entry!.modelId, { modelsDir: dir })).toBe(false);
   expect(fs.readFileSync(path.join(dir, 'model_library.json'), 'utf8')).toBe('{\n  "version": 1,\n  "models": {}\n}');
 });
 
@@ -155,21 +153,21 @@ test('41.4 bad inputs are refused before anything is written', async () => {
   const dir = path.join(tmp, 'bad');
   fs.mkdirSync(dir);
   const sd = ((await readTorchFile(TRAINED, { storages: 'copy' })).value as PyDict).get('model_state_dict') as PyDict;
-  await expect(saveModel({ modelsDir: dir, stateDict: sd, spectrogramConfig: { ...trained.spectrogram, nMels: 64 } })).rejects.toThrow(ModelFormatError);
-  await expect(saveModel({ modelsDir: dir, stateDict: sd, model: trained })).rejects.toThrow(InvalidArgumentError);
-  await expect(saveModel({ modelsDir: dir } as never)).rejects.toThrow(/exactly one of stateDict/);
-  await expect(saveModel({ modelsDir: dir, model: trained, metadata: { datasetFileCount: 1.5 } })).rejects.toThrow(/datasetFileCount must be an integer/);
-  await expect(saveModel({ modelsDir: dir, model: trained, format: 'other' as never })).rejects.toThrow(/format must be one of sda_model, distill_model/);
-  await expect(saveModel({ modelsDir: dir, model: path.join(GENUINE, 'checkpoint/checkpoint_epoch0007.pt') })).rejects.toThrow(/not a saved model/);
+  await expect(saveModel(sd, { modelsDir: dir, spectrogramConfig: { ...trained.spectrogram, nMels: 64 } })).rejects.toThrow(ModelFormatError);
+  await expect(saveModel(undefined as never, { modelsDir: dir })).rejects.toThrow(/saveModel needs the model to save/);
+  // The 0.1 call shape (everything in one object) is refused with the message naming what is missing.
+  await expect(saveModel({ modelsDir: dir, model: trained } as never, undefined as never)).rejects.toThrow(/saveModel needs options\.modelsDir/);
+  await expect(saveModel(trained, { modelsDir: dir, metadata: { datasetFileCount: 1.5 } })).rejects.toThrow(/datasetFileCount must be an integer/);
+  await expect(saveModel(trained, { modelsDir: dir, format: 'other' as never })).rejects.toThrow(/format must be one of sda_model, distill_model/);
+  await expect(saveModel(path.join(GENUINE, 'checkpoint/checkpoint_epoch0007.pt'), { modelsDir: dir })).rejects.toThrow(/not a saved model/);
   expect(fs.readdirSync(dir).filter((f) => f.endsWith('.sda'))).toEqual([]);
-  await expect(deleteModel('', dir)).rejects.toThrow(InvalidArgumentError);
+  await expect(deleteModel('', { modelsDir: dir })).rejects.toThrow(InvalidArgumentError);
 });
 
 test('41.5 a given modelId and saveDate are kept; the distill format saves as .distill', async () => {
   const dir = path.join(tmp, 'ids');
-  const saved = await saveModelDetailed({
+  const saved = await saveModelDetailed(path.join(GENUINE, 'sample_only/models/sample_only_fixture.sda'), {
     modelsDir: dir,
-    model: path.join(GENUINE, 'sample_only/models/sample_only_fixture.sda'),
     metadata: { modelId: 'my-id', saveDate: '2020-01-01T00:00:00+00:00', name: 'Mine' },
     format: 'distill_model',
     allowActivationChange: true, // a .sda source: its Sigmoid decoder would run as Softplus

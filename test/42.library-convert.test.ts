@@ -19,11 +19,10 @@ afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 test('42.1 the genuine checkpoint converts to the Python app\'s .sda (all but model_id and save_date)', async () => {
   const dir = path.join(tmp, 'models');
-  const file = await saveModelFromCheckpoint(
-    CKPT,
-    { name: 'Converted Checkpoint Fixture', description: 'save_model_from_checkpoint() output', tags: ['fixture', 'converted'] },
-    dir,
-  );
+  const file = await saveModelFromCheckpoint(CKPT, {
+    modelsDir: dir,
+    metadata: { name: 'Converted Checkpoint Fixture', description: 'save_model_from_checkpoint() output', tags: ['fixture', 'converted'] },
+  });
   expect(path.basename(file)).toBe('converted_checkpoint_fixture.sda');
   const r = JSON.parse(runPython(COMPARE, [file, CONVERTED, 'root.metadata.model_id', 'root.metadata.save_date']));
   expect(r.diffs).toEqual([]); // every key, tensors torch.equal, _metadata, Enum identity, types
@@ -57,7 +56,7 @@ test('42.2 the latent size is inferred from the weights (32 here, where the Pyth
   const made = path.join(tmp, 'made');
   runPython(path.join(__dirname, 'python/library_make_checkpoint.py'), [path.join(GENUINE, 'sample_only/models/sample_only_fixture.sda'), made]);
   const dir = path.join(tmp, 'models32');
-  const file = await saveModelFromCheckpoint(path.join(made, 'no_latent_dim.pt'), { name: 'From 32' }, dir);
+  const file = await saveModelFromCheckpoint(path.join(made, 'no_latent_dim.pt'), { modelsDir: dir, metadata: { name: 'From 32' } });
   const m = await loadModel(file, { device: 'cpu' });
   try {
     expect(m.latentDim).toBe(32);
@@ -65,12 +64,12 @@ test('42.2 the latent size is inferred from the weights (32 here, where the Pyth
   } finally {
     m.dispose();
   }
-  await expect(saveModelFromCheckpoint(path.join(made, 'wrong_latent_dim.pt'), {}, dir)).rejects.toThrow(
+  await expect(saveModelFromCheckpoint(path.join(made, 'wrong_latent_dim.pt'), { modelsDir: dir })).rejects.toThrow(
     /latent_dim 64 disagrees with the weights \(decoder.fc.weight has latent size 32\)/,
   );
-  await expect(saveModelFromCheckpoint(CONVERTED, {}, dir)).rejects.toThrow(/already a saved model/);
-  await expect(saveModelFromCheckpoint(path.join(GENUINE, 'trained/refs/refs.json'), {}, dir)).rejects.toThrow();
-  await expect(saveModelFromCheckpoint(CKPT, {}, dir).then(() => 'ok')).resolves.toBe('ok'); // untitled_model.sda
+  await expect(saveModelFromCheckpoint(CONVERTED, { modelsDir: dir })).rejects.toThrow(/already a saved model/);
+  await expect(saveModelFromCheckpoint(path.join(GENUINE, 'trained/refs/refs.json'), { modelsDir: dir })).rejects.toThrow();
+  await expect(saveModelFromCheckpoint(CKPT, { modelsDir: dir }).then(() => 'ok')).resolves.toBe('ok'); // untitled_model.sda
   expect(fs.readdirSync(dir).filter((f) => f.endsWith('.sda')).sort()).toEqual(['from_32.sda', 'untitled_model.sda']);
   expect(ModelFormatError).toBeDefined();
 });

@@ -242,7 +242,7 @@ test('46.5 reads never create the folder; removals and repair of a missing folde
   expect(await lib.search({ query: 'x', tags: ['y'] })).toEqual([]);
   expect(await lib.get('x')).toBeUndefined();
   expect(await lib.remove('x')).toBe(false);
-  expect(await deleteModel('x', missing)).toBe(false);
+  expect(await deleteModel('x', { modelsDir: missing })).toBe(false);
   expect(await lib.repairIndex()).toEqual({ removed: [], added: [], unreadable: [], tempFilesRemoved: [] });
   await expect(resolveModel('x', { modelsDir: missing })).rejects.toThrow(ModelNotFoundError);
   expect(fs.existsSync(path.join(tmp, 'does'))).toBe(false);
@@ -258,7 +258,7 @@ test('46.5 reads never create the folder; removals and repair of a missing folde
 test('46.6 saveModel refuses an existing modelId unless replace: true, then removes the old file after the new one is in place', async () => {
   const dir = path.join(tmp, 'replace');
   const save = (name: string, replace?: boolean) =>
-    saveModelDetailed({ modelsDir: dir, stateDict: tinyStateDict(name.length), checkWeights: false, metadata: { name, modelId: 'fixed-id' }, replace });
+    saveModelDetailed(tinyStateDict(name.length), { modelsDir: dir, checkWeights: false, metadata: { name, modelId: 'fixed-id' }, replace });
   const first = await save('Pads');
   expect(path.basename(first.path)).toBe('pads.sda');
   const lib = new ModelLibrary(dir);
@@ -287,7 +287,7 @@ test('46.6 saveModel refuses an existing modelId unless replace: true, then remo
   await lib.remove('twin');
   fs.rmSync(third.path);
   // replace: true with a new id just saves.
-  await saveModelDetailed({ modelsDir: dir, stateDict: tinyStateDict(), checkWeights: false, metadata: { name: 'New' }, replace: true });
+  await saveModelDetailed(tinyStateDict(), { modelsDir: dir, checkWeights: false, metadata: { name: 'New' }, replace: true });
   expect(await lib.count()).toBe(2);
 });
 
@@ -372,7 +372,7 @@ test('46.9 file-system failures of library operations are LibraryErrors with the
   const onFile = new ModelLibrary(notDir);
   await expect(onFile.count()).rejects.toMatchObject({ code: 'ERR_SDA_LIBRARY', cause: expect.objectContaining({ code: 'ENOTDIR' }) });
   await expect(onFile.addEntry(entry('a', 'A'))).rejects.toMatchObject({ code: 'ERR_SDA_LIBRARY', file: notDir, cause: expect.objectContaining({ code: 'EEXIST' }) });
-  await expect(saveModelDetailed({ modelsDir: notDir, stateDict: tinyStateDict(), checkWeights: false })).rejects.toThrow(LibraryError);
+  await expect(saveModelDetailed(tinyStateDict(), { modelsDir: notDir, checkWeights: false })).rejects.toThrow(LibraryError);
   // The index is a folder: reads fail typed (EISDIR), and nothing is renamed.
   const dir2 = path.join(tmp, 'index-dir');
   fs.mkdirSync(path.join(dir2, INDEX_FILE), { recursive: true });

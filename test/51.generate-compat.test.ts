@@ -15,7 +15,7 @@ interface Case {
 const cases: Case[] = [];
 for (const dir of ['trained', 'sample_only', 'checkpoint']) {
   cases.push({ dir, ref: 'gen_crossfade', config: { concatMode: 'crossfade' } });
-  cases.push({ dir, ref: 'gen_latent_interpolation', config: { concatMode: 'latentInterpolation' } });
+  cases.push({ dir, ref: 'gen_latent_interpolation', config: { concatMode: 'interpolation' } });
 }
 cases.push({ dir: 'trained', ref: 'gen_sliders', config: { latentVector: readNpy(path.join(GENUINE, 'trained/refs/slider_latents.npy')).data.slice(64, 128) } });
 
@@ -37,14 +37,14 @@ test.each(cases)('51 $dir $ref: same length, correlation >= 0.99, same quality r
   const refs = path.join(GENUINE, dir, 'refs');
   const gen = JSON.parse(fs.readFileSync(path.join(refs, 'generation.json'), 'utf8'))[ref];
   const pipeline = await pipelineFor(dir);
-  const result = await pipeline.generate({ durationS: gen.config.duration_s, seed: gen.config.seed, pythonCompat: true, ...config });
+  const result = await pipeline.generate({ duration: gen.config.duration_s, seed: gen.config.seed, pythonCompat: true, ...config });
   const want = readNpy(path.join(refs, `${ref}.npy`)).data;
   expect(result.channels).toHaveLength(1);
   expect(result.channels[0]!.length).toBe(want.length);
   expect(correlation(result.channels[0]!, want)).toBeGreaterThanOrEqual(0.99);
   expect(result.sampleRate).toBe(gen.sample_rate);
   expect(result.seedUsed).toBe(gen.seed_used);
-  expect(result.durationS).toBe(gen.duration_s);
+  expect(result.duration).toBe(gen.duration_s);
   const q = gen.quality;
   const snr = (v: number | string) => (typeof v === 'string' ? Number(v) : v); // refs write Infinity as a string
   if (Number.isFinite(snr(q.snr_db))) expect(Math.abs(result.quality.snrDb - snr(q.snr_db))).toBeLessThanOrEqual(0.1);

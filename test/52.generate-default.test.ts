@@ -25,23 +25,23 @@ test.each([
   [2.3, 96000],
   [3, 48000],
   [1.25, 48000],
-])('52.1 %p s at %p Hz has exactly round(duration * rate) samples', async (durationS, sampleRate) => {
-  const r = await trained.generate({ durationS, sampleRate: sampleRate as 44100 | 48000 | 96000, seed: 7 });
+])('52.1 %p s at %p Hz has exactly round(duration * rate) samples', async (duration, sampleRate) => {
+  const r = await trained.generate({ duration, sampleRate: sampleRate as 44100 | 48000 | 96000, seed: 7 });
   expect(r.sampleRate).toBe(sampleRate);
-  expect(r.channels[0]!.length).toBe(Math.round(durationS * sampleRate));
-  expect(r.durationS).toBeCloseTo(durationS, 3);
+  expect(r.channels[0]!.length).toBe(Math.round(duration * sampleRate));
+  expect(r.duration).toBeCloseTo(duration, 3);
   // Peak-normalised to 0.891 at 48 kHz; resampling (after normalising, as in SPEC 8) moves peaks a little.
   if (sampleRate === 48000) expect(r.quality.clipping.peakValue).toBeCloseTo(0.891, 5);
   else expect(Math.abs(r.quality.clipping.peakValue - 0.891)).toBeLessThan(0.06);
 });
 
 test('52.2 a 16 kHz model is chunked at its own rate: exact length, and both modes of joining', async () => {
-  for (const concatMode of ['crossfade', 'latentInterpolation'] as const) {
-    const r = await checkpoint16k.generate({ durationS: 3, seed: 42, concatMode });
+  for (const concatMode of ['crossfade', 'interpolation'] as const) {
+    const r = await checkpoint16k.generate({ duration: 3, seed: 42, concatMode });
     expect(r.channels[0]!.length).toBe(144000);
   }
   // The Python app assumes 48 kHz and returns 0.892 s of 3 s for this model; pythonCompat keeps that.
-  const compat = await checkpoint16k.generate({ durationS: 3, seed: 42, pythonCompat: true });
+  const compat = await checkpoint16k.generate({ duration: 3, seed: 42, pythonCompat: true });
   expect(compat.channels[0]!.length).toBe(42816);
 });
 
@@ -53,7 +53,7 @@ test('52.3 the output\'s log-mel follows the decoded mel as closely as the Pytho
   const decoded = await trained.loaded.model.decode(z);
   const spec = new Spectrogram(trained.loaded.spectrogram);
   async function closeness(pythonCompat: boolean, generationSeed = seed): Promise<number> {
-    const r = await trained.generate({ durationS: 3, seed: generationSeed, pythonCompat });
+    const r = await trained.generate({ duration: 3, seed: generationSeed, pythonCompat });
     const mel = await spec.melSpectrogram({ shape: [1, r.channels[0]!.length], data: r.channels[0]! });
     const frames = mel.shape[2]!;
     const a: number[] = [];
@@ -74,44 +74,44 @@ test('52.3 the output\'s log-mel follows the decoded mel as closely as the Pytho
 });
 
 test('52.4 stereo: mid/side widens with a delayed right channel; dual seed puts seed + 1 on the right', async () => {
-  const mono = await trained.generate({ durationS: 1, seed: 11 });
-  const ms = await trained.generate({ durationS: 1, seed: 11, stereoMode: 'midSide', stereoWidth: 0.7 });
+  const mono = await trained.generate({ duration: 1, seed: 11 });
+  const ms = await trained.generate({ duration: 1, seed: 11, stereoMode: 'mid-side', stereoWidth: 0.7 });
   expect(ms.channelCount).toBe(2);
   expect(ms.channels[0]!.length).toBe(48000);
   const [l, r] = ms.channels as [Float32Array, Float32Array];
   expect(correlation(l, r)).toBeLessThan(0.999);
   // width 0: both channels are the mid signal
-  const narrow = await trained.generate({ durationS: 1, seed: 11, stereoMode: 'midSide', stereoWidth: 0 });
+  const narrow = await trained.generate({ duration: 1, seed: 11, stereoMode: 'mid-side', stereoWidth: 0 });
   expect(Array.from(narrow.channels[0]!)).toEqual(Array.from(narrow.channels[1]!));
-  const dual = await trained.generate({ durationS: 1, seed: 11, stereoMode: 'dualSeed' });
-  const right = await trained.generate({ durationS: 1, seed: 12 });
+  const dual = await trained.generate({ duration: 1, seed: 11, stereoMode: 'dual-seed' });
+  const right = await trained.generate({ duration: 1, seed: 12 });
   expect(correlation(dual.channels[0]!, mono.channels[0]!)).toBeGreaterThan(0.9999);
   expect(correlation(dual.channels[1]!, right.channels[0]!)).toBeGreaterThan(0.9999);
 });
 
 test('52.5 a seed is drawn and reported when absent; the same seed gives the same audio, also concurrently', async () => {
-  const r = await trained.generate({ durationS: 0.5 });
+  const r = await trained.generate({ duration: 0.5 });
   expect(Number.isInteger(r.seedUsed)).toBe(true);
   expect(r.config.seed).toBe(r.seedUsed);
-  const again = await trained.generate({ durationS: 0.5, seed: r.seedUsed });
+  const again = await trained.generate({ duration: 0.5, seed: r.seedUsed });
   expect(Array.from(again.channels[0]!)).toEqual(Array.from(r.channels[0]!));
-  const [x, y] = await Promise.all([trained.generate({ durationS: 0.5, seed: 5 }), trained.generate({ durationS: 0.5, seed: 6 })]);
-  expect(Array.from(x.channels[0]!)).toEqual(Array.from((await trained.generate({ durationS: 0.5, seed: 5 })).channels[0]!));
-  expect(Array.from(y.channels[0]!)).toEqual(Array.from((await trained.generate({ durationS: 0.5, seed: 6 })).channels[0]!));
+  const [x, y] = await Promise.all([trained.generate({ duration: 0.5, seed: 5 }), trained.generate({ duration: 0.5, seed: 6 })]);
+  expect(Array.from(x.channels[0]!)).toEqual(Array.from((await trained.generate({ duration: 0.5, seed: 5 })).channels[0]!));
+  expect(Array.from(y.channels[0]!)).toEqual(Array.from((await trained.generate({ duration: 0.5, seed: 6 })).channels[0]!));
 });
 
 test('52.6 slider vectors generate around the slider position', async () => {
   const analysis = trained.loaded.analysis!;
   const positions = analysis.stepSize.map((_, i) => (i % 2 ? 3 : -2));
   const v = slidersToLatent(positions, analysis);
-  const r = await trained.generate({ durationS: 2, seed: 3, latentVector: v });
+  const r = await trained.generate({ duration: 2, seed: 3, latentVector: v });
   expect(r.channels[0]!.length).toBe(96000);
   expect(r.config.latentVector).toEqual(v);
 });
 
 test('52.7 progress is reported chunk by chunk and an AbortSignal stops the work', async () => {
   const seen: GenerationProgress[] = [];
-  await trained.generate({ durationS: 20, seed: 1 }, { onProgress: (p) => seen.push(p) });
+  await trained.generate({ duration: 20, seed: 1 }, { onProgress: (p) => seen.push(p) });
   const inverts = seen.filter((p) => p.stage === 'invert');
   expect(inverts.length).toBeGreaterThan(1);
   expect(inverts.map((p) => p.done)).toEqual([...inverts.map((p) => p.done)].sort((a, b) => a - b));
@@ -119,7 +119,7 @@ test('52.7 progress is reported chunk by chunk and an AbortSignal stops the work
 
   const ac = new AbortController();
   const calls: GenerationProgress[] = [];
-  const run = trained.generate({ durationS: 60, seed: 1 }, {
+  const run = trained.generate({ duration: 60, seed: 1 }, {
     signal: ac.signal,
     onProgress: (p) => {
       calls.push(p);
@@ -133,12 +133,14 @@ test('52.7 progress is reported chunk by chunk and an AbortSignal stops the work
 
 test('52.8 bad options are refused with the allowed values named', async () => {
   const bad: Array<[object, RegExp]> = [
-    [{ durationS: 0 }, /durationS must be a number in \(0, 60\]/],
-    [{ durationS: 61 }, /durationS must be a number in \(0, 60\]/],
+    [{ duration: 0 }, /duration must be a number in \(0, 60\]/],
+    [{ duration: 61 }, /duration must be a number in \(0, 60\]/],
     [{ sampleRate: 22050 }, /sampleRate must be one of 44100, 48000, 96000; got 22050/],
-    [{ bitDepth: '8-bit' }, /bitDepth must be one of "16-bit", "24-bit", "32-bit float"/],
-    [{ concatMode: 'mix' }, /concatMode must be one of "crossfade", "latentInterpolation"/],
-    [{ stereoMode: 'wide' }, /stereoMode must be one of "mono", "midSide", "dualSeed"/],
+    [{ bitDepth: '16' }, /unknown generation option "bitDepth" \(an export option now: export\(result, dir, \{ bitDepth \}\)\)/],
+    [{ stereoMode: 'midSide' }, /stereoMode must be one of "mono", "mid-side", "dual-seed"; got "midSide"/],
+    [{ durationS: 3 }, /unknown generation option "durationS" \(renamed duration\)/],
+    [{ concatMode: 'mix' }, /concatMode must be one of "crossfade", "interpolation"/],
+    [{ stereoMode: 'wide' }, /stereoMode must be one of "mono", "mid-side", "dual-seed"/],
     [{ stereoWidth: 2 }, /stereoWidth must be a number in \[0, 1\.5\]/],
     [{ seed: -3 }, /seed must be a non-negative integer/],
     [{ latentVector: [1, 2, 3] }, /latentVector must have 64 values \(the model's latent size\); got 3/],
@@ -152,10 +154,10 @@ test('52.8 bad options are refused with the allowed values named', async () => {
 
 test('52.9 generateBatch renders several generations together, with the results of one generate() each', async () => {
   const configs = [
-    { durationS: 1, seed: 1 },
-    { durationS: 2.5, seed: 2, concatMode: 'latentInterpolation' as const },
-    { durationS: 0.7, seed: 3, stereoMode: 'dualSeed' as const, sampleRate: 44100 as const },
-    { durationS: 1, seed: 4, pythonCompat: true },
+    { duration: 1, seed: 1 },
+    { duration: 2.5, seed: 2, concatMode: 'interpolation' as const },
+    { duration: 0.7, seed: 3, stereoMode: 'dual-seed' as const, sampleRate: 44100 as const },
+    { duration: 1, seed: 4, pythonCompat: true },
   ];
   const together = await trained.generateBatch(configs, { batchSize: 5 });
   expect(together).toHaveLength(configs.length);
@@ -165,5 +167,5 @@ test('52.9 generateBatch renders several generations together, with the results 
     together[i]!.channels.forEach((ch, c) => expect(Array.from(ch)).toEqual(Array.from(alone.channels[c]!)));
     expect(together[i]!.quality).toEqual(alone.quality);
   }
-  await expect(trained.generateBatch([{ durationS: 1 }, { durationS: 0 }])).rejects.toThrow(/configs\[1\]: durationS must be a number in \(0, 60\]/);
+  await expect(trained.generateBatch([{ duration: 1 }, { duration: 0 }])).rejects.toThrow(/configs\[1\]: duration must be a number in \(0, 60\]/);
 });

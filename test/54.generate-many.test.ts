@@ -20,11 +20,11 @@ beforeAll(async () => {
 afterAll(() => trained?.dispose());
 
 const CONFIGS: Array<Partial<GenerationConfig>> = [
-  { durationS: 2.2, seed: 1 },
-  { durationS: 1.4, seed: 2, stereoMode: 'dualSeed' },
-  { durationS: 1, seed: 3, pythonCompat: true },
-  { durationS: 2.5, seed: 4, concatMode: 'latentInterpolation', sampleRate: 44100 },
-  { durationS: 0.3, seed: 5 },
+  { duration: 2.2, seed: 1 },
+  { duration: 1.4, seed: 2, stereoMode: 'dual-seed' },
+  { duration: 1, seed: 3, pythonCompat: true },
+  { duration: 2.5, seed: 4, concatMode: 'interpolation', sampleRate: 44100 },
+  { duration: 0.3, seed: 5 },
 ];
 
 /** Chunks one generation renders: the total its own generate() reports. */
@@ -61,7 +61,7 @@ test('54.1 results arrive one by one, in order, each the audio of its own genera
 
 test('54.2 a consumer that stops early stops the work; generateBatch collects the same stream', async () => {
   const events: GenerationProgress[] = [];
-  const stream = trained.generateMany([{ durationS: 0.5, seed: 8 }, { durationS: 30, seed: 9 }, { durationS: 30, seed: 10 }], {
+  const stream = trained.generateMany([{ duration: 0.5, seed: 8 }, { duration: 30, seed: 9 }, { duration: 30, seed: 10 }], {
     batchSize: 2,
     onProgress: (p) => events.push(p),
   });
@@ -80,10 +80,10 @@ test('54.2 a consumer that stops early stops the work; generateBatch collects th
 
 test('54.3 every config is checked before any work: an invalid one throws at once, naming its index', async () => {
   const events: GenerationProgress[] = [];
-  expect(() => trained.generateMany([{ durationS: 1 }, { durationS: 1 }, { stereoWidth: 9 }], { onProgress: (p) => events.push(p) }))
+  expect(() => trained.generateMany([{ duration: 1 }, { duration: 1 }, { stereoWidth: 9 }], { onProgress: (p) => events.push(p) }))
     .toThrow(InvalidArgumentError);
-  expect(() => trained.generateMany([{ durationS: 1 }, { stereoWidth: 9 }])).toThrow(/^configs\[1\]: stereoWidth must be a number/);
-  expect(() => trained.generateMany([{ durationS: 1 }], { batchSize: 0 })).toThrow(/batchSize must be a positive integer/);
+  expect(() => trained.generateMany([{ duration: 1 }, { stereoWidth: 9 }])).toThrow(/^configs\[1\]: stereoWidth must be a number/);
+  expect(() => trained.generateMany([{ duration: 1 }], { batchSize: 0 })).toThrow(/batchSize must be a positive integer/);
   expect(events).toEqual([]);
 });
 
@@ -91,7 +91,7 @@ test('54.4 drawn lazily and interleaved with another plan, each chunk is what th
   const d = trained.loaded.latentDim;
   const frames = trained.loaded.model.melShape[1];
   const g = { latentDim: d, nFreqs: trained.spectrogram.nFreqs, frames, chunkSamples: trained.spectrogram.samplesFor(frames) };
-  const config = trained.validate({ durationS: 3, seed: 31 });
+  const config = trained.validate({ duration: 3, seed: 31 });
   const a = planChunks(config, 31, 48000, 2400, g);
   const b = planChunks(config, 32, 48000, 2400, g);
   expect(a.count).toBeGreaterThan(1);
@@ -114,26 +114,26 @@ test('54.4 drawn lazily and interleaved with another plan, each chunk is what th
 function peakSteps(depth: BitDepth, filePeak: number, sidecarPeak: number): { file: number; sidecar: number; level: number } {
   // The writer quantises round(x * (2^(b-1) - 1)); scipy hands PCM back as integers that
   // cli_check_outputs.py divides by 2^15 (16-bit) or 2^31 (24-bit, left-justified in int32).
-  if (depth === '16-bit') return { file: filePeak * 2 ** 15, sidecar: sidecarPeak * (2 ** 15 - 1), level: 0.891 * (2 ** 15 - 1) };
-  if (depth === '24-bit') return { file: filePeak * 2 ** 23, sidecar: sidecarPeak * (2 ** 23 - 1), level: 0.891 * (2 ** 23 - 1) };
+  if (depth === '16') return { file: filePeak * 2 ** 15, sidecar: sidecarPeak * (2 ** 15 - 1), level: 0.891 * (2 ** 15 - 1) };
+  if (depth === '24') return { file: filePeak * 2 ** 23, sidecar: sidecarPeak * (2 ** 23 - 1), level: 0.891 * (2 ** 23 - 1) };
   const lsb = 2 ** -23; // float32 near 1
   return { file: filePeak / lsb, sidecar: sidecarPeak / lsb, level: 0.891 / lsb };
 }
 
 test.each<[number, OutputSampleRate, BitDepth]>([
-  [0.1, 48000, '16-bit'],
-  [0.1, 44100, '24-bit'],
-  [0.1, 96000, '32-bit float'],
-  [1, 48000, '24-bit'],
-  [1.3, 44100, '16-bit'],
-])('54.5 a %p s clip at %p Hz, %s: the written peak is 0.891 and the sidecar\'s peak is the file\'s, within one step', async (durationS, sampleRate, bitDepth) => {
+  [0.1, 48000, '16'],
+  [0.1, 44100, '24'],
+  [0.1, 96000, '32f'],
+  [1, 48000, '24'],
+  [1.3, 44100, '16'],
+])('54.5 a %p s clip at %p Hz, %s: the written peak is 0.891 and the sidecar\'s peak is the file\'s, within one step', async (duration, sampleRate, bitDepth) => {
   const dir = tmpDir('peak');
   try {
-    for (const stereoMode of ['mono', 'dualSeed'] as const) {
-      const r = await trained.generate({ durationS, sampleRate, bitDepth, seed: 17, stereoMode });
-      const { wavPath } = await trained.export(r, dir, `${stereoMode}.wav`);
+    for (const stereoMode of ['mono', 'dual-seed'] as const) {
+      const r = await trained.generate({ duration, sampleRate, seed: 17, stereoMode });
+      const { wavPath } = await trained.export(r, dir, { fileName: `${stereoMode}.wav`, bitDepth });
       const [w] = checkOutputs([wavPath]);
-      expect(w!.frames).toBe(Math.round(durationS * sampleRate));
+      expect(w!.frames).toBe(Math.round(duration * sampleRate));
       const s = peakSteps(bitDepth, w!.peak, w!.sidecar.quality.clipping.peak_value);
       expect(Math.abs(s.file - s.sidecar)).toBeLessThanOrEqual(1);
       expect(Math.abs(s.file - s.level)).toBeLessThanOrEqual(1);
@@ -146,12 +146,12 @@ test.each<[number, OutputSampleRate, BitDepth]>([
 test('54.6 pythonCompat keeps the app\'s order: normalised and rated over the rendered chunk, then trimmed', async () => {
   // 0.1 s and 0.9 s both render one whole chunk in the app's mode; the shorter is the longer's start, and
   // reports the same peak (that of the whole chunk), whatever the samples it keeps.
-  const short = await trained.generate({ durationS: 0.1, seed: 17, pythonCompat: true });
-  const long = await trained.generate({ durationS: 0.9, seed: 17, pythonCompat: true });
+  const short = await trained.generate({ duration: 0.1, seed: 17, pythonCompat: true });
+  const long = await trained.generate({ duration: 0.9, seed: 17, pythonCompat: true });
   expect(Array.from(short.channels[0]!)).toEqual(Array.from(long.channels[0]!.subarray(0, short.channels[0]!.length)));
   expect(short.quality.clipping.peakValue).toBe(long.quality.clipping.peakValue);
   expect(short.quality.clipping.peakValue).toBeCloseTo(0.891, 6);
   // The default mode scales the 0.1 s it writes, so its peak is the level.
-  const ours = await trained.generate({ durationS: 0.1, seed: 17 });
+  const ours = await trained.generate({ duration: 0.1, seed: 17 });
   expect(Math.max(...Array.from(ours.channels[0]!, Math.abs))).toBeCloseTo(0.891, 6);
 });

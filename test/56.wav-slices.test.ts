@@ -40,7 +40,7 @@ function probeSignal(n: number, seed: number): Float32Array {
  * through an Int32Array, then wavefile.
  */
 function wavefileBytes(channels: Float32Array[], rate: number, depth: BitDepth): Buffer {
-  const code = { '16-bit': '16', '24-bit': '24', '32-bit float': '32f' }[depth];
+  const code = depth; // wavefile's format codes are our bit depths
   const quantise = (x: Float32Array, bits: number) => {
     const max = 2 ** (bits - 1) - 1;
     const out = new Int32Array(x.length);
@@ -52,7 +52,7 @@ function wavefileBytes(channels: Float32Array[], rate: number, depth: BitDepth):
   return Buffer.from(wav.toBuffer());
 }
 
-const depths: BitDepth[] = ['16-bit', '24-bit', '32-bit float'];
+const depths: BitDepth[] = ['16', '24', '32f'];
 
 /** Resolves with what happened first: a setImmediate callback queued right after `start()`, or the work. */
 async function firstOf(start: () => Promise<unknown>): Promise<string[]> {
@@ -80,14 +80,14 @@ test('56.2 32-bit float: every power of two, and the header rates, as wavefile w
     pow[2 * (k + 149) + 1] = -(2 ** k);
   }
   for (const rate of [8000, 44100, 96000]) {
-    expect((await encodeWav([pow], rate, '32-bit float')).equals(wavefileBytes([pow], rate, '32-bit float'))).toBe(true);
+    expect((await encodeWav([pow], rate, '32f')).equals(wavefileBytes([pow], rate, '32f'))).toBe(true);
   }
   // The file reads back as 32-bit float with scipy (an independent reader).
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sda-wav-'));
   try {
     const r = lcg(5);
     const x = new Float32Array(4001).map(() => (r() * 2 - 1) * 1.3);
-    fs.writeFileSync(path.join(dir, 'a.wav'), await encodeWav([x, x.map((v) => -v)], 48000, '32-bit float'));
+    fs.writeFileSync(path.join(dir, 'a.wav'), await encodeWav([x, x.map((v) => -v)], 48000, '32f'));
     fs.writeFileSync(path.join(dir, 'a.f32'), Buffer.concat([x, x.map((v) => -v)].map((c) => Buffer.from(c.buffer))));
     const check = JSON.parse(runPython(path.join(__dirname, 'python/wav_check.py'), [path.join(dir, 'a.wav'), path.join(dir, 'a.f32'), '2']));
     expect(check).toMatchObject({ rate: 48000, dtype: 'float32', channels: 2, frames: 4001, max_diff: 0 });
@@ -98,11 +98,11 @@ test('56.2 32-bit float: every power of two, and the header rates, as wavefile w
 
 test('56.3 encodeWav refuses what a WAV file cannot hold, with typed errors', async () => {
   const x = new Float32Array(10);
-  await expect(encodeWav([], 48000, '16-bit')).rejects.toThrow(InvalidArgumentError);
-  await expect(encodeWav([x, new Float32Array(9)], 48000, '16-bit')).rejects.toThrow(/same length/);
-  await expect(encodeWav([x], 48000, '8-bit' as BitDepth)).rejects.toThrow(/bitDepth must be one of "16-bit", "24-bit", "32-bit float"/);
-  await expect(encodeWav([x], 0, '16-bit')).rejects.toThrow(InvalidArgumentError);
-  await expect(encodeWav([x], 44100.5, '16-bit')).rejects.toThrow(InvalidArgumentError);
+  await expect(encodeWav([], 48000, '16')).rejects.toThrow(InvalidArgumentError);
+  await expect(encodeWav([x, new Float32Array(9)], 48000, '16')).rejects.toThrow(/same length/);
+  await expect(encodeWav([x], 48000, '8-bit' as BitDepth)).rejects.toThrow(/bitDepth must be one of "16", "24", "32f"; got "8-bit"/);
+  await expect(encodeWav([x], 0, '16')).rejects.toThrow(InvalidArgumentError);
+  await expect(encodeWav([x], 44100.5, '16')).rejects.toThrow(InvalidArgumentError);
 });
 
 test('56.4 encoding 60 s of 96 kHz stereo float lets other callbacks run before it finishes', async () => {
@@ -110,8 +110,8 @@ test('56.4 encoding 60 s of 96 kHz stereo float lets other callbacks run before 
   const left = new Float32Array(n);
   const right = new Float32Array(n);
   for (let i = 0; i < n; i++) right[i] = -(left[i] = Math.sin(i / 10));
-  expect(await firstOf(() => encodeWav([left, right], 96000, '32-bit float'))).toEqual(['immediate ran', 'work done']);
-  const wav = await encodeWav([left, right], 96000, '32-bit float');
+  expect(await firstOf(() => encodeWav([left, right], 96000, '32f'))).toEqual(['immediate ran', 'work done']);
+  const wav = await encodeWav([left, right], 96000, '32f');
   expect(wav.length).toBe(44 + n * 8);
   // spot checks of the interleaving, read back independently of the writer
   for (const i of [0, 1, 12345, n - 1]) {
@@ -123,7 +123,7 @@ test('56.4 encoding 60 s of 96 kHz stereo float lets other callbacks run before 
 test('56.5 an aborted encode rejects with AbortedError', async () => {
   const x = new Float32Array(96000 * 30);
   const abort = new AbortController();
-  const done = encodeWav([x, x], 96000, '24-bit', { signal: abort.signal });
+  const done = encodeWav([x, x], 96000, '24', { signal: abort.signal });
   abort.abort();
   await expect(done).rejects.toThrow(AbortedError);
 });

@@ -41,13 +41,13 @@ test('70.2 the same seed gives the same audio; another seed other audio', () => 
 
 test('70.3 the genuine trained model by path: sliders, mid-side stereo, 44.1 kHz, 16-bit, --json', () => {
   const out = tmpDir('gen');
-  const r = sda(['generate', TRAINED, '--duration', '1', '--seed', '42', '--slider', '0=5', '--slider', '2=-3',
-    '--stereo', 'mid-side', '--width', '1.2', '--rate', '44100', '--bit-depth', '16', '--out', out, '--json']);
+  const r = sda(['generate', TRAINED, '--duration', '1', '--seed', '42', '--sliders', '0=5', '--sliders', '2=-3',
+    '--stereo-mode', 'mid-side', '--stereo-width', '1.2', '--sample-rate', '44100', '--bit-depth', '16', '--out', out, '--json']);
   expect(r.stderr).toBe('');
   expect(r.status).toBe(0);
   const items = JSON.parse(r.stdout);
   expect(items).toHaveLength(1);
-  expect(items[0]).toMatchObject({ seed: 42, sampleRate: 44100, channels: 2, bitDepth: '16-bit', durationS: 1 });
+  expect(items[0]).toMatchObject({ seed: 42, sampleRate: 44100, channels: 2, bitDepth: '16', duration: 1 });
   expect(items[0].sliders).toHaveLength(19);
   expect(items[0].sliders.slice(0, 3)).toEqual([5, 0, -3]);
   const [w] = checkOutputs([items[0].wav]);
@@ -60,10 +60,10 @@ test('70.3 the genuine trained model by path: sliders, mid-side stereo, 44.1 kHz
 
 test('70.4 genuine sample-only and converted models: dual-seed 32-bit float, interpolation at 96 kHz, --count', () => {
   const out = tmpDir('gen');
-  const a = sda(['generate', SAMPLE_ONLY, '-d', '0.5', '-s', '11', '--stereo', 'dual-seed', '-b', '32f', '-o', out, '--json']);
+  const a = sda(['generate', SAMPLE_ONLY, '-d', '0.5', '-s', '11', '--stereo-mode', 'dual-seed', '-b', '32f', '-o', out, '--json']);
   expect(a.status).toBe(0);
   const [ja] = JSON.parse(a.stdout);
-  const b = sda(['generate', CONVERTED, '-d', '0.5', '-s', '5', '--mode', 'interpolation', '-r', '96000', '-n', '2', '-o', out, '--name', 'conv.wav']);
+  const b = sda(['generate', CONVERTED, '-d', '0.5', '-s', '5', '--concat-mode', 'interpolation', '-r', '96000', '-n', '2', '-o', out, '--name', 'conv.wav']);
   expect(b.stderr).toBe('');
   expect(b.status).toBe(0);
   const lines = b.stdout.trim().split('\n');
@@ -81,7 +81,7 @@ test('70.4 genuine sample-only and converted models: dual-seed 32-bit float, int
 test('70.5 the demo model has sliders: --random-sliders is reproducible from the seed', () => {
   const out = tmpDir('gen');
   const a = sda(['generate', '-d', '0.5', '-s', '9', '--random-sliders', '-o', out, '--name', 'a.wav', '--json']);
-  const b = sda(['generate', '-d', '0.5', '-s', '9', '--random-sliders', '--slider', '0=-10', '-o', out, '--name', 'b.wav', '--json']);
+  const b = sda(['generate', '-d', '0.5', '-s', '9', '--random-sliders', '--sliders', '0=-10', '-o', out, '--name', 'b.wav', '--json']);
   expect(a.status).toBe(0);
   expect(b.status).toBe(0);
   const sa = JSON.parse(a.stdout)[0].sliders as number[];

@@ -9,7 +9,7 @@ function jobsFile(dir: string): string {
     const model = i === 7 ? 'no-such-model.sda' : i % 3 === 0 ? TRAINED : undefined;
     const job: Record<string, unknown> = { output: `clip_${String(i).padStart(2, '0')}.wav`, options: { duration: 0.25, seed: 100 + i } };
     if (model) job.model = model;
-    if (i === 4) job.options = { duration: 0.25, seed: 104, stereo: 'mid-side', rate: 44100, bitDepth: '16' };
+    if (i === 4) job.options = { duration: 0.25, seed: 104, stereoMode: 'mid-side', sampleRate: 44100, bitDepth: '16' };
     if (i === 5) job.options = { duration: 0.25, seed: 105, sliders: { '0': 4, '1': -2 } };
     lines.push(JSON.stringify(job));
   }
@@ -71,7 +71,7 @@ test('71.2 bad job lines fail alone: invalid JSON, unknown keys, bad options, du
     '{not json',
     '{"output": "x.wav", "colour": "red"}',
     '{"output": "y.wav", "options": {"duration": 99}}',
-    '{"output": "z.wav", "options": {"rate": 22050}}',
+    '{"output": "z.wav", "options": {"sampleRate": 22050}}',
     '{"output": "ok1.wav", "options": {"duration": 0.2}}',
     '{"output": "../escape.wav"}',
     '{"options": {"duration": 0.2, "seed": 2}}',
@@ -83,7 +83,7 @@ test('71.2 bad job lines fail alone: invalid JSON, unknown keys, bad options, du
   expect(s).toMatchObject({ jobs: 9, written: 2, failed: 7 });
   expect(s.failures.map((f: { line: number }) => f.line)).toEqual([2, 3, 4, 5, 6, 7, 9]);
   expect(s.failures[2].error).toMatch(/duration must be more than 0 and at most 60/);
-  expect(s.failures[3].error).toMatch(/rate must be one of 44100, 48000, 96000/);
+  expect(s.failures[3].error).toMatch(/sampleRate must be one of 44100, 48000, 96000/);
   expect(s.failures[4].error).toMatch(/already the output of line 1/);
   expect(s.failures[6].error).toMatch(/slider 40 does not exist: this model has 19 sliders/);
   expect(fs.existsSync(path.join(dir, 'ok1.wav'))).toBe(true);
@@ -95,8 +95,8 @@ test('71.3 jobs rendered together give, seed for seed, the same WAV as `sda gene
   const out = tmpDir('batch-same');
   const jobs = [
     { model: DEMO, output: 'a.wav', options: { duration: 1.5, seed: 21 } },
-    { model: DEMO, output: 'b.wav', options: { duration: 0.8, seed: 22, stereo: 'dual-seed' } },
-    { model: DEMO, output: 'c.wav', options: { duration: 2, seed: 23, mode: 'interpolation' } },
+    { model: DEMO, output: 'b.wav', options: { duration: 0.8, seed: 22, stereoMode: 'dual-seed' } },
+    { model: DEMO, output: 'c.wav', options: { duration: 2, seed: 23, concatMode: 'interpolation' } },
   ];
   const jobsFile = path.join(out, 'jobs.jsonl');
   fs.writeFileSync(jobsFile, jobs.map((j) => JSON.stringify(j)).join('\n'));
@@ -104,8 +104,8 @@ test('71.3 jobs rendered together give, seed for seed, the same WAV as `sda gene
   expect(b.status).toBe(0);
   const args: string[][] = [
     ['--duration', '1.5', '--seed', '21'],
-    ['--duration', '0.8', '--seed', '22', '--stereo', 'dual-seed'],
-    ['--duration', '2', '--seed', '23', '--mode', 'interpolation'],
+    ['--duration', '0.8', '--seed', '22', '--stereo-mode', 'dual-seed'],
+    ['--duration', '2', '--seed', '23', '--concat-mode', 'interpolation'],
   ];
   args.forEach((a, i) => {
     const g = sda(['generate', DEMO, ...a, '--out', path.join(out, 'single'), '--name', jobs[i]!.output]);

@@ -22,7 +22,7 @@ test('72.1 repair catalogs the uncataloged genuine models; list, search and info
   expect(rep.added).toHaveLength(2);
   const list = json(['model', 'list', '--models-dir', lib]);
   expect(list.models.map((m: { name: string }) => m.name)).toEqual(['Converted Checkpoint Fixture', 'Sample Only Fixture', 'Genuine Trained Fixture (v1)!']);
-  const byName = json(['model', 'list', '--sort', 'name', '--reverse', '--models-dir', lib]);
+  const byName = json(['model', 'list', '--sort', 'name', '--models-dir', lib]);
   expect(byName.models.map((m: { name: string }) => m.name)).toEqual(['Converted Checkpoint Fixture', 'Genuine Trained Fixture (v1)!', 'Sample Only Fixture']);
   const text = sda(['model', 'list', '--models-dir', lib]);
   expect(text.stdout).toMatch(/^ID\s+NAME\s+SLIDERS/);
@@ -84,11 +84,46 @@ test('72.3 the models folder: --models-dir over SDA_MODELS_DIR over ./config.tom
   const bare = tmpDir('bare');
   expect(json(['model', 'list'], { cwd: bare })).toMatchObject({ modelsDir: path.join(bare, 'data/models'), count: 0 });
   expect(fs.existsSync(path.join(bare, 'data'))).toBe(false); // listing never creates the folder
-  fs.writeFileSync(path.join(bare, 'config.toml'), '[paths\nmodels = 1');
-  const broken = sda(['model', 'list'], { cwd: bare });
-  expect(broken.status).toBe(2);
-  expect(broken.stderr).toMatch(/^sda: ERR_SDA_INVALID_ARGUMENT: .*config\.toml is not valid TOML/);
-  expect(broken.stderr.trim().split('\n')).toHaveLength(1);
+});
+
+test('72.3b a broken config.toml is a file problem: exit 1, ERR_SDA_CONFIG, the file and the line', () => {
+  const bare = tmpDir('bare');
+  const config = path.join(bare, 'config.toml');
+  const cases: Array<[string, number]> = [
+    ['# app settings\n\n[paths\nmodels = "m"\n', 3], // a table header never closed, on line 3
+    ['[paths]\nmodels = "a"\nmodels = "b"\n', 3], // a key given twice
+    ['[audio]\nrate = 1\n[paths]\nmodels = 1\n', 4], // valid TOML, but models must be a path
+  ];
+  for (const [text, line] of cases) {
+    fs.writeFileSync(config, text);
+    for (const args of [['model', 'list'], ['generate', '--duration', '0.1'], ['batch', '-']]) {
+      const r = sda(args, { cwd: bare });
+      expect({ args, text, status: r.status }).toEqual({ args, text, status: 1 });
+      // The message starts file:line[:column], as compilers and editors write a place in a file.
+      expect(r.stderr.startsWith(`sda: ERR_SDA_CONFIG: ${config}:${line}:`)).toBe(true);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stdout).toBe('');
+    }
+  }
+});
+
+test('72.9 --sort lists in ascending order, --reverse flips it; without --sort the newest come first', () => {
+  const lib = copyGenuineLibrary();
+  json(['model', 'repair', '--models-dir', lib]);
+  const listed = (...args: string[]) => json(['model', 'list', '--models-dir', lib, ...args]).models as Array<Record<string, string | number>>;
+  const ascending = (xs: Array<string | number>) => [...xs].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  for (const [flag, field] of [['name', 'name'], ['file_size_bytes', 'fileSizeBytes'], ['save_date', 'saveDate']] as const) {
+    const up = listed('--sort', flag).map((m) => m[field]!);
+    expect(up).toEqual(ascending(up));
+    expect(new Set(up).size).toBe(3); // three different values, so the order is a real test
+    expect(listed('--sort', flag, '--reverse').map((m) => m[field])).toEqual([...up].reverse());
+  }
+  const newest = listed().map((m) => m.saveDate!);
+  expect(newest).toEqual(ascending(newest).reverse());
+  expect(listed('--reverse').map((m) => m.saveDate)).toEqual(ascending(newest));
+  // search sorts the same way
+  const found = json(['model', 'search', 'fixture', '--sort', 'name', '--models-dir', lib]).models.map((m: { name: string }) => m.name);
+  expect(found).toEqual(ascending(found));
 });
 
 const CORRUPT_LINE = /^sda: ERR_SDA_LIBRARY_CORRUPT: .*model_library\.json: the model library index is corrupt \(invalid JSON .*\); run `sda model repair`/;

@@ -263,7 +263,7 @@ test('78.6 sda batch resume re-renders a job whose sidecar no longer matches it,
     { output: 'sliders.wav', options: { duration: 0.3, seed: 3, sliders: { 0: 2 } } },
     { output: 'compat.wav', options: { duration: 0.3, seed: 4 } },
     { output: 'random.wav', options: { duration: 0.3 } },
-    { output: 'same.wav', options: { duration: 0.3, seed: 6, rate: 44100 } },
+    { output: 'same.wav', options: { duration: 0.3, seed: 6, sampleRate: 44100 } },
   ];
   const run = (list: Array<Record<string, unknown>>) => {
     fs.writeFileSync(jobs, list.map((j) => JSON.stringify(j)).join('\n'));
@@ -278,7 +278,7 @@ test('78.6 sda batch resume re-renders a job whose sidecar no longer matches it,
 
   const edited = base.map((j) => ({ ...j, options: { ...(j.options as object) } })) as Array<{ output: string; options: Record<string, unknown> }>;
   edited[0]!.options.seed = 11;
-  edited[1]!.options.stereo = 'mid-side';
+  edited[1]!.options.stereoMode = 'mid-side';
   edited[2]!.options.sliders = { 0: -2 };
   edited[3]!.options.pythonCompat = true;
   const changed = ['compat.wav', 'seed.wav', 'sliders.wav', 'stereo.wav'];

@@ -10,7 +10,9 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { configToPythonDict, validateGenerationConfig } from '../generate/config';
+import { validateGenerationConfig } from '../generate/config';
+import { configToPythonDict } from '../generate/sidecar';
+import { DEFAULT_BIT_DEPTH } from '../generate/wav';
 import type { AnalysisResult } from '../model/analysis';
 import { savedModelParts } from '../model/load-model';
 import { readTorchFile } from '../torchfile';
@@ -57,8 +59,8 @@ export function sidecarMismatch(job: BatchJob, sidecarText: string, model: Resum
   if (seed === undefined) return 'the sidecar has no seed';
   let expected: Record<string, unknown>;
   try {
-    const { config } = toGenerationConfig(job.options, model.analysis, seed);
-    expected = configToPythonDict(validateGenerationConfig(config, model.latentDim), seed);
+    const { config, bitDepth } = toGenerationConfig(job.options, model.analysis, seed);
+    expected = configToPythonDict(validateGenerationConfig(config, model.latentDim), seed, bitDepth ?? DEFAULT_BIT_DEPTH);
   } catch (err) {
     return `the job's options are invalid (${(err as Error).message})`; // rendering reports it
   }

@@ -1,5 +1,5 @@
 /** Errors of the `sda` command itself, with the exit code they end the command with. */
-import { SdaError } from '../errors';
+import { OutputExistsError, SdaError } from '../errors';
 import { EXIT_FAILURE, EXIT_USAGE } from './exit-codes';
 
 /** A failure of a command (exit 1) or bad usage (exit 2) that is not an error of the library. */
@@ -22,7 +22,10 @@ export function usageError(message: string): CliError {
   return new CliError('ERR_SDA_USAGE', message, EXIT_USAGE);
 }
 
-/** An output that exists and `--no-clobber` forbids replacing (exit 1: a file problem, not bad usage). */
-export function outputExists(file: string): CliError {
-  return new CliError('ERR_SDA_OUTPUT_EXISTS', `${file} already exists and --no-clobber forbids replacing it`, EXIT_FAILURE);
+/**
+ * An output that exists and `--no-clobber` forbids replacing (exit 1: a file problem, not bad usage): the
+ * library's own error (export with `overwrite: false`), with the message in the CLI's terms.
+ */
+export function outputExists(file: string): OutputExistsError {
+  return new OutputExistsError(file, `${file} already exists and --no-clobber forbids replacing it`);
 }

@@ -6,17 +6,12 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { defaultFileName, type ExportedFiles } from '../generate/export';
+import { defaultFileName, type ExportedFiles, type ExportOptions } from '../generate/export';
 import type { GenerationPipeline, GenerationResult } from '../generate/pipeline';
 import { parseTempFileName } from '../util/atomic-file';
 import { fileAccessError } from '../util/fs-error';
 import { refuseExisting, sidecarPathOf } from './output-folder';
 import { throwIfStopped, uninterruptible } from './stop';
-
-export interface ExportClipOptions {
-  /** Refuse (ERR_SDA_OUTPUT_EXISTS) rather than replace an existing WAV or sidecar. */
-  noClobber?: boolean;
-}
 
 /** Which file is at a path now (device, inode, change time), to tell a file this export put there from an old one. */
 function identity(p: string): string | undefined {
@@ -37,26 +32,27 @@ function userPath(err: unknown, fallback: string): string {
 }
 
 /**
- * Exports `result` as `<dir>/<name>` and its sidecar (the default name from the time and seed when none
- * is given). Does not start once a stop was requested (AbortedError).
+ * Exports `result` as `<dir>/<fileName>` and its sidecar (the default name from the time and seed when
+ * none is given) with the export `options`; `overwrite: false` is `--no-clobber`. Does not start once a
+ * stop was requested (AbortedError).
  */
 export async function exportClip(
   pipeline: GenerationPipeline,
   result: GenerationResult,
   dir: string,
-  name: string | undefined,
-  options: ExportClipOptions = {},
+  options: ExportOptions = {},
 ): Promise<ExportedFiles> {
   throwIfStopped();
   // Named here, not inside export(), so --no-clobber checks the very name that will be written.
-  const file = name ?? defaultFileName(result.seedUsed);
+  const file = options.fileName ?? defaultFileName(result.seedUsed);
   const wav = path.join(dir, file);
   return uninterruptible(async () => {
-    if (options.noClobber) refuseExisting([wav]);
+    // Refused here with the CLI's message (naming --no-clobber); export() checks again just before writing.
+    if (options.overwrite === false) refuseExisting([wav]);
     const pair = [wav, sidecarPathOf(wav)];
     const before = pair.map(identity);
     try {
-      return await pipeline.export(result, dir, file);
+      return await pipeline.export(result, dir, { ...options, fileName: file });
     } catch (err) {
       // Whichever of the two this export had already renamed into place goes again, so no WAV is left
       // without its sidecar (or a sidecar describing audio that was never written).

@@ -1,22 +1,42 @@
 /**
  * Generation options shared by `sda generate` (command-line flags) and `sda batch` (the `options` of a
- * job line): parsing with messages that name the option and the allowed values, and turning them into a
- * GenerationConfig for a loaded model (sliders need the model's latent analysis).
+ * job line), in the package's one vocabulary (docs/vocabulary.md): a job's keys are the API's names
+ * (GenerationConfig's, plus the export's `bitDepth` and the slider controls), and each flag is the same
+ * name in kebab-case, derived here by {@link flagName} so the two cannot drift apart. Values are the
+ * same strings everywhere (`mid-side`, `interpolation`, `32f`). Parsing gives messages that name the
+ * option and the allowed values; toGenerationConfig turns the options into a GenerationConfig for a
+ * loaded model (sliders need the model's latent analysis).
  */
 import { InvalidArgumentError as CommanderInvalidArgument } from 'commander';
 import { randomizeSliders, slidersToLatent } from '../controls';
 import { InvalidArgumentError } from '../errors';
-import { MAX_DURATION_S, type BitDepth, type ConcatMode, type GenerationConfig, type OutputSampleRate, type StereoMode } from '../generate/config';
+import {
+  CONCAT_MODES,
+  DEFAULT_GENERATION_CONFIG as D,
+  MAX_DURATION_S,
+  MIN_CHUNK_DURATION_S,
+  OUTPUT_SAMPLE_RATES,
+  STEREO_MODES,
+  type ConcatMode,
+  type GenerationConfig,
+  type OutputSampleRate,
+  type StereoMode,
+} from '../generate/config';
+import { BIT_DEPTHS, DEFAULT_BIT_DEPTH, type BitDepth } from '../generate/wav';
 import type { AnalysisResult } from '../model/analysis';
 
-/** The generation options in one vocabulary (CLI flags in camelCase; the keys of a batch job's options). */
+/** The generation options: the keys of a batch job's `options`, and (kebab-cased) the flags of `sda generate`. */
 export interface GenOptions {
   duration?: number;
   seed?: number;
-  mode?: ConcatMode;
-  stereo?: StereoMode;
-  width?: number;
-  rate?: OutputSampleRate;
+  chunkDuration?: number;
+  concatMode?: ConcatMode;
+  stereoMode?: StereoMode;
+  stereoWidth?: number;
+  sampleRate?: OutputSampleRate;
+  stepsBetween?: number;
+  overlapSamples?: number;
+  /** An export option (the WAV's sample format), not part of the GenerationConfig. */
   bitDepth?: BitDepth;
   /** Slider positions by index. */
   sliders?: Map<number, number>;
@@ -24,34 +44,15 @@ export interface GenOptions {
   pythonCompat?: boolean;
 }
 
-export const GEN_OPTION_KEYS = ['duration', 'seed', 'mode', 'stereo', 'width', 'rate', 'bitDepth', 'sliders', 'randomSliders', 'pythonCompat'] as const;
+export const GEN_OPTION_KEYS = [
+  'duration', 'seed', 'chunkDuration', 'concatMode', 'stereoMode', 'stereoWidth', 'sampleRate', 'stepsBetween', 'overlapSamples',
+  'bitDepth', 'sliders', 'randomSliders', 'pythonCompat',
+] as const satisfies ReadonlyArray<keyof GenOptions>;
 
-const MODES: Record<string, ConcatMode> = {
-  crossfade: 'crossfade',
-  interpolation: 'latentInterpolation',
-  'latent-interpolation': 'latentInterpolation',
-  latent_interpolation: 'latentInterpolation',
-  latentInterpolation: 'latentInterpolation',
-};
-const STEREO: Record<string, StereoMode> = {
-  mono: 'mono',
-  'mid-side': 'midSide',
-  mid_side: 'midSide',
-  midSide: 'midSide',
-  'dual-seed': 'dualSeed',
-  dual_seed: 'dualSeed',
-  dualSeed: 'dualSeed',
-};
-const DEPTHS: Record<string, BitDepth> = {
-  '16': '16-bit',
-  '16-bit': '16-bit',
-  '24': '24-bit',
-  '24-bit': '24-bit',
-  '32': '32-bit float',
-  '32f': '32-bit float',
-  float: '32-bit float',
-  '32-bit float': '32-bit float',
-};
+/** The command-line flag of an option: its name in kebab-case (`stereoMode` -> `--stereo-mode`). */
+export function flagName(key: string): string {
+  return `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+}
 
 function bad(message: string): never {
   throw new InvalidArgumentError(message);
@@ -63,9 +64,22 @@ function num(name: string, v: unknown): number {
   return n;
 }
 
+function oneOf<T extends string | number>(name: string, v: unknown, allowed: readonly T[], asNumber = false): T {
+  const x = asNumber && typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
+  // Quoted as JSON, as validateGenerationConfig does: "16" (a string) and 16 (a number) differ in a job.
+  if (!(allowed as readonly unknown[]).includes(x)) bad(`${name} must be one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}; got ${JSON.stringify(v)}`);
+  return x as T;
+}
+
 export function parseDuration(v: unknown): number {
   const n = num('duration', v);
   if (!(n > 0 && n <= MAX_DURATION_S)) bad(`duration must be more than 0 and at most ${MAX_DURATION_S} seconds; got ${JSON.stringify(v)}`);
+  return n;
+}
+
+export function parseChunkDuration(v: unknown): number {
+  const n = num('chunkDuration', v);
+  if (!(n >= MIN_CHUNK_DURATION_S && n <= MAX_DURATION_S)) bad(`chunkDuration must be from ${MIN_CHUNK_DURATION_S} to ${MAX_DURATION_S} seconds; got ${JSON.stringify(v)}`);
   return n;
 }
 
@@ -89,42 +103,48 @@ export function parsePositiveInt(name: string, max: number) {
   };
 }
 
-export function parseMode(v: unknown): ConcatMode {
-  const m = typeof v === 'string' ? MODES[v] : undefined;
-  if (!m) bad(`mode must be one of crossfade, interpolation; got ${JSON.stringify(v)}`);
-  return m;
+function intIn(name: string, lo: number, hi: number) {
+  return (v: unknown): number => {
+    const n = num(name, v);
+    if (!Number.isInteger(n) || n < lo || n > hi) bad(`${name} must be an integer from ${lo} to ${hi}; got ${JSON.stringify(v)}`);
+    return n;
+  };
 }
 
-export function parseStereo(v: unknown): StereoMode {
-  const m = typeof v === 'string' ? STEREO[v] : undefined;
-  if (!m) bad(`stereo must be one of mono, mid-side, dual-seed; got ${JSON.stringify(v)}`);
-  return m;
+export const parseStepsBetween = intIn('stepsBetween', 1, 1000);
+export const parseOverlapSamples = intIn('overlapSamples', 0, 48000);
+
+export function parseConcatMode(v: unknown): ConcatMode {
+  return oneOf('concatMode', v, CONCAT_MODES);
 }
 
-export function parseWidth(v: unknown): number {
-  const n = num('width', v);
-  if (n < 0 || n > 1.5) bad(`width must be a number from 0 to 1.5; got ${JSON.stringify(v)}`);
+export function parseStereoMode(v: unknown): StereoMode {
+  return oneOf('stereoMode', v, STEREO_MODES);
+}
+
+export function parseStereoWidth(v: unknown): number {
+  const n = num('stereoWidth', v);
+  if (n < 0 || n > 1.5) bad(`stereoWidth must be a number from 0 to 1.5; got ${JSON.stringify(v)}`);
   return n;
 }
 
-export function parseRate(v: unknown): OutputSampleRate {
-  const n = num('rate', v);
-  if (n !== 44100 && n !== 48000 && n !== 96000) bad(`rate must be one of 44100, 48000, 96000; got ${JSON.stringify(v)}`);
-  return n;
+export function parseSampleRate(v: unknown): OutputSampleRate {
+  return oneOf('sampleRate', v, OUTPUT_SAMPLE_RATES, true);
 }
 
+/** Exactly '16', '24' or '32f' (strings): `32` or `16-bit` are refused, not guessed at. */
 export function parseBitDepth(v: unknown): BitDepth {
-  const d = typeof v === 'string' || typeof v === 'number' ? DEPTHS[String(v)] : undefined;
-  if (!d) bad(`bit depth must be one of 16, 24, 32f (32-bit float); got ${JSON.stringify(v)}`);
-  return d;
+  return oneOf('bitDepth', v, BIT_DEPTHS);
 }
 
-/** `INDEX=POSITION` (integers), added to `previous`. */
-export function parseSlider(v: string, previous?: Map<number, number>): Map<number, number> {
-  const m = /^\s*(\d+)\s*=\s*(-?\d+)\s*$/.exec(v);
-  if (!m) bad(`slider must be INDEX=POSITION with integers, e.g. 0=3 or 2=-5; got ${JSON.stringify(v)}`);
+/** `--sliders INDEX=POSITION[,INDEX=POSITION...]` (integers), added to `previous` (the flag repeats). */
+export function parseSliderList(v: string, previous?: Map<number, number>): Map<number, number> {
   const out = new Map(previous ?? []);
-  out.set(Number(m[1]), Number(m[2]));
+  for (const pair of v.split(',')) {
+    const m = /^\s*(\d+)\s*=\s*(-?\d+)\s*$/.exec(pair);
+    if (!m) bad(`sliders must be INDEX=POSITION pairs with integers, e.g. 0=3 or 0=3,2=-5; got ${JSON.stringify(v)}`);
+    out.set(Number(m[1]), Number(m[2]));
+  }
   return out;
 }
 
@@ -143,33 +163,40 @@ export function parseSliderValue(v: unknown): Map<number, number> {
   return out;
 }
 
-function bool(name: string, v: unknown): boolean {
-  if (typeof v !== 'boolean') bad(`${name} must be true or false; got ${JSON.stringify(v)}`);
-  return v;
+function bool(name: string) {
+  return (v: unknown): boolean => {
+    if (typeof v !== 'boolean') bad(`${name} must be true or false; got ${JSON.stringify(v)}`);
+    return v;
+  };
 }
 
-/** The options object of a batch job; unknown keys are refused. */
+/** The parser of each option's JSON value (a batch job); the CLI uses the same ones for its flags. */
+const JOB_PARSERS: { [K in keyof GenOptions]-?: (v: unknown) => GenOptions[K] } = {
+  duration: parseDuration,
+  seed: parseSeed,
+  chunkDuration: parseChunkDuration,
+  concatMode: parseConcatMode,
+  stereoMode: parseStereoMode,
+  stereoWidth: parseStereoWidth,
+  sampleRate: parseSampleRate,
+  stepsBetween: parseStepsBetween,
+  overlapSamples: parseOverlapSamples,
+  bitDepth: parseBitDepth,
+  sliders: parseSliderValue,
+  randomSliders: bool('randomSliders'),
+  pythonCompat: bool('pythonCompat'),
+};
+
+/** The options object of a batch job; unknown keys are refused, naming the known ones. */
 export function parseJobOptions(raw: unknown): GenOptions {
   if (raw === undefined || raw === null) return {};
   if (typeof raw !== 'object' || Array.isArray(raw)) bad('options must be an object');
-  const o = raw as Record<string, unknown>;
-  const out: GenOptions = {};
-  for (const [k, v] of Object.entries(o)) {
-    switch (k) {
-      case 'duration': out.duration = parseDuration(v); break;
-      case 'seed': out.seed = parseSeed(v); break;
-      case 'mode': out.mode = parseMode(v); break;
-      case 'stereo': out.stereo = parseStereo(v); break;
-      case 'width': out.width = parseWidth(v); break;
-      case 'rate': out.rate = parseRate(v); break;
-      case 'bitDepth': out.bitDepth = parseBitDepth(v); break;
-      case 'sliders': out.sliders = parseSliderValue(v); break;
-      case 'randomSliders': out.randomSliders = bool(k, v); break;
-      case 'pythonCompat': out.pythonCompat = bool(k, v); break;
-      default: bad(`unknown option ${JSON.stringify(k)}; known: ${GEN_OPTION_KEYS.join(', ')}`);
-    }
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
+    if (!Object.prototype.hasOwnProperty.call(JOB_PARSERS, k)) bad(`unknown option ${JSON.stringify(k)}; known: ${GEN_OPTION_KEYS.join(', ')}`);
+    out[k] = JOB_PARSERS[k as keyof GenOptions](v);
   }
-  return out;
+  return out as GenOptions;
 }
 
 /** Wraps a parser for commander: its errors become commander's (one line, exit 2). */
@@ -183,9 +210,71 @@ export function cliParser<T>(parse: (v: string, prev: T) => T): (v: string, prev
   };
 }
 
-/** What a GenOptions asks for with one model: the config and the slider positions used (when any). */
+/** One generation flag of `sda generate`: its option key (the flag is flagName(key)) and its help. */
+export interface GenerationFlag {
+  key: keyof GenOptions;
+  /** A one-letter short form, for the most used flags. */
+  short?: string;
+  /** The value placeholder (none for a switch). */
+  arg?: string;
+  description: string;
+  parse?: (v: string, prev: never) => unknown;
+}
+
+/** ` (default: x)` as commander writes the defaults it is given, so every default in a help reads alike. */
+function dflt(v: unknown): string {
+  return ` (default: ${JSON.stringify(v)})`;
+}
+
+/**
+ * The flags of `sda generate`, in help order. Commander is given no defaults for these (an absent flag
+ * leaves the option to GenerationConfig's default, so a job and a command agree), so the description
+ * states the default, taken from DEFAULT_GENERATION_CONFIG / DEFAULT_BIT_DEPTH, once.
+ */
+export const GENERATION_FLAGS: readonly GenerationFlag[] = [
+  { key: 'duration', short: 'd', arg: '<seconds>', description: `length in seconds, more than 0 and at most ${MAX_DURATION_S}${dflt(D.duration)}`, parse: parseDuration },
+  { key: 'seed', short: 's', arg: '<n>', description: 'random seed (a non-negative integer; drawn and printed when absent); with --count N the clips use seed, seed+1, ...', parse: parseSeed },
+  { key: 'concatMode', arg: '<mode>', description: `how chunks are joined: ${CONCAT_MODES.join(' or ')}${dflt(D.concatMode)}`, parse: parseConcatMode },
+  { key: 'stereoMode', arg: '<mode>', description: `${STEREO_MODES.join(', ')}${dflt(D.stereoMode)}`, parse: parseStereoMode },
+  { key: 'stereoWidth', arg: '<w>', description: `mid-side stereo width, 0 to 1.5${dflt(D.stereoWidth)}`, parse: parseStereoWidth },
+  { key: 'sampleRate', short: 'r', arg: '<hz>', description: `output sample rate: ${OUTPUT_SAMPLE_RATES.join(', ')}${dflt(D.sampleRate)}`, parse: parseSampleRate },
+  { key: 'bitDepth', short: 'b', arg: '<bits>', description: `WAV sample format: ${BIT_DEPTHS.join(', ')} (32-bit float)${dflt(DEFAULT_BIT_DEPTH)}`, parse: parseBitDepth },
+  { key: 'chunkDuration', arg: '<seconds>', description: `seconds per chunk, ${MIN_CHUNK_DURATION_S} to ${MAX_DURATION_S}${dflt(D.chunkDuration)}`, parse: parseChunkDuration },
+  { key: 'stepsBetween', arg: '<n>', description: `interpolation points between anchors, 1 to 1000${dflt(D.stepsBetween)}`, parse: parseStepsBetween },
+  { key: 'overlapSamples', arg: '<n>', description: `crossfade length in samples at 48 kHz, 0 to 48000${dflt(D.overlapSamples)}`, parse: parseOverlapSamples },
+  {
+    key: 'sliders',
+    arg: '<index=position,...>',
+    description: 'slider positions, e.g. 0=5,2=-3 (repeatable; the others stay at 0); needs a model with a latent analysis',
+    parse: (v: string, prev?: Map<number, number>) => parseSliderList(v, prev),
+  },
+  { key: 'randomSliders', description: 'random slider positions inside their safe ranges (drawn from the seed); --sliders values override them' },
+  { key: 'pythonCompat', description: "reproduce the Python app's output sample for sample (whole 1 s chunks, its crossfade and solver)" },
+];
+
+/**
+ * Flags of 0.1 renamed in 0.2.0 (not accepted: one spelling only), so the usage error can say what to
+ * write instead of guessing by spelling.
+ */
+export const RENAMED_FLAGS: Readonly<Record<string, string>> = Object.freeze({
+  '--mode': '--concat-mode',
+  '-m': '--concat-mode',
+  '--stereo': '--stereo-mode',
+  '--width': '--stereo-width',
+  '--rate': '--sample-rate',
+  '--slider': '--sliders',
+});
+
+/** The commander flags string of a generation flag: `-d, --duration <seconds>`. */
+export function flagSpec(f: GenerationFlag): string {
+  return `${f.short ? `-${f.short}, ` : ''}${flagName(f.key)}${f.arg ? ` ${f.arg}` : ''}`;
+}
+
+/** What a GenOptions asks for with one model: the config, the bit depth and the slider positions used (when any). */
 export interface ResolvedGeneration {
   config: Partial<GenerationConfig>;
+  /** The export's bit depth (undefined: the export default). */
+  bitDepth: BitDepth | undefined;
   sliderPositions: number[] | null;
 }
 
@@ -195,23 +284,27 @@ export interface ResolvedGeneration {
  * seeded run is reproducible.
  */
 export function toGenerationConfig(o: GenOptions, analysis: AnalysisResult | null, seed: number | undefined = o.seed): ResolvedGeneration {
+  // Same keys on both sides; picked one by one because `o` may be a whole set of command flags.
+  const { sliders, randomSliders, bitDepth } = o;
   const config: Partial<GenerationConfig> = {
-    durationS: o.duration,
+    duration: o.duration,
     seed: seed ?? null,
-    concatMode: o.mode,
-    stereoMode: o.stereo,
-    stereoWidth: o.width,
-    sampleRate: o.rate,
-    bitDepth: o.bitDepth,
+    chunkDuration: o.chunkDuration,
+    concatMode: o.concatMode,
+    stereoMode: o.stereoMode,
+    stereoWidth: o.stereoWidth,
+    sampleRate: o.sampleRate,
+    stepsBetween: o.stepsBetween,
+    overlapSamples: o.overlapSamples,
     pythonCompat: o.pythonCompat,
   };
   let sliderPositions: number[] | null = null;
-  if ((o.sliders && o.sliders.size > 0) || o.randomSliders) {
-    if (!analysis) bad('this model has no latent analysis, so it has no sliders (--slider / --random-sliders)');
+  if ((sliders && sliders.size > 0) || randomSliders) {
+    if (!analysis) bad('this model has no latent analysis, so it has no sliders (--sliders / --random-sliders)');
     const k = analysis.nActiveComponents;
     const half = Math.floor(analysis.nSteps / 2);
-    const positions = o.randomSliders ? randomizeSliders(analysis, seed) : new Array<number>(k).fill(0);
-    for (const [i, p] of o.sliders ?? []) {
+    const positions = randomSliders ? randomizeSliders(analysis, seed) : new Array<number>(k).fill(0);
+    for (const [i, p] of sliders ?? []) {
       if (i >= k) bad(`slider ${i} does not exist: this model has ${k} sliders (0 to ${k - 1})`);
       if (p < -half || p > half) bad(`slider ${i} position ${p} is out of range: positions go from ${-half} to ${half}`);
       positions[i] = p;
@@ -219,5 +312,5 @@ export function toGenerationConfig(o: GenOptions, analysis: AnalysisResult | nul
     sliderPositions = positions;
     config.latentVector = Array.from(slidersToLatent(positions, analysis));
   }
-  return { config, sliderPositions };
+  return { config, bitDepth, sliderPositions };
 }

@@ -6,7 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parse as parseToml } from 'smol-toml';
-import { InvalidArgumentError } from '../errors';
+import { ConfigError } from '../errors';
 
 export const DEFAULT_MODELS_DIR = 'data/models';
 export const CONFIG_FILE = 'config.toml';
@@ -42,14 +42,25 @@ export function modelsDirFromConfig(cwd: string): string | undefined {
   try {
     doc = parseToml(text) as Record<string, unknown>;
   } catch (err) {
-    const first = String((err as Error).message).split('\n')[0];
-    throw new InvalidArgumentError(`${file} is not valid TOML: ${first}`);
+    // A broken settings file is a file problem (exit 1), not bad usage: say where, as an editor would.
+    const e = err as { message?: unknown; line?: unknown; column?: unknown };
+    const first = String(e.message ?? err).split('\n')[0]!.replace(/^Invalid TOML document: /, '');
+    const place = { line: typeof e.line === 'number' ? e.line : undefined, column: typeof e.column === 'number' ? e.column : undefined };
+    throw new ConfigError(file, `not valid TOML: ${first}`, place, { cause: err });
   }
   const paths = doc.paths;
   if (paths === undefined) return undefined;
-  if (paths === null || typeof paths !== 'object' || Array.isArray(paths)) throw new InvalidArgumentError(`${file}: [paths] must be a table`);
+  if (paths === null || typeof paths !== 'object' || Array.isArray(paths)) throw new ConfigError(file, '[paths] must be a table', { line: lineOf(text, /^\s*paths\s*=/m) });
   const models = (paths as Record<string, unknown>).models;
   if (models === undefined) return undefined;
-  if (typeof models !== 'string' || models === '') throw new InvalidArgumentError(`${file}: [paths] models must be a non-empty string`);
+  if (typeof models !== 'string' || models === '') {
+    throw new ConfigError(file, '[paths] models must be a non-empty string', { line: lineOf(text, /^\s*models\s*=/m) });
+  }
   return models;
+}
+
+/** The 1-based line of the first match of `re` in `text` (a setting's line, for the message); undefined when none. */
+function lineOf(text: string, re: RegExp): number | undefined {
+  const m = re.exec(text);
+  return m ? text.slice(0, m.index).split('\n').length : undefined;
 }

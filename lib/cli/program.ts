@@ -12,6 +12,7 @@ import { registerSetupLibtorch } from './commands/setup-libtorch';
 import { CliError } from './cli-error';
 import { escapeForTerminal } from './escape';
 import { EXIT_FAILURE, EXIT_USAGE } from './exit-codes';
+import { RENAMED_FLAGS } from './gen-options';
 import { stopOutcome } from './stop';
 import { fileAccessError, isNodeFsError } from '../util/fs-error';
 
@@ -21,6 +22,8 @@ export function buildProgram(): Command {
     .version(packageVersion(), '-V, --version')
     .option('--debug', 'print stack traces on errors')
     .exitOverride()
+    // Set before the commands are added, which inherit it.
+    .configureOutput({ outputError: (text, write) => write(oneLineUsageError(text)) })
     .addHelpText(
       'after',
       `
@@ -45,6 +48,19 @@ Exit codes: 0 success, 1 failure, 2 bad usage; 130 stopped by Ctrl-C, 143 by SIG
   registerDoctor(program);
   registerSetupLibtorch(program);
   return program;
+}
+
+/**
+ * Commander's usage errors as one line: an unknown option gets its hint on the same line, and a flag
+ * renamed in 0.2.0 is named with its new spelling rather than commander's closest guess by spelling.
+ */
+export function oneLineUsageError(text: string): string {
+  const unknown = /^error: unknown option '([^']+)'/.exec(text);
+  if (!unknown) return text;
+  const renamed = RENAMED_FLAGS[unknown[1]!];
+  const guess = /\(Did you mean ([^?]+)\?\)/.exec(text);
+  const hint = renamed ? ` (renamed ${renamed} in 0.2.0)` : guess ? ` (did you mean ${guess[1]}?)` : '';
+  return `${unknown[0]}${hint}\n`;
 }
 
 /** Runs the CLI; resolves to the exit code. Errors print one line (with a stack only under --debug). */

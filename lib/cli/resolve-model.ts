@@ -4,17 +4,11 @@
  * ambiguity reported). `demo` is the demo model when the library has no model by that name.
  */
 import * as fs from 'fs';
-import * as path from 'path';
 import { ModelNotFoundError } from '../errors';
 import { ModelLibrary, type LibraryWarning } from '../library/library';
 import { matchModel, resolveModel as resolveInLibrary, type ResolvedModel as LibraryResolved } from '../library/resolve';
-import { packageRoot } from '../package-info';
+import { demoModelPath } from '../model/demo';
 import { escapeForTerminal } from './escape';
-
-/** The demo model shipped in the package (made by scripts/make_demo_model.py). */
-export function demoModelPath(): string {
-  return path.join(packageRoot(), 'assets', 'demo', 'demo.sda');
-}
 
 export interface ResolvedModel {
   /** Absolute path of the `.sda` / `.distill` file. */
@@ -53,7 +47,7 @@ export async function resolveModel(spec: string | undefined, modelsDir: string):
 }
 
 function demo(): ResolvedModel {
-  const file = demoModelPath();
+  const file = demoModelPath;
   if (!fs.existsSync(file)) throw new ModelNotFoundError('demo', `the demo model ${file} is missing from this installation; reinstall small-dataset-audio or name a model`);
   return { path: file, via: 'demo' };
 }

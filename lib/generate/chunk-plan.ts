@@ -43,8 +43,8 @@ export interface ChunkPlan {
 export function planChunks(c: GenerationConfig, seed: number, rate: number, overlap: number, g: ChunkGeometry): ChunkPlan {
   const rng = new TorchRng(seed);
   const phaseShape = [1, g.nFreqs, g.frames];
-  const need = Math.ceil(c.durationS * rate - 1e-9);
-  const byDuration = Math.ceil(c.durationS / c.chunkDurationS - 1e-9);
+  const need = Math.ceil(c.duration * rate - 1e-9);
+  const byDuration = Math.ceil(c.duration / c.chunkDuration - 1e-9);
   // Default mode: as many chunks as the exact length needs (the app counts whole seconds).
   const crossfadeChunks = c.pythonCompat || g.chunkSamples <= overlap
     ? byDuration

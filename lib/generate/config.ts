@@ -1,26 +1,36 @@
 /**
- * GenerationConfig (SPEC 8): camelCase here; the sidecar JSON uses the Python app's snake_case names.
+ * GenerationConfig (SPEC 8). Its keys and values are the package's one vocabulary (docs/vocabulary.md):
+ * the same names are the keys of a `sda batch` job's options and, in kebab-case, the flags of
+ * `sda generate`. Only the sidecar JSON spells them the Python app's way (lib/generate/sidecar.ts).
  */
 import { InvalidArgumentError } from '../errors';
 
-export type ConcatMode = 'crossfade' | 'latentInterpolation';
-export type StereoMode = 'mono' | 'midSide' | 'dualSeed';
-export type BitDepth = '16-bit' | '24-bit' | '32-bit float';
+/** How chunks are joined: `crossfade` (default) or `interpolation` (a latent interpolation path). */
+export type ConcatMode = 'crossfade' | 'interpolation';
+/** `mono` (default), `mid-side` (stereo from one channel) or `dual-seed` (right channel from seed + 1). */
+export type StereoMode = 'mono' | 'mid-side' | 'dual-seed';
 export type OutputSampleRate = 44100 | 48000 | 96000;
 
+/** The allowed values, in the order messages and help list them. */
+export const CONCAT_MODES: readonly ConcatMode[] = Object.freeze(['crossfade', 'interpolation']);
+export const STEREO_MODES: readonly StereoMode[] = Object.freeze(['mono', 'mid-side', 'dual-seed']);
+export const OUTPUT_SAMPLE_RATES: readonly OutputSampleRate[] = Object.freeze([44100, 48000, 96000]);
+
 export interface GenerationConfig {
-  /** Seconds of audio, 0 < d <= 60. */
-  durationS: number;
-  /** Random seed, an integer in [0, 2^53-1] ([0, 2^53-2] for dualSeed); drawn and reported when absent. */
+  /** Length in seconds, 0 < duration <= 60 (default 1). */
+  duration: number;
+  /** Random seed, an integer in [0, 2^53-1] ([0, 2^53-2] for `dual-seed`); drawn and reported when absent. */
   seed?: number | null;
-  /** Seconds per chunk (1), from MIN_CHUNK_DURATION_S to 60: sets how many chunks cover the duration. */
-  chunkDurationS: number;
+  /** Seconds per chunk (default 1), from MIN_CHUNK_DURATION_S to 60: sets how many chunks cover the duration. */
+  chunkDuration: number;
+  /** `crossfade` (default) or `interpolation`. */
   concatMode: ConcatMode;
+  /** `mono` (default), `mid-side` or `dual-seed`. */
   stereoMode: StereoMode;
-  /** Mid/side width, 0 to 1.5 (0.7). */
+  /** Mid/side width, 0 to 1.5 (default 0.7). */
   stereoWidth: number;
+  /** Output sample rate in Hz: 44100, 48000 (default) or 96000. */
   sampleRate: OutputSampleRate;
-  bitDepth: BitDepth;
   /** Latent-interpolation points between consecutive anchors (10). */
   stepsBetween: number;
   /** Crossfade length in samples at 48 kHz (2400). */
@@ -30,7 +40,7 @@ export interface GenerationConfig {
   /**
    * Reproduce the Python app's output sample for sample (for 48 kHz models): its length (whole
    * chunks, 2.876 s for a 3 s request), its crossfade, its inverse-mel solver and its Griffin-Lim run
-   * chunk by chunk. Default false: exactly round(durationS * sampleRate) samples, chunks at the model's
+   * chunk by chunk. Default false: exactly round(duration * sampleRate) samples, chunks at the model's
    * own rate, a crossfade that fades the old chunk out and the new one in, and batched inversion.
    */
   pythonCompat: boolean;
@@ -39,15 +49,15 @@ export interface GenerationConfig {
 export const MAX_DURATION_S = 60;
 
 /**
- * The shortest `chunkDurationS`. Every chunk is a whole decoded mel window (about a second in real models)
- * whatever this says; it only sets how many chunks cover the duration (`ceil(durationS / chunkDurationS)`),
+ * The shortest `chunkDuration`. Every chunk is a whole decoded mel window (about a second in real models)
+ * whatever this says; it only sets how many chunks cover the duration (`ceil(duration / chunkDuration)`),
  * so a tiny value asks for millions of chunks. 0.05 s is the default crossfade (2400 samples at 48 kHz):
  * a shorter chunk would be all crossfade.
  */
 export const MIN_CHUNK_DURATION_S = 0.05;
 
 /**
- * The most chunks one generation may ask for, over both channels of `dualSeed`, counted as the Python
+ * The most chunks one generation may ask for, over both channels of `dual-seed`, counted as the Python
  * app counts them (see {@link plannedChunkCount}). Each chunk holds a Griffin-Lim phase array and a
  * waveform (about 1 MB together for a real model), and the app's latent-interpolation path is
  * `stepsBetween` points per anchor: 60 s with `stepsBetween: 1000` would be 59,001 chunks (tens of GB).
@@ -59,24 +69,18 @@ export const MAX_CHUNKS_PER_GENERATION = 2048;
 export const MAX_SEED = Number.MAX_SAFE_INTEGER;
 
 export const DEFAULT_GENERATION_CONFIG: Readonly<GenerationConfig> = Object.freeze({
-  durationS: 1.0,
+  duration: 1.0,
   seed: null,
-  chunkDurationS: 1.0,
+  chunkDuration: 1.0,
   concatMode: 'crossfade',
   stereoMode: 'mono',
   stereoWidth: 0.7,
   sampleRate: 48000,
-  bitDepth: '24-bit',
   stepsBetween: 10,
   overlapSamples: 2400,
   latentVector: null,
   pythonCompat: false,
 });
-
-const CONCAT: readonly ConcatMode[] = ['crossfade', 'latentInterpolation'];
-const STEREO: readonly StereoMode[] = ['mono', 'midSide', 'dualSeed'];
-const RATES: readonly number[] = [44100, 48000, 96000];
-const DEPTHS: readonly BitDepth[] = ['16-bit', '24-bit', '32-bit float'];
 
 function oneOf<T>(name: string, v: unknown, allowed: readonly T[]): void {
   if (!allowed.includes(v as T)) {
@@ -91,6 +95,16 @@ function finiteIn(name: string, v: unknown, lo: number, hi: number, loOpen = fal
 }
 
 /**
+ * Options of 0.1 that were renamed or moved in 0.2.0: still refused (one spelling only), but the message
+ * says where they went, so an upgrade is a one-line fix.
+ */
+const MOVED_OPTIONS: Record<string, string> = {
+  durationS: 'renamed duration',
+  chunkDurationS: 'renamed chunkDuration',
+  bitDepth: 'an export option now: export(result, dir, { bitDepth })',
+};
+
+/**
  * Fills defaults and checks every value; throws InvalidArgumentError naming the allowed values.
  * `latentDim`, when given, is checked against the latent vector's length.
  */
@@ -98,17 +112,19 @@ export function validateGenerationConfig(config: Partial<GenerationConfig> = {},
   if (config === null || typeof config !== 'object') throw new InvalidArgumentError('config must be an object');
   const known = new Set(Object.keys(DEFAULT_GENERATION_CONFIG));
   for (const k of Object.keys(config)) {
-    if (!known.has(k)) throw new InvalidArgumentError(`unknown generation option "${k}"; known: ${[...known].join(', ')}`);
+    if (!known.has(k)) {
+      const hint = Object.prototype.hasOwnProperty.call(MOVED_OPTIONS, k) ? ` (${MOVED_OPTIONS[k]})` : '';
+      throw new InvalidArgumentError(`unknown generation option "${k}"${hint}; known: ${[...known].join(', ')}`);
+    }
   }
   const c: GenerationConfig = { ...DEFAULT_GENERATION_CONFIG, ...stripUndefined(config) };
-  finiteIn('durationS', c.durationS, 0, MAX_DURATION_S, true);
-  finiteIn('chunkDurationS', c.chunkDurationS, MIN_CHUNK_DURATION_S, MAX_DURATION_S);
-  oneOf('concatMode', c.concatMode, CONCAT);
-  oneOf('stereoMode', c.stereoMode, STEREO);
+  finiteIn('duration', c.duration, 0, MAX_DURATION_S, true);
+  finiteIn('chunkDuration', c.chunkDuration, MIN_CHUNK_DURATION_S, MAX_DURATION_S);
+  oneOf('concatMode', c.concatMode, CONCAT_MODES);
+  oneOf('stereoMode', c.stereoMode, STEREO_MODES);
   checkSeed(c.seed, c.stereoMode);
   finiteIn('stereoWidth', c.stereoWidth, 0, 1.5);
-  oneOf('sampleRate', c.sampleRate, RATES);
-  oneOf('bitDepth', c.bitDepth, DEPTHS);
+  oneOf('sampleRate', c.sampleRate, OUTPUT_SAMPLE_RATES);
   if (!Number.isInteger(c.stepsBetween) || c.stepsBetween < 1 || c.stepsBetween > 1000) {
     throw new InvalidArgumentError(`stepsBetween must be an integer from 1 to 1000; got ${JSON.stringify(c.stepsBetween)}`);
   }
@@ -119,17 +135,17 @@ export function validateGenerationConfig(config: Partial<GenerationConfig> = {},
   // An empty clip is refused rather than written (it would have no audio and a meaningless quality rating).
   if (outputSampleCount(c) < 1) {
     throw new InvalidArgumentError(
-      `durationS ${c.durationS} is less than one sample at ${c.sampleRate} Hz; the shortest clip is one sample (durationS >= 1/${c.sampleRate} s)`,
+      `duration ${c.duration} is less than one sample at ${c.sampleRate} Hz; the shortest clip is one sample (duration >= 1/${c.sampleRate} s)`,
     );
   }
   // Checked from the config alone, before any latent is drawn: the count is arithmetic, never an allocation.
   const chunks = plannedChunkCount(c);
   if (chunks > MAX_CHUNKS_PER_GENERATION) {
-    const per = c.concatMode === 'latentInterpolation' && !c.latentVector ? ` with stepsBetween ${c.stepsBetween}` : '';
+    const per = c.concatMode === 'interpolation' && !c.latentVector ? ` with stepsBetween ${c.stepsBetween}` : '';
     throw new InvalidArgumentError(
-      `this config asks for ${Number.isFinite(chunks) ? chunks : 'unboundedly many'} chunks (durationS ${c.durationS} / chunkDurationS ${c.chunkDurationS}${per}` +
-        `${c.stereoMode === 'dualSeed' ? ', two channels' : ''}); a generation may have at most ${MAX_CHUNKS_PER_GENERATION}: ` +
-        'use a longer chunkDurationS, fewer stepsBetween or a shorter duration',
+      `this config asks for ${Number.isFinite(chunks) ? chunks : 'unboundedly many'} chunks (duration ${c.duration} / chunkDuration ${c.chunkDuration}${per}` +
+        `${c.stereoMode === 'dual-seed' ? ', two channels' : ''}); a generation may have at most ${MAX_CHUNKS_PER_GENERATION}: ` +
+        'use a longer chunkDuration, fewer stepsBetween or a shorter duration',
     );
   }
   if (c.latentVector !== null && c.latentVector !== undefined) {
@@ -151,59 +167,38 @@ export function validateGenerationConfig(config: Partial<GenerationConfig> = {},
  */
 function checkSeed(seed: unknown, stereoMode: StereoMode): void {
   if (seed === null || seed === undefined) return;
-  const dual = stereoMode === 'dualSeed';
+  const dual = stereoMode === 'dual-seed';
   const max = dual ? MAX_SEED - 1 : MAX_SEED;
   if (typeof seed !== 'number' || !Number.isInteger(seed) || seed < 0 || seed > max) {
     throw new InvalidArgumentError(
-      `seed must be a non-negative integer, at most ${dual ? '2^53-2 with stereoMode "dualSeed" (the right channel uses seed + 1)' : '2^53-1'}; got ${JSON.stringify(seed)}`,
+      `seed must be a non-negative integer, at most ${dual ? '2^53-2 with stereoMode "dual-seed" (the right channel uses seed + 1)' : '2^53-1'}; got ${JSON.stringify(seed)}`,
     );
   }
 }
 
 /**
- * Samples in the written clip: exactly `round(durationS * sampleRate)`, or the app's
- * `int(durationS * sampleRate)` with `pythonCompat`.
+ * Samples in the written clip: exactly `round(duration * sampleRate)`, or the app's
+ * `int(duration * sampleRate)` with `pythonCompat`.
  */
-export function outputSampleCount(c: Pick<GenerationConfig, 'durationS' | 'sampleRate' | 'pythonCompat'>): number {
-  return c.pythonCompat ? Math.floor(c.durationS * c.sampleRate) : Math.round(c.durationS * c.sampleRate);
+export function outputSampleCount(c: Pick<GenerationConfig, 'duration' | 'sampleRate' | 'pythonCompat'>): number {
+  return c.pythonCompat ? Math.floor(c.duration * c.sampleRate) : Math.round(c.duration * c.sampleRate);
 }
 
 /**
  * Chunks a config asks for, over all its channels, as the Python app counts them:
- * `ceil(durationS / chunkDurationS)` per channel, or for latent interpolation the whole path through that
+ * `ceil(duration / chunkDuration)` per channel, or for latent interpolation the whole path through that
  * many anchors (`(anchors - 1) * stepsBetween + 1` points). The default mode renders no more chunks than
  * its exact length needs, but draws the same anchors and path, so the count bounds its work too.
  * Infinity when the division overflows.
  */
 export function plannedChunkCount(
-  c: Pick<GenerationConfig, 'durationS' | 'chunkDurationS' | 'concatMode' | 'stereoMode' | 'stepsBetween'> & { latentVector?: ArrayLike<number> | null },
+  c: Pick<GenerationConfig, 'duration' | 'chunkDuration' | 'concatMode' | 'stereoMode' | 'stepsBetween'> & { latentVector?: ArrayLike<number> | null },
 ): number {
-  const anchors = Math.max(1, Math.ceil(c.durationS / c.chunkDurationS - 1e-9));
-  const perChannel = c.concatMode === 'latentInterpolation' && !c.latentVector ? (anchors - 1) * c.stepsBetween + 1 : anchors;
-  return perChannel * (c.stereoMode === 'dualSeed' ? 2 : 1);
+  const anchors = Math.max(1, Math.ceil(c.duration / c.chunkDuration - 1e-9));
+  const perChannel = c.concatMode === 'interpolation' && !c.latentVector ? (anchors - 1) * c.stepsBetween + 1 : anchors;
+  return perChannel * (c.stereoMode === 'dual-seed' ? 2 : 1);
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
-
-/** The config as the Python app writes it in the sidecar (`generation`), plus `python_compat`. */
-export function configToPythonDict(c: GenerationConfig, seedUsed: number): Record<string, unknown> {
-  return {
-    duration_s: c.durationS,
-    max_duration_s: MAX_DURATION_S,
-    seed: seedUsed,
-    chunk_duration_s: c.chunkDurationS,
-    concat_mode: c.concatMode === 'latentInterpolation' ? 'latent_interpolation' : 'crossfade',
-    stereo_mode: c.stereoMode === 'midSide' ? 'mid_side' : c.stereoMode === 'dualSeed' ? 'dual_seed' : 'mono',
-    stereo_width: c.stereoWidth,
-    sample_rate: c.sampleRate,
-    bit_depth: c.bitDepth,
-    steps_between: c.stepsBetween,
-    overlap_samples: c.overlapSamples,
-    latent_vector: c.latentVector ? Array.from(c.latentVector) : null,
-    // Not a field of the app's config: recorded so a sidecar says which length behaviour made its WAV
-    // (`sda batch` re-renders a job when its options no longer match its sidecar).
-    python_compat: c.pythonCompat,
-  };
 }

@@ -8,7 +8,7 @@ import { AbortedError, DisposedError, InvalidArgumentError } from '../errors';
 import { griffinLimIterations } from '../model/format';
 import type { LoadedModel } from '../model/load-model';
 import { validateGenerationConfig, type GenerationConfig } from './config';
-import { exportResult, type ExportedFiles } from './export';
+import { exportResult, type ExportedFiles, type ExportOptions } from './export';
 import { planChunks, type Chunk, type ChunkPlan } from './chunk-plan';
 import { concatenateAsync, crossfadeAsync } from './join';
 import { butterworthLowpass, sosfiltfiltAsync } from './lowpass';
@@ -28,7 +28,7 @@ const BATCH = 8;
 
 export interface GenerationProgress {
   stage: 'decode' | 'invert' | 'finish';
-  /** Chunks done of `total` (over both channels for dualSeed). */
+  /** Chunks done of `total` (over both channels for `dual-seed`). */
   done: number;
   total: number;
 }
@@ -47,7 +47,8 @@ export interface GenerationResult {
   /** The validated config, with `seed` set to the seed used. */
   config: GenerationConfig;
   seedUsed: number;
-  durationS: number;
+  /** Seconds of audio in `channels` (rounded to the millisecond). */
+  duration: number;
   channelCount: number;
   modelName: string;
 }
@@ -72,7 +73,7 @@ interface Job {
   seed: number;
   /** Internal sample rate. */
   rate: number;
-  /** One plan per channel that is generated (two for dualSeed); their chunks are drawn as rendered. */
+  /** One plan per channel that is generated (two for `dual-seed`); their chunks are drawn as rendered. */
   plans: ChunkPlan[];
   /** Chunks over all plans. */
   chunkCount: number;
@@ -149,9 +150,13 @@ export class GenerationPipeline {
     return results;
   }
 
-  /** Writes the sidecar JSON, then the WAV, atomically (see export.ts). */
-  export(result: GenerationResult, dir: string, filename?: string): Promise<ExportedFiles> {
-    return exportResult(result, dir, filename);
+  /**
+   * Writes the sidecar JSON, then the WAV, atomically (see export.ts), as `options` say: `bitDepth`
+   * ('16', '24' default, '32f'), `fileName`, `overwrite` (default true), `format` ('wav'). The result is
+   * not changed, so it can be exported again in another form.
+   */
+  export(result: GenerationResult, dir: string, options?: ExportOptions): Promise<ExportedFiles> {
+    return exportResult(result, dir, options);
   }
 
   /** Frees the model and the spectrogram's device memory; later calls throw DisposedError. */
@@ -172,7 +177,7 @@ export class GenerationPipeline {
     const geometry = {
       latentDim: this.loaded.latentDim, nFreqs: this.spectrogram.nFreqs, frames, chunkSamples: this.spectrogram.samplesFor(frames),
     };
-    const channelSeeds = c.stereoMode === 'dualSeed' ? [seed, seed + 1] : [seed];
+    const channelSeeds = c.stereoMode === 'dual-seed' ? [seed, seed + 1] : [seed];
     const plans = channelSeeds.map((s) => planChunks(c, s, rate, overlapAt(c, rate), geometry));
     return { config: c, seed, rate, plans, chunkCount: plans.reduce((n, p) => n + p.count, 0) };
   }
@@ -282,8 +287,8 @@ export class GenerationPipeline {
     }
     const n = Math.min(...channels.map((ch) => ch.length));
     channels = channels.map((ch) => ch.subarray(0, n));
-    if (c.stereoMode === 'midSide') channels = await midSideAsync(channels[0]!, rate, c.stereoWidth);
-    const length = c.pythonCompat ? Math.floor(c.durationS * c.sampleRate) : Math.round(c.durationS * c.sampleRate);
+    if (c.stereoMode === 'mid-side') channels = await midSideAsync(channels[0]!, rate, c.stereoWidth);
+    const length = c.pythonCompat ? Math.floor(c.duration * c.sampleRate) : Math.round(c.duration * c.sampleRate);
     const trim = (chs: Float32Array[]) => chs.map((ch) => (ch.length > length ? ch.slice(0, length) : ch));
     // The app normalises and rates the whole rendered signal, then trims: a clip shorter than its chunks
     // (0.1 s of a 1 s chunk) then peaks below the level and its report describes samples that are cut.
@@ -301,7 +306,7 @@ export class GenerationPipeline {
       quality,
       config: { ...c, seed },
       seedUsed: seed,
-      durationS: Math.round((samples / c.sampleRate) * 1000) / 1000,
+      duration: Math.round((samples / c.sampleRate) * 1000) / 1000,
       channelCount: channels.length,
       modelName: this.loaded.metadata.name,
     };

@@ -12,7 +12,13 @@
 import { types } from 'util';
 import { InvalidArgumentError } from '../errors';
 import { runSliced, type SliceOptions, type SlicedWork } from '../util/slices';
-import type { BitDepth } from './config';
+
+/** WAV sample format: 16-bit PCM, 24-bit PCM or 32-bit IEEE float (the CLI's `--bit-depth` values). */
+export type BitDepth = '16' | '24' | '32f';
+/** The allowed bit depths, in the order messages and help list them. */
+export const BIT_DEPTHS: readonly BitDepth[] = Object.freeze(['16', '24', '32f']);
+/** The bit depth of an export that names none (the Python app's default, 24-bit PCM). */
+export const DEFAULT_BIT_DEPTH: BitDepth = '24';
 
 interface Format {
   /** Bytes per sample. */
@@ -22,9 +28,9 @@ interface Format {
 }
 
 const FORMATS: Record<BitDepth, Format> = {
-  '16-bit': { bytes: 2, code: 1 },
-  '24-bit': { bytes: 3, code: 1 },
-  '32-bit float': { bytes: 4, code: 3 },
+  '16': { bytes: 2, code: 1 },
+  '24': { bytes: 3, code: 1 },
+  '32f': { bytes: 4, code: 3 },
 };
 
 /** Frames per range: a few thousand typed writes between reads of the clock. */
@@ -149,7 +155,7 @@ export async function encodeWav(channels: Float32Array[], sampleRate: number, bi
     throw new InvalidArgumentError('encodeWav: give one or more Float32Array channels of the same length');
   }
   const f = Object.prototype.hasOwnProperty.call(FORMATS, bitDepth) ? FORMATS[bitDepth] : undefined;
-  if (!f) throw new InvalidArgumentError(`bitDepth must be one of ${Object.keys(FORMATS).map((k) => JSON.stringify(k)).join(', ')}`);
+  if (!f) throw new InvalidArgumentError(`bitDepth must be one of ${BIT_DEPTHS.map((k) => JSON.stringify(k)).join(', ')}; got ${JSON.stringify(bitDepth)}`);
   if (channels.length * f.bytes > 0xffff) throw new InvalidArgumentError(`encodeWav: too many channels for a WAV file (${channels.length})`);
   if (!Number.isInteger(sampleRate) || sampleRate < 1 || channels.length * f.bytes * sampleRate > MAX_RIFF_SIZE) {
     throw new InvalidArgumentError(`encodeWav: sampleRate must be a positive integer that WAV can hold; got ${sampleRate}`);

@@ -21,6 +21,10 @@ import { cpuStateDict, inferLatentDim, writeSavedModel } from './save-model';
 import { spectrogramConfigFromPy } from './spectrogram-config';
 
 export interface SaveFromCheckpointOptions {
+  /** The models directory to save into (created when missing). */
+  modelsDir: string;
+  /** Metadata fields; those not given take the Python defaults (epochs and losses come from the checkpoint). */
+  metadata?: Partial<ModelMetadata>;
   /**
    * Marker of the saved model: `sda_model` (default, `.sda`) or `distill_model` (`.distill`). Classes of
    * the other app in the checkpoint's configs are moved to this format's package.
@@ -37,18 +41,17 @@ export interface SaveFromCheckpointOptions {
 }
 
 /**
- * Converts `checkpointPath` into a saved model in `modelsDir` and catalogs it; returns the new file's
- * absolute path. `metadata` fields not given take the Python defaults; epochs and losses come from the
- * checkpoint. Errors: ModelFormatError (not a checkpoint, weights that disagree with its config),
- * TorchFileError, InvalidArgumentError.
+ * Converts `checkpointPath` into a saved model in `options.modelsDir` and catalogs it; returns the new
+ * file's absolute path. `options.metadata` fields not given take the Python defaults; epochs and losses
+ * come from the checkpoint. Errors: ModelFormatError (not a checkpoint, weights that disagree with its
+ * config), TorchFileError, InvalidArgumentError.
  */
-export async function saveModelFromCheckpoint(
-  checkpointPath: string,
-  metadata: Partial<ModelMetadata>,
-  modelsDir: string,
-  options: SaveFromCheckpointOptions = {},
-): Promise<string> {
+export async function saveModelFromCheckpoint(checkpointPath: string, options: SaveFromCheckpointOptions): Promise<string> {
   if (typeof checkpointPath !== 'string' || checkpointPath === '') throw new InvalidArgumentError('checkpointPath must be a path');
+  if (!options || typeof options !== 'object' || typeof options.modelsDir !== 'string' || options.modelsDir === '') {
+    throw new InvalidArgumentError('saveModelFromCheckpoint needs options.modelsDir (the models directory)');
+  }
+  const { modelsDir, metadata = {} } = options;
   const file = path.resolve(checkpointPath);
   const { value } = await readTorchFile(file, { storages: 'copy' });
   if (!(value instanceof PyDict)) throw new ModelFormatError('is not a training checkpoint (no dict)', { file });

@@ -6,17 +6,26 @@ import { fsyncDir } from '../library/atomic';
 import { fsGuard } from '../library/fs-error';
 import { ModelLibrary, type ModelLibraryOptions } from '../library/library';
 
+export interface DeleteModelOptions {
+  /** The models directory. */
+  modelsDir: string;
+  /** Warnings and lock settings of the catalog. */
+  library?: ModelLibraryOptions;
+}
+
 /**
- * Deletes the model `modelId` of `modelsDir`: its file first, then its entry (so a crash in between leaves
+ * Deletes the model `modelId` of `options.modelsDir`: its file first, then its entry (so a crash in between leaves
  * an entry without a file, which repairIndex drops, never an uncataloged file that would come back).
  * Returns false when the catalog has no such model, or the folder does not exist (nothing is created).
  * Runs under the library lock. Errors: LibraryCorruptError, LibraryLockTimeoutError, LibraryError (the
  * file cannot be deleted: EACCES, EPERM, ...; the original as `cause`).
  */
-export async function deleteModel(modelId: string, modelsDir: string, options: ModelLibraryOptions = {}): Promise<boolean> {
+export async function deleteModel(modelId: string, options: DeleteModelOptions): Promise<boolean> {
   if (typeof modelId !== 'string' || modelId === '') throw new InvalidArgumentError('modelId must be a non-empty string');
-  if (typeof modelsDir !== 'string' || modelsDir === '') throw new InvalidArgumentError('modelsDir must be a non-empty path');
-  const library = new ModelLibrary(modelsDir, options);
+  if (!options || typeof options !== 'object' || typeof options.modelsDir !== 'string' || options.modelsDir === '') {
+    throw new InvalidArgumentError('deleteModel needs options.modelsDir (the models directory)');
+  }
+  const library = new ModelLibrary(options.modelsDir, options.library);
   if (!fs.existsSync(library.modelsDir)) return false;
   return library.transaction((tx) => {
     const entry = tx.get(modelId);

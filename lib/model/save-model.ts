@@ -48,17 +48,17 @@ export interface SavedModelSource {
 /** Tensors by state-dict key: a PyDict / PyOrderedDict (as read from a file), a Map or a plain object. */
 export type StateDictInput = PyDict | Map<string, TorchTensor | TorchParameter> | Record<string, TorchTensor | TorchParameter>;
 
+/**
+ * What saveModel saves: a saved model (a LoadedModel, or the path of a `.sda` / `.distill` file), or the
+ * weights alone as a state dict (tensors by key). From a saved model, its spectrogram config, training
+ * config, analysis, format and metadata are the defaults of the options; the metadata's `modelId` and
+ * `saveDate` are not carried over (the copy is a new model) unless given in `metadata`.
+ */
+export type ModelToSave = SavedModelSource | string | StateDictInput;
+
 export interface SaveModelOptions {
   /** The models directory (created when missing). */
   modelsDir: string;
-  /** The weights (give this or `model`). */
-  stateDict?: StateDictInput;
-  /**
-   * The weights from a saved model: a LoadedModel or the path of a `.sda` file. Its spectrogram config,
-   * training config, analysis, format and metadata are the defaults of the other options; the metadata's
-   * `modelId` and `saveDate` are not carried over (the copy is a new model) unless given in `metadata`.
-   */
-  model?: SavedModelSource | string;
   /** Default: the source model's, else the Python defaults. */
   spectrogramConfig?: SpectrogramConfig;
   /**
@@ -267,31 +267,42 @@ async function sourceParts(source: SavedModelSource | string): Promise<{
 }
 
 /**
- * Saves a model as `<modelsDir>/<sanitised name>.sda` (`_1`, `_2`, ... when taken) and catalogs it.
+ * Saves `model` (see {@link ModelToSave}) as `<options.modelsDir>/<sanitised name>.sda` (`_1`, `_2`, ... when taken) and catalogs it.
  * Returns the file's absolute path (use {@link saveModelDetailed} for the filled metadata too).
  * Errors: InvalidArgumentError (bad options or metadata), ModelFormatError (weights that do not fit the
  * config), ModelExistsError (`metadata.modelId` is cataloged and `replace` is not set), TorchFileError,
  * LibraryCorruptError, LibraryLockTimeoutError, LibraryError (file-system errors, the original as `cause`).
  */
-export async function saveModel(options: SaveModelOptions): Promise<string> {
-  return (await saveModelDetailed(options)).path;
+export async function saveModel(model: ModelToSave, options: SaveModelOptions): Promise<string> {
+  return (await saveModelDetailed(model, options)).path;
+}
+
+/**
+ * A state dict (PyDict, Map, or a plain object whose values are tensors) rather than a saved model (a
+ * path, or an object whose `path` is a string, as a LoadedModel's is): a state dict's values are tensors,
+ * so no entry of one can be a string.
+ */
+function isSavedModelSource(model: ModelToSave): model is SavedModelSource | string {
+  if (typeof model === 'string') return true;
+  if (model instanceof PyDict || model instanceof Map) return false;
+  return typeof (model as { path?: unknown }).path === 'string';
 }
 
 /** {@link saveModel}, returning the path and the metadata written (with the new `modelId`). */
-export async function saveModelDetailed(options: SaveModelOptions): Promise<SavedModel> {
-  if (!options || typeof options.modelsDir !== 'string' || options.modelsDir === '') {
-    throw new InvalidArgumentError('saveModel needs modelsDir (the models directory)');
+export async function saveModelDetailed(model: ModelToSave, options: SaveModelOptions): Promise<SavedModel> {
+  if (model === undefined || model === null || (typeof model !== 'string' && typeof model !== 'object') || model === '') {
+    throw new InvalidArgumentError('saveModel needs the model to save: a LoadedModel, the path of a saved model, or a state dict (tensors by key)');
   }
-  if ((options.stateDict === undefined) === (options.model === undefined)) {
-    throw new InvalidArgumentError('saveModel needs exactly one of stateDict (tensors by key) or model (a LoadedModel or the path of a saved model)');
+  if (!options || typeof options !== 'object' || typeof options.modelsDir !== 'string' || options.modelsDir === '') {
+    throw new InvalidArgumentError('saveModel needs options.modelsDir (the models directory)');
   }
-  const src = options.model !== undefined ? await sourceParts(options.model) : undefined;
+  const src = isSavedModelSource(model) ? await sourceParts(model) : undefined;
   const format = options.format ?? src?.format ?? 'sda_model';
   if (!(MODEL_FORMATS as readonly string[]).includes(format)) {
     throw new InvalidArgumentError(`format must be one of ${MODEL_FORMATS.join(', ')}; got ${JSON.stringify(format)}`);
   }
   if (src) checkActivationChange(src.fileFormat, format, options.allowActivationChange, src.file);
-  const stateDict = cpuStateDict(src ? src.stateDict : options.stateDict!);
+  const stateDict = cpuStateDict(src ? src.stateDict : (model as StateDictInput));
   if (options.spectrogramConfig !== undefined) {
     try {
       checkSpectrogramConfig(options.spectrogramConfig);

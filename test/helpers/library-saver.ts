@@ -11,9 +11,8 @@ import { tinyStateDict } from './library-util';
 async function main(): Promise<void> {
   const [dir, n, tag] = process.argv.slice(2) as [string, string, string];
   for (let i = 0; i < Number(n); i++) {
-    const saved = await saveModelDetailed({
+    const saved = await saveModelDetailed(tinyStateDict(i), {
       modelsDir: dir,
-      stateDict: tinyStateDict(i),
       checkWeights: false,
       metadata: { name: 'Same Name', description: `process ${tag} save ${i}`, tags: [`p${tag}`] },
     });

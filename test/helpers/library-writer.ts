@@ -18,12 +18,11 @@ async function main(): Promise<void> {
     if (mine.length > 0 && rand() < 0.3) {
       const id = mine.splice(Math.floor(rand() * mine.length), 1)[0]!;
       process.stdout.write(`DELETING ${id}\n`);
-      await deleteModel(id, dir);
+      await deleteModel(id, { modelsDir: dir });
       process.stdout.write(`DELETED ${id}\n`);
     } else {
-      const { metadata } = await saveModelDetailed({
+      const { metadata } = await saveModelDetailed(tinyStateDict(i), {
         modelsDir: dir,
-        stateDict: tinyStateDict(i),
         checkWeights: false,
         metadata: { name: `Crash ${i % 5}`, tags: ['crash'] },
       });

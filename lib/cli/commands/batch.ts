@@ -12,6 +12,8 @@ import { GenerationPipeline, type GenerationResult } from '../../generate/pipeli
 import { loadModel } from '../../model/load-model';
 import { EXIT_FAILURE, EXIT_OK } from '../exit-codes';
 import { cliParser, parseJobOptions, parsePositiveInt, toGenerationConfig, type GenOptions } from '../gen-options';
+import { BIT_DEPTHS, type BitDepth } from '../../generate/wav';
+import { CONCAT_MODES, OUTPUT_SAMPLE_RATES, STEREO_MODES } from '../../generate/config';
 import { resolveModelsDir } from '../models-dir';
 import { printJson } from '../output';
 import { ProgressBar } from '../progress';
@@ -130,20 +132,22 @@ export function registerBatch(program: Command): void {
     .option('--no-clobber', 'never replace an existing WAV or sidecar: a job that would is failed (ERR_SDA_OUTPUT_EXISTS)')
     .option('--device <device>', 'auto, cpu, cuda, cuda:N or mps', 'auto')
     .option('--models-dir <dir>', 'the model library (default: $SDA_MODELS_DIR, else [paths] models of ./config.toml, else data/models)')
-    .option('--batch-size <n>', 'chunks decoded and inverted together per device call; consecutive jobs of one model share calls (default 8)', cliParser(parsePositiveInt('batch-size', 256)), 8)
-    .option('--parallel <n>', `render streams per model (default 1; more than ${MAX_STREAMS} counts as ${MAX_STREAMS}): one device thread does all rendering, so streams only overlap exporting with rendering, and each adds memory`, cliParser(parsePositiveInt('parallel', 64)), 1)
+    .option('--batch-size <n>', 'chunks decoded and inverted together per device call; consecutive jobs of one model share calls', cliParser(parsePositiveInt('batch-size', 256)), 8)
+    .option('--parallel <n>', `render streams per model (more than ${MAX_STREAMS} counts as ${MAX_STREAMS}): one device thread does all rendering, so streams only overlap exporting with rendering, and each adds memory`, cliParser(parsePositiveInt('parallel', 64)), 1)
     .option('--no-progress', 'no progress bar (there is none anyway when stderr is not a terminal)')
     .option('--json', 'print the summary as JSON')
     .addHelpText(
       'after',
       `
 A job is one line of JSON; every key is optional:
-  {"model": "pads", "output": "pad_01.wav", "options": {"duration": 4, "seed": 1}}
+  {"model": "pads", "output": "pad_01.wav", "options": {"duration": 4, "seed": 1, "stereoMode": "mid-side"}}
   model    a .sda file, a model id or name in the library (default: the demo model)
   output   the WAV file name in --out (default job_<line>.wav); the sidecar is <name>.json
-  options  duration, seed, mode (crossfade|interpolation), stereo (mono|mid-side|dual-seed), width,
-           rate (44100|48000|96000), bitDepth (16|24|32f), sliders ({"0": 3} or [3, 0, -2]),
-           randomSliders (true|false), pythonCompat (true|false)
+  options  the API's option names (the \`sda generate\` flags in camelCase) and values:
+           duration, seed, chunkDuration, concatMode (${CONCAT_MODES.join('|')}),
+           stereoMode (${STEREO_MODES.join('|')}), stereoWidth, sampleRate (${OUTPUT_SAMPLE_RATES.join('|')}),
+           stepsBetween, overlapSamples, bitDepth ("${BIT_DEPTHS.join('"|"')}", strings),
+           sliders ({"0": 3} or [3, 0, -2]), randomSliders, pythonCompat (true|false)
 Blank lines and lines starting with # are ignored.
 
 Examples:
@@ -171,6 +175,8 @@ const MAX_STREAMS = 4;
 interface ReadyJob {
   job: BatchJob;
   config: Partial<GenerationConfig>;
+  /** The export's bit depth (undefined: the default). */
+  bitDepth: BitDepth | undefined;
 }
 
 /**
@@ -183,7 +189,7 @@ async function renderLane(
   pipeline: GenerationPipeline,
   lane: ReadyJob[],
   batchSize: number,
-  exportOne: (job: BatchJob, result: GenerationResult) => Promise<void>,
+  exportOne: (ready: ReadyJob, result: GenerationResult) => Promise<void>,
   fail: (job: BatchJob, err: unknown) => void,
 ): Promise<void> {
   let from = 0;
@@ -192,12 +198,13 @@ async function renderLane(
     const rest = lane.slice(from);
     try {
       for await (const { index, result } of pipeline.generateMany(rest.map((r) => r.config), { batchSize, signal: stopSignal() })) {
-        await exportOne(rest[index]!.job, result);
+        await exportOne(rest[index]!, result);
         from++;
       }
     } catch {
       if (stopReason()) return;
-      const { job, config } = lane[from]!;
+      const ready = lane[from]!;
+      const { job, config } = ready;
       let result: GenerationResult;
       try {
         result = await pipeline.generate(config, { signal: stopSignal() });
@@ -207,7 +214,7 @@ async function renderLane(
         from++;
         continue;
       }
-      await exportOne(job, result);
+      await exportOne(ready, result);
       from++;
     }
   }
@@ -291,18 +298,19 @@ async function runBatch(jobsArg: string, f: BatchFlags): Promise<BatchSummary> {
       const ready: ReadyJob[] = [];
       for (const job of group) {
         try {
-          ready.push({ job, config: pipeline.validate(toGenerationConfig(job.options, pipeline.loaded.analysis).config) });
+          const { config, bitDepth } = toGenerationConfig(job.options, pipeline.loaded.analysis);
+          ready.push({ job, config: pipeline.validate(config), bitDepth });
         } catch (err) {
           fail(job, err);
           done++;
           tick();
         }
       }
-      const exportOne = async (job: BatchJob, result: GenerationResult) => {
+      const exportOne = async ({ job, bitDepth }: ReadyJob, result: GenerationResult) => {
         if (stopReason()) return;
         try {
           // The pair appears together or not at all, even on Ctrl-C (lib/cli/export-clip.ts).
-          const files = await exportClip(pipeline, result, outDir, job.output, { noClobber: !f.clobber });
+          const files = await exportClip(pipeline, result, outDir, { fileName: job.output, bitDepth, overwrite: f.clobber });
           summary.outputs.push(files.wavPath);
           summary.written++;
         } catch (err) {

@@ -37,7 +37,7 @@ export function registerConvert(program: Command): void {
     .option('--dataset-files <n>', 'number of files in the training data set', (v: string) => intArg('--dataset-files', v))
     .option('--dataset-duration <seconds>', 'total duration of the training data set', (v: string) => numArg('--dataset-duration', v))
     .option('--training-date <iso>', 'when it was trained (ISO 8601)')
-    .option('--format <format>', 'sda (default, .sda) or distill (.distill)', (v: string) => {
+    .option('--format <format>', 'sda (.sda) or distill (.distill)', (v: string) => {
       if (v !== 'sda' && v !== 'distill') throw new CommanderInvalidArgument('format must be sda or distill');
       return v;
     }, 'sda')
@@ -68,7 +68,9 @@ Exit codes: 0 converted, 1 failure (not a checkpoint, damaged file), 2 bad usage
       if (f.datasetFiles !== undefined) metadata.datasetFileCount = f.datasetFiles;
       if (f.datasetDuration !== undefined) metadata.datasetTotalDurationS = f.datasetDuration;
       if (f.trainingDate !== undefined) metadata.trainingDate = f.trainingDate;
-      const file = await saveModelFromCheckpoint(checkpoint, metadata, dir, {
+      const file = await saveModelFromCheckpoint(checkpoint, {
+        modelsDir: dir,
+        metadata,
         format: f.format === 'distill' ? 'distill_model' : 'sda_model',
         allowActivationChange: f.allowActivationChange,
         library: { onWarning: cliWarning },

@@ -5,23 +5,11 @@ import type { Command } from 'commander';
 import { GenerationPipeline, type GenerationProgress } from '../../generate/pipeline';
 import { loadModel } from '../../model/load-model';
 import { MAX_SEED } from '../../generate/config';
+import { DEFAULT_BIT_DEPTH } from '../../generate/wav';
 import { usageError } from '../cli-error';
 import { EXIT_OK } from '../exit-codes';
 import { exportClip } from '../export-clip';
-import {
-  cliParser,
-  parseBitDepth,
-  parseCount,
-  parseDuration,
-  parseMode,
-  parseRate,
-  parseSeed,
-  parseSlider,
-  parseStereo,
-  parseWidth,
-  toGenerationConfig,
-  type GenOptions,
-} from '../gen-options';
+import { GENERATION_FLAGS, cliParser, flagSpec, parseCount, toGenerationConfig, type GenOptions } from '../gen-options';
 import { resolveModelsDir } from '../models-dir';
 import { checkOutputFolder, outputTarget, refuseExisting } from '../output-folder';
 import { printJson, printLines } from '../output';
@@ -30,7 +18,6 @@ import { resolveModel } from '../resolve-model';
 import { stopSignal, throwIfStopped } from '../stop';
 
 interface GenerateFlags extends GenOptions {
-  slider?: Map<number, number>;
   count: number;
   out: string;
   name?: string;
@@ -45,7 +32,8 @@ export interface GeneratedFile {
   wav: string;
   sidecar: string;
   seed: number;
-  durationS: number;
+  /** Seconds. */
+  duration: number;
   sampleRate: number;
   channels: number;
   bitDepth: string;
@@ -53,19 +41,16 @@ export interface GeneratedFile {
   sliders: number[] | null;
 }
 
-/** The generation flags, shared with `sda batch` for --device / --models-dir. */
+/**
+ * The generation flags (lib/cli/gen-options.ts): each is an option key in kebab-case, so commander hands
+ * them back under the API's own names (`--stereo-mode` -> `stereoMode`).
+ */
 export function addGenerationFlags(cmd: Command): Command {
-  return cmd
-    .option('-d, --duration <seconds>', 'length in seconds, more than 0 and at most 60 (default 1)', cliParser(parseDuration))
-    .option('-s, --seed <n>', 'random seed (a non-negative integer; drawn and printed when absent); with --count N the clips use seed, seed+1, ...', cliParser(parseSeed))
-    .option('-m, --mode <mode>', 'how chunks are joined: crossfade (default) or interpolation (latent interpolation)', cliParser(parseMode))
-    .option('--stereo <mode>', 'mono (default), mid-side or dual-seed', cliParser(parseStereo))
-    .option('--width <w>', 'mid-side stereo width, 0 to 1.5 (default 0.7)', cliParser(parseWidth))
-    .option('-r, --rate <hz>', 'output sample rate: 44100, 48000 (default) or 96000', cliParser(parseRate))
-    .option('-b, --bit-depth <bits>', 'WAV sample format: 16, 24 (default) or 32f (32-bit float)', cliParser(parseBitDepth))
-    .option('--slider <index=position>', 'set slider INDEX to POSITION (repeatable; the others stay at 0); needs a model with a latent analysis', cliParser((v: string, prev?: Map<number, number>) => parseSlider(v, prev)))
-    .option('--random-sliders', 'random slider positions inside their safe ranges (drawn from the seed); --slider values override them')
-    .option('--python-compat', "reproduce the Python app's output sample for sample (whole 1 s chunks, its crossfade and solver)");
+  for (const f of GENERATION_FLAGS) {
+    if (f.parse) cmd.option(flagSpec(f), f.description, cliParser(f.parse as (v: string, prev: unknown) => unknown));
+    else cmd.option(flagSpec(f), f.description);
+  }
+  return cmd;
 }
 
 export function registerGenerate(program: Command): void {
@@ -74,7 +59,7 @@ export function registerGenerate(program: Command): void {
     .argument('[model]', 'a .sda/.distill file, or a model id, id prefix or name in the library (default: the demo model)')
     .description('generate audio from a model and write WAV files with their sidecar JSON');
   addGenerationFlags(cmd)
-    .option('-n, --count <n>', 'number of clips (default 1)', cliParser(parseCount), 1)
+    .option('-n, --count <n>', 'number of clips', cliParser(parseCount), 1)
     .option('-o, --out <dir|file.wav>', 'output folder (created when missing), or the WAV file itself (then --count is 1)', '.')
     .option('--name <file.wav>', 'output file name (default gen_<UTC time>_seed<seed>.wav); with --count N, _1 .. _N are added')
     .option('--no-clobber', 'refuse to replace an existing WAV or sidecar (exit 1) instead of overwriting it')
@@ -87,9 +72,10 @@ export function registerGenerate(program: Command): void {
       `
 Examples:
   $ sda generate --duration 3 --out out                 # the demo model shipped in the package
-  $ sda generate "My Model" --seed 42 --stereo mid-side --rate 44100 --bit-depth 16
+  $ sda generate "My Model" --seed 42 --stereo-mode mid-side --sample-rate 44100 --bit-depth 16
   $ sda generate models/pads.sda --count 10 --seed 100 --out takes
-  $ sda generate pads --slider 0=5 --slider 2=-3 --duration 8
+  $ sda generate pads --sliders 0=5,2=-3 --duration 8
+  $ sda generate pads --concat-mode interpolation --stereo-mode dual-seed --bit-depth 32f
   $ sda generate pads --random-sliders --count 4 --json | jq '.[].wav'
   $ sda generate pads --seed 7 --out takes/pad.wav --no-clobber
 
@@ -108,7 +94,6 @@ async function runGenerate(modelArg: string | undefined, f: GenerateFlags): Prom
   if (f.name !== undefined && (!f.name.toLowerCase().endsWith('.wav') || f.name.includes('/') || f.name.includes('\\') || f.name.startsWith('.'))) {
     throw usageError(`--name must be a plain file name ending in .wav; got ${JSON.stringify(f.name)}`);
   }
-  const opts: GenOptions = { ...f, sliders: f.slider };
   checkSeedRange(f);
   const target = outputTarget(f.out, f);
   const names = Array.from({ length: f.count }, (_, i) => clipName(target.file ?? f.name, i, f.count));
@@ -129,22 +114,22 @@ async function runGenerate(modelArg: string | undefined, f: GenerateFlags): Prom
     for (let i = 0; i < f.count; i++) {
       throwIfStopped();
       const seed = firstSeed + i;
-      const { config, sliderPositions } = toGenerationConfig(opts, loaded.analysis, seed);
+      const { config, bitDepth, sliderPositions } = toGenerationConfig(f, loaded.analysis, seed);
       const label = f.count > 1 ? `clip ${i + 1}/${f.count}` : 'generating';
       const result = await pipeline.generate(config, {
         signal: stopSignal(),
         onProgress: (p: GenerationProgress) => bar.update(p.done, p.total, label, `seed ${seed}`, p.stage === 'finish'),
       });
-      const files = await exportClip(pipeline, result, outDir, names[i], { noClobber: !f.clobber });
+      const files = await exportClip(pipeline, result, outDir, { fileName: names[i], bitDepth, overwrite: f.clobber });
       bar.clear();
       const item: GeneratedFile = {
         wav: files.wavPath,
         sidecar: files.sidecarPath,
         seed: result.seedUsed,
-        durationS: result.durationS,
+        duration: result.duration,
         sampleRate: result.sampleRate,
         channels: result.channelCount,
-        bitDepth: result.config.bitDepth,
+        bitDepth: bitDepth ?? DEFAULT_BIT_DEPTH,
         quality: { rating: result.quality.rating, snrDb: result.quality.snrDb, reason: result.quality.ratingReason },
         sliders: sliderPositions,
       };
@@ -170,9 +155,9 @@ function clipName(name: string | undefined, i: number, count: number): string | 
  */
 function checkSeedRange(f: GenerateFlags): void {
   if (f.seed === undefined) return;
-  const extra = f.count - 1 + (f.stereo === 'dualSeed' ? 1 : 0);
+  const extra = f.count - 1 + (f.stereoMode === 'dual-seed' ? 1 : 0);
   if (f.seed + extra > MAX_SEED) {
-    const why = [f.count > 1 ? `--count ${f.count} uses seed to seed+${f.count - 1}` : '', f.stereo === 'dualSeed' ? 'dual-seed also uses seed+1 for the right channel' : '']
+    const why = [f.count > 1 ? `--count ${f.count} uses seed to seed+${f.count - 1}` : '', f.stereoMode === 'dual-seed' ? 'dual-seed also uses seed+1 for the right channel' : '']
       .filter(Boolean)
       .join(' and ');
     throw usageError(`--seed must be at most 2^53-${1 + extra} here (${why}); got ${f.seed}`);

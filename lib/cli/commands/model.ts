@@ -55,8 +55,10 @@ async function listOrSearch(f: ListFlags, query?: string, tags?: string[]): Prom
   const { dir } = resolveModelsDir(f.modelsDir);
   const library = openLibrary(dir);
   const sortBy = sortKey(f.sort);
-  const reverse = f.reverse === undefined ? undefined : !f.reverse; // --reverse: oldest / smallest first
-  const entries = library ? await library.search({ query: query ?? '', tags: tags ?? [], sortBy, reverse }) : [];
+  // --sort KEY lists in ascending order (A to Z, oldest, smallest first), as sort tools do; without --sort
+  // the newest come first. --reverse flips either. (The library's `reverse: true` means descending.)
+  const descending = sortBy === undefined ? !f.reverse : f.reverse === true;
+  const entries = library ? await library.search({ query: query ?? '', tags: tags ?? [], sortBy, reverse: descending }) : [];
   if (f.json) printJson({ modelsDir: dir, count: entries.length, models: entries });
   else if (entries.length === 0) printLines([`no models${query || tags?.length ? ' match' : ''} in ${dir}`]);
   else printLines(rows(entries));
@@ -156,12 +158,12 @@ Exit codes: 0 success, 1 failure (no such model, unreadable file), 2 bad usage.`
 
   model
     .command('list')
-    .description('list the models of the library, newest first')
-    .option('--sort <field>', 'sort by a catalog field (name, save_date, training_epochs, file_size_bytes, ...)')
-    .option('--reverse', 'ascending order (oldest, smallest, A to Z first)')
+    .description('list the models of the library, newest first (or sorted by --sort)')
+    .option('--sort <field>', 'sort by a catalog field in ascending order (name: A to Z; save_date, training_epochs, file_size_bytes, final_val_loss, ...)')
+    .option('--reverse', 'reverse the order (with --sort: descending; without: oldest first)')
     .option('--models-dir <dir>', MODELS_DIR_HELP)
     .option('--json', 'print {"modelsDir", "count", "models": [entries]} as JSON')
-    .addHelpText('after', '\nExamples:\n  $ sda model list\n  $ sda model list --sort name --reverse\n  $ sda model list --json | jq -r \'.models[].name\'')
+    .addHelpText('after', '\nExamples:\n  $ sda model list\n  $ sda model list --sort name\n  $ sda model list --sort file_size_bytes --reverse\n  $ sda model list --json | jq -r \'.models[].name\'')
     .action((f: ListFlags) => listOrSearch(f));
 
   model
@@ -169,11 +171,11 @@ Exit codes: 0 success, 1 failure (no such model, unreadable file), 2 bad usage.`
     .argument('[query]', 'case-insensitive text to find in names and descriptions (empty: all)')
     .description('find models by name or description text and by tags')
     .option('-t, --tag <tag>', 'only models with this tag (repeatable: any of them)', (v: string, prev: string[] = []) => [...prev, v])
-    .option('--sort <field>', 'sort by a catalog field (default save_date, newest first)')
-    .option('--reverse', 'ascending order')
+    .option('--sort <field>', 'sort by a catalog field in ascending order (without it: newest first)')
+    .option('--reverse', 'reverse the order (with --sort: descending; without: oldest first)')
     .option('--models-dir <dir>', MODELS_DIR_HELP)
     .option('--json', 'print the matching entries as JSON')
-    .addHelpText('after', '\nExamples:\n  $ sda model search pad\n  $ sda model search --tag drums --tag perc\n  $ sda model search "" --sort final_val_loss --reverse --json')
+    .addHelpText('after', '\nExamples:\n  $ sda model search pad\n  $ sda model search --tag drums --tag perc\n  $ sda model search "" --sort final_val_loss --json')
     .action((query: string | undefined, f: ListFlags & { tag?: string[] }) => listOrSearch(f, query, f.tag));
 
   model
@@ -213,7 +215,7 @@ Exit codes: 0 success, 1 failure (no such model, unreadable file), 2 bad usage.`
           return;
         }
       }
-      const removed = await deleteModel(entry.modelId, dir, { onWarning: cliWarning });
+      const removed = await deleteModel(entry.modelId, { modelsDir: dir, library: { onWarning: cliWarning } });
       if (!removed) throw modelNotFound(`model ${entry.modelId} was removed meanwhile`);
       if (f.json) printJson({ deleted: entry });
       else printLines([`deleted ${entry.name} (${entry.modelId}): ${path.join(dir, entry.filePath)}`]);

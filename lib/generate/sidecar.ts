@@ -1,0 +1,128 @@
+/**
+ * The sidecar JSON written beside every WAV (SPEC 8), and the one place where the package's vocabulary
+ * (docs/vocabulary.md) meets the Python app's: the sidecar keeps the app's snake_case keys and values
+ * (`mid_side`, `latent_interpolation`, `24-bit`) so the app and its tools read our files unchanged.
+ * Nothing else in the package spells a value the app's way.
+ */
+import { InvalidArgumentError } from '../errors';
+import { MAX_DURATION_S, type ConcatMode, type GenerationConfig, type StereoMode } from './config';
+import type { GenerationResult } from './pipeline';
+import { qualityToPythonDict } from './quality';
+import { BIT_DEPTHS, DEFAULT_BIT_DEPTH, type BitDepth } from './wav';
+
+/** Our values -> the Python app's, as its sidecars and GenerationConfig spell them. */
+export const PYTHON_CONCAT_MODE: Readonly<Record<ConcatMode, string>> = Object.freeze({
+  crossfade: 'crossfade',
+  interpolation: 'latent_interpolation',
+});
+export const PYTHON_STEREO_MODE: Readonly<Record<StereoMode, string>> = Object.freeze({
+  mono: 'mono',
+  'mid-side': 'mid_side',
+  'dual-seed': 'dual_seed',
+});
+export const PYTHON_BIT_DEPTH: Readonly<Record<BitDepth, string>> = Object.freeze({
+  '16': '16-bit',
+  '24': '24-bit',
+  '32f': '32-bit float',
+});
+
+/** The sidecar object: the Python app's keys (snake_case) and spellings. */
+export interface GenerationSidecar {
+  version: 1;
+  /** When it was made, as Python's `datetime.now(timezone.utc).isoformat()`. */
+  timestamp: string;
+  model_name: string;
+  seed: number;
+  /** The generation config in the app's names (`duration_s`, `stereo_mode: 'mid_side'`, ...), plus `python_compat`. */
+  generation: Record<string, unknown>;
+  /** The quality report in the app's names (`snr_db`, `clipping`, `rating`, `rating_reason`). */
+  quality: Record<string, unknown>;
+  audio: {
+    /** The WAV file name (no folder). */
+    file: string;
+    format: 'WAV';
+    sample_rate: number;
+    /** `16-bit`, `24-bit` or `32-bit float`. */
+    bit_depth: string;
+    channels: number;
+    duration_s: number;
+  };
+}
+
+export interface SidecarOptions {
+  /** The WAV's sample format: '16', '24' (default) or '32f'. */
+  bitDepth?: BitDepth;
+  /** The WAV file name recorded in `audio.file` (default: {@link defaultFileName} of the seed and `now`). */
+  fileName?: string;
+  /** The time recorded (default: now). */
+  now?: Date;
+}
+
+/** `gen_<UTC yyyymmdd_HHMMSS>_seed<seed>.wav`. */
+export function defaultFileName(seed: number, now: Date = new Date()): string {
+  const iso = now.toISOString(); // 2026-11-27T01:02:03.456Z
+  const stamp = `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}_${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}`;
+  return `gen_${stamp}_seed${seed}.wav`;
+}
+
+/** Python's `datetime.now(timezone.utc).isoformat()`: microseconds and `+00:00`. */
+export function pythonUtcTimestamp(now: Date = new Date()): string {
+  return `${now.toISOString().slice(0, 23)}000+00:00`;
+}
+
+/** Refuses a bit depth that is not one of {@link BIT_DEPTHS}, naming them. */
+export function checkBitDepth(bitDepth: unknown): BitDepth {
+  if (!(BIT_DEPTHS as readonly unknown[]).includes(bitDepth)) {
+    throw new InvalidArgumentError(`bitDepth must be one of ${BIT_DEPTHS.map((d) => JSON.stringify(d)).join(', ')}; got ${JSON.stringify(bitDepth)}`);
+  }
+  return bitDepth as BitDepth;
+}
+
+/**
+ * The config as the Python app writes it in the sidecar (`generation`), plus `python_compat`. The app's
+ * config also holds the bit depth; ours leaves it to the export, so it is given here.
+ */
+export function configToPythonDict(c: GenerationConfig, seedUsed: number, bitDepth: BitDepth): Record<string, unknown> {
+  return {
+    duration_s: c.duration,
+    max_duration_s: MAX_DURATION_S,
+    seed: seedUsed,
+    chunk_duration_s: c.chunkDuration,
+    concat_mode: PYTHON_CONCAT_MODE[c.concatMode],
+    stereo_mode: PYTHON_STEREO_MODE[c.stereoMode],
+    stereo_width: c.stereoWidth,
+    sample_rate: c.sampleRate,
+    bit_depth: PYTHON_BIT_DEPTH[bitDepth],
+    steps_between: c.stepsBetween,
+    overlap_samples: c.overlapSamples,
+    latent_vector: c.latentVector ? Array.from(c.latentVector) : null,
+    // Not a field of the app's config: recorded so a sidecar says which length behaviour made its WAV
+    // (`sda batch` re-renders a job when its options no longer match its sidecar).
+    python_compat: c.pythonCompat,
+  };
+}
+
+/**
+ * The sidecar of `result` exported with `options`, as an object: what `export()` writes as JSON beside
+ * the WAV, without writing anything. Errors: InvalidArgumentError (a bit depth not in BIT_DEPTHS).
+ */
+export function sidecarFor(result: GenerationResult, options: SidecarOptions = {}): GenerationSidecar {
+  const bitDepth = checkBitDepth(options.bitDepth ?? DEFAULT_BIT_DEPTH);
+  const now = options.now ?? new Date();
+  return {
+    version: 1,
+    timestamp: pythonUtcTimestamp(now),
+    model_name: result.modelName,
+    seed: result.seedUsed,
+    generation: configToPythonDict(result.config, result.seedUsed, bitDepth),
+    quality: qualityToPythonDict(result.quality),
+    audio: {
+      file: options.fileName ?? defaultFileName(result.seedUsed, now),
+      format: 'WAV',
+      sample_rate: result.sampleRate,
+      bit_depth: PYTHON_BIT_DEPTH[bitDepth],
+      channels: result.channelCount,
+      duration_s: result.duration,
+    },
+  };
+}
