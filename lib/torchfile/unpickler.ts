@@ -1,15 +1,17 @@
 /**
  * A safe unpickler: it interprets the pickle opcodes (protocols 0-5) into data values and never imports
- * or calls anything. A small allowlist of globals is turned into typed values (tensors, OrderedDict,
+ * or calls anything. A small allowlist of globals (pickle-globals.ts) is turned into typed values (tensors, OrderedDict,
  * bytes, sets, numpy); every other global becomes a {@link PyObject} record.
  */
 import { TorchFileError } from './errors';
 import { HIGHEST_PROTOCOL, OP } from './opcodes';
-import { decodeUtf8, fromLatin1 } from './text';
+import { allowlistedGlobal } from './pickle-globals';
+import { escapeDecode, rawUnicodeEscape } from './pickle-text';
+import { decodeUtf8 } from './text';
+import type { Budget, UnpickleContext, UnpickleLimits, UnpickleOptions } from './unpickle-context';
 import {
   NumpyArray,
   NumpyDtype,
-  NumpyScalar,
   PyByteArray,
   PyDict,
   PyGlobal,
@@ -17,62 +19,17 @@ import {
   PyOrderedDict,
   PySet,
   PyTuple,
-  TorchParameter,
-  TorchStorage,
-  TorchTensor,
-  isContiguousLayout,
   type PyValue,
 } from './values';
 
-/** Limits that keep reading bounded. */
-export interface UnpickleLimits {
-  /** Deepest nesting of containers (and of MARKs). */
-  maxDepth: number;
-  /** Most memo entries. */
-  maxMemo: number;
-  /** Largest int in bytes (LONG1/LONG4) or decimal digits / 2 (text LONG). */
-  maxIntBytes: number;
-}
-
-/** Shared allocation budget (bytes) for one file read. */
-export interface Budget {
-  left: number;
-}
-
-export interface UnpickleOptions {
-  /** Record name for errors. */
-  record: string;
-  limits: UnpickleLimits;
-  budget: Budget;
-  /**
-   * Charge the bytes a non-contiguous tensor view will copy when its elements are read (`bytes()`,
-   * `toTypedArray()`): a stride-0 or overlapping view can copy far more than its storage holds. Off when
-   * storages are not read (`storages: 'skip'`), since nothing will be copied then.
-   */
-  chargeViewCopies?: boolean;
-  /** Turns a persistent id into a value (a storage); may throw TorchFileError. */
-  persistentLoad: (pid: PyValue, offset: number) => PyValue;
-}
-
-const BUILTINS = new Set(['builtins', '__builtin__']);
-const NUMPY_MULTIARRAY = new Set(['numpy.core.multiarray', 'numpy._core.multiarray']);
-
-/** Bytes per element and validity check for a tensor view: the highest element index needed + 1. */
-export function viewExtent(shape: number[], stride: number[], offset: number): number {
-  let extent = 1;
-  for (let i = 0; i < shape.length; i++) {
-    if (shape[i] === 0) return 0;
-    extent += (shape[i] - 1) * stride[i];
-  }
-  return offset + extent;
-}
+export type { Budget, UnpickleLimits, UnpickleOptions };
 
 /** Unpickles one pickle starting at `start`; returns the value and the offset just after STOP. */
 export function unpickle(data: Uint8Array, start: number, opts: UnpickleOptions): { value: PyValue; end: number } {
   return new Unpickler(data, start, opts).run();
 }
 
-class Unpickler {
+class Unpickler implements UnpickleContext {
   private pos: number;
   private opStart = 0;
   private readonly stack: PyValue[] = [];
@@ -85,13 +42,13 @@ class Unpickler {
   constructor(
     private readonly data: Uint8Array,
     start: number,
-    private readonly opts: UnpickleOptions,
+    readonly opts: UnpickleOptions,
   ) {
     this.pos = start;
     this.view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   }
 
-  private fail(reason: string, offset = this.opStart): never {
+  fail(reason: string, offset = this.opStart): never {
     throw new TorchFileError(reason, { record: this.opts.record, offset });
   }
 
@@ -145,7 +102,7 @@ class Unpickler {
     const b = this.line();
     return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1');
   }
-  private charge(n: number): void {
+  charge(n: number): void {
     this.opts.budget.left -= n;
     if (this.opts.budget.left < 0) this.fail('memory bound exceeded (the file would need more memory than its size allows)');
   }
@@ -182,7 +139,7 @@ class Unpickler {
     if (v === null || typeof v !== 'object') return 0;
     return this.depth.get(v) ?? 1;
   }
-  private nest(container: object, children: Iterable<PyValue>): void {
+  nest(container: object, children: Iterable<PyValue>): void {
     let d = this.depth.get(container) ?? 1;
     for (const c of children) {
       const cd = this.depthOf(c) + 1;
@@ -328,7 +285,7 @@ class Unpickler {
         case OP.STRING: {
           const raw = this.asciiLine().trim();
           if (raw.length < 2 || (raw[0] !== '"' && raw[0] !== "'") || raw[raw.length - 1] !== raw[0]) this.fail('STRING argument is not quoted');
-          this.push(this.utf8(this.escapeDecode(raw.slice(1, -1))));
+          this.push(this.utf8(escapeDecode(raw.slice(1, -1), this)));
           break;
         }
         case OP.BINSTRING: {
@@ -341,7 +298,7 @@ class Unpickler {
           this.push(this.utf8(this.bytes(this.u8())));
           break;
         case OP.UNICODE:
-          this.push(this.rawUnicodeEscape(this.line()));
+          this.push(rawUnicodeEscape(this.line(), this));
           break;
         case OP.BINUNICODE:
           this.push(this.utf8(this.bytes(this.u32())));
@@ -620,7 +577,7 @@ class Unpickler {
   /** REDUCE: the allowlisted globals become values; anything else a PyObject record (never called). */
   private reduce(fn: PyValue, args: PyValue): PyValue {
     if (fn instanceof PyGlobal && args instanceof PyTuple) {
-      const v = this.allowlisted(fn, args.items);
+      const v = allowlistedGlobal(fn, args.items, this);
       if (v !== undefined) return v;
     }
     const o = new PyObject(fn, args, 'reduce');
@@ -628,183 +585,4 @@ class Unpickler {
     return o;
   }
 
-  private allowlisted(g: PyGlobal, a: PyValue[]): PyValue | undefined {
-    const { module, name } = g;
-    if (module === 'collections' && name === 'OrderedDict') {
-      if (a.length === 0) return new PyOrderedDict();
-      if (a.length === 1 && Array.isArray(a[0])) {
-        const d = new PyOrderedDict();
-        for (const pair of a[0]) {
-          const kv = pair instanceof PyTuple ? pair.items : Array.isArray(pair) ? pair : null;
-          if (!kv || kv.length !== 2) return undefined;
-          d.set(kv[0], kv[1]);
-        }
-        this.nest(d, a[0]);
-        return d;
-      }
-      return undefined;
-    }
-    if (module === 'torch._utils') {
-      if (name === '_rebuild_tensor_v2') return this.rebuildTensor(a);
-      if (name === '_rebuild_parameter' || name === '_rebuild_parameter_with_state') {
-        const withState = name === '_rebuild_parameter_with_state';
-        if (a.length !== (withState ? 4 : 3) || !(a[0] instanceof TorchTensor) || typeof a[1] !== 'boolean') return undefined;
-        const p = new TorchParameter(a[0], a[1], a[2], withState ? a[3] : undefined);
-        this.nest(p, a);
-        return p;
-      }
-      return undefined;
-    }
-    if (module === '_codecs' && name === 'encode') {
-      if (a.length !== 2 || typeof a[0] !== 'string' || (a[1] !== 'latin1' && a[1] !== 'latin-1')) return undefined;
-      this.charge(a[0].length);
-      const b = fromLatin1(a[0]);
-      if (b === null) this.fail('_codecs.encode: string is not latin-1');
-      return b;
-    }
-    if (BUILTINS.has(module)) {
-      if (name === 'bytes' && a.length === 0) return new Uint8Array(0);
-      if ((name === 'set' || name === 'frozenset') && (a.length === 0 || (a.length === 1 && Array.isArray(a[0])))) {
-        const items = a.length === 0 ? [] : (a[0] as PyValue[]).slice();
-        const s = new PySet(items, name === 'frozenset');
-        this.nest(s, items);
-        return s;
-      }
-      if (name === 'bytearray') {
-        if (a.length === 0) return new PyByteArray(new Uint8Array(0));
-        if (a.length === 1 && a[0] instanceof Uint8Array) {
-          this.charge(a[0].length);
-          return new PyByteArray(new Uint8Array(a[0]));
-        }
-        if (a.length === 2 && typeof a[0] === 'string' && (a[1] === 'latin-1' || a[1] === 'latin1')) {
-          this.charge(a[0].length);
-          const b = fromLatin1(a[0]);
-          if (b === null) this.fail('bytearray: string is not latin-1');
-          return new PyByteArray(b);
-        }
-      }
-      return undefined;
-    }
-    if (NUMPY_MULTIARRAY.has(module)) {
-      if (name === '_reconstruct' && a.length === 3 && a[0] instanceof PyGlobal && a[0].module === 'numpy' && a[0].name === 'ndarray') {
-        const arr = new NumpyArray(g, new PyTuple(a), 'reduce');
-        this.nest(arr, a);
-        return arr;
-      }
-      if (name === 'scalar' && a.length === 2 && a[0] instanceof NumpyDtype && a[1] instanceof Uint8Array) {
-        const sc = new NumpyScalar(g, new PyTuple(a), 'reduce');
-        this.nest(sc, a);
-        return sc;
-      }
-      return undefined;
-    }
-    if (module === 'numpy' && name === 'dtype' && a.length === 3 && typeof a[0] === 'string' && typeof a[1] === 'boolean' && typeof a[2] === 'boolean') {
-      return new NumpyDtype(g, new PyTuple(a), 'reduce');
-    }
-    return undefined;
-  }
-
-  private intList(v: PyValue, what: string): number[] {
-    if (!(v instanceof PyTuple) && !Array.isArray(v)) this.fail(`tensor ${what} is not a tuple`);
-    const items = v instanceof PyTuple ? v.items : v;
-    return items.map((x) => {
-      if (typeof x !== 'bigint' || x < 0n) this.fail(`tensor ${what} holds a value that is not a non-negative int`);
-      if (x > BigInt(Number.MAX_SAFE_INTEGER)) this.fail(`tensor ${what} element count overflow`);
-      return Number(x);
-    });
-  }
-
-  private rebuildTensor(a: PyValue[]): PyValue | undefined {
-    if ((a.length !== 6 && a.length !== 7) || !(a[0] instanceof TorchStorage) || typeof a[1] !== 'bigint' || typeof a[4] !== 'boolean') {
-      return undefined;
-    }
-    const storage = a[0];
-    if (a[1] < 0n || a[1] > BigInt(Number.MAX_SAFE_INTEGER)) this.fail('tensor storage offset out of range');
-    const offset = Number(a[1]);
-    const shape = this.intList(a[2], 'size');
-    const stride = this.intList(a[3], 'stride');
-    if (shape.length !== stride.length) this.fail('tensor size and stride have different lengths');
-    let numel = 1;
-    for (const s of shape) {
-      numel *= s;
-      if (numel > Number.MAX_SAFE_INTEGER) this.fail('tensor element count overflow');
-    }
-    const extent = viewExtent(shape, stride, offset);
-    if (!Number.isSafeInteger(extent)) this.fail('tensor element count overflow');
-    if (extent > storage.numel) {
-      this.fail(`storage data/${storage.key} has ${storage.numel} elements, shorter than the ${extent} the tensor view needs`);
-    }
-    if (this.opts.chargeViewCopies && numel > 0 && !isContiguousLayout(shape, stride)) {
-      const bytes = numel * storage.itemSize;
-      if (bytes > this.opts.budget.left) {
-        this.fail(
-          `tensor view [${shape.join(', ')}] with strides [${stride.join(', ')}] would copy ${bytes} bytes out of a ` +
-            `${storage.numel * storage.itemSize}-byte storage, more than the file's memory bound allows`,
-        );
-      }
-      this.charge(bytes);
-    }
-    const t = new TorchTensor({
-      storage,
-      storageOffset: offset,
-      shape,
-      stride,
-      requiresGrad: a[4],
-      backwardHooks: a[5],
-      metadata: a.length === 7 ? a[6] : undefined,
-    });
-    this.nest(t, a);
-    return t;
-  }
-
-  /** Python's `codecs.escape_decode` for STRING arguments. */
-  private escapeDecode(s: string): Uint8Array {
-    const out: number[] = [];
-    for (let i = 0; i < s.length; i++) {
-      const c = s.charCodeAt(i);
-      if (c !== 0x5c) {
-        out.push(c & 0xff);
-        continue;
-      }
-      const n = s[++i];
-      if (n === undefined) this.fail('trailing backslash in STRING');
-      const simple: Record<string, number> = { n: 10, t: 9, r: 13, '\\': 92, "'": 39, '"': 34, a: 7, b: 8, f: 12, v: 11, '\n': -1 };
-      if (n in simple) {
-        if (simple[n] >= 0) out.push(simple[n]);
-      } else if (n === 'x') {
-        const h = s.slice(i + 1, i + 3);
-        if (!/^[0-9a-fA-F]{2}$/.test(h)) this.fail('bad \\x escape in STRING');
-        out.push(parseInt(h, 16));
-        i += 2;
-      } else if (/[0-7]/.test(n)) {
-        let o = n;
-        while (o.length < 3 && /[0-7]/.test(s[i + 1] ?? '')) o += s[++i];
-        out.push(parseInt(o, 8) & 0xff);
-      } else {
-        out.push(92, n.charCodeAt(0) & 0xff);
-      }
-    }
-    this.charge(out.length);
-    return Uint8Array.from(out);
-  }
-
-  /** Python's raw-unicode-escape decoding for UNICODE arguments. */
-  private rawUnicodeEscape(b: Uint8Array): string {
-    this.charge(b.length * 2);
-    let s = '';
-    for (let i = 0; i < b.length; i++) {
-      if (b[i] === 0x5c && (b[i + 1] === 0x75 || b[i + 1] === 0x55)) {
-        const len = b[i + 1] === 0x75 ? 4 : 8;
-        const hex = Buffer.from(b.subarray(i + 2, i + 2 + len)).toString('latin1');
-        if (hex.length !== len || !/^[0-9a-fA-F]+$/.test(hex)) this.fail('bad \\u escape in UNICODE');
-        const cp = parseInt(hex, 16);
-        if (cp > 0x10ffff) this.fail('code point out of range in UNICODE');
-        s += String.fromCodePoint(cp);
-        i += 1 + len;
-      } else {
-        s += String.fromCharCode(b[i]);
-      }
-    }
-    return s;
-  }
 }
