@@ -74,6 +74,15 @@ export { qualityReport, qualityReportAsync } from './generate/quality';
 export type { QualityReport, ClippingReport } from './generate/quality';
 export { butterworthLowpass, sosfiltfilt, sosfiltfiltAsync } from './generate/lowpass';
 
+// The job queue (lib/queue, BullMQ on Redis): `sda batch` jobs rendered by workers on other machines.
+// enqueueJobs(jobs, { connection, queueName }) queues them under ids derived from each job's content and
+// output (a resubmitted job is not added twice); startWorker({ connection, out, ... }) renders them until
+// its handle's close(); jobStatuses/followJobs look them up. `connection` is `redis://HOST:PORT/DB`.
+export { enqueueJobs, startWorker, jobStatuses, followJobs, parseQueueUrl, jobIdOf, QueueError, DEFAULT_QUEUE_NAME } from './queue';
+export type {
+  EnqueueOptions, EnqueuedJob, WorkerOptions, WorkerHandle, WorkerEvent, StatusOptions, FollowOptions, JobRef, QueueConnection,
+  QueueJob, QueueJobData, QueueJobResult, QueueJobState, QueueJobStatus,
+} from './queue';
 // LibTorch, the native addon and devices (lib/native).
 export type { LibtorchLocation, LibtorchSource } from './native/location';
 export { readLocation as libtorchLocation } from './native/location';

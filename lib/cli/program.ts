@@ -9,6 +9,7 @@ import { registerGenerate } from './commands/generate';
 import { registerInspect } from './commands/inspect';
 import { registerModel } from './commands/model';
 import { registerSetupLibtorch } from './commands/setup-libtorch';
+import { registerWorker } from './commands/worker';
 import { CliError } from './cli-error';
 import { escapeForTerminal } from './escape';
 import { EXIT_FAILURE, EXIT_USAGE } from './exit-codes';
@@ -31,6 +32,7 @@ Examples:
   $ sda generate --duration 3 --out out          # the demo model shipped in the package
   $ sda generate "My Model" --seed 42 --count 4
   $ sda batch jobs.jsonl --out renders
+  $ sda worker --queue redis://host:6379/0 --out /mnt/renders   # render queued jobs (sda batch --queue)
   $ sda model list
   $ sda convert checkpoint_epoch0040.pt --name "Rain pads"
   $ sda inspect model.sda
@@ -42,6 +44,7 @@ Exit codes: 0 success, 1 failure, 2 bad usage; 130 stopped by Ctrl-C, 143 by SIG
     );
   registerGenerate(program);
   registerBatch(program);
+  registerWorker(program);
   registerModel(program);
   registerConvert(program);
   registerInspect(program);

@@ -26,6 +26,8 @@ import { escapeForTerminal } from '../escape';
 import { exportClip } from '../export-clip';
 import { checkOutputFolder } from '../output-folder';
 import { stopReason, stopSignal } from '../stop';
+import { runQueueBatch, runQueueStatus, runQueueWait } from '../batch-queue';
+import { DEFAULT_QUEUE_NAME } from '../../queue/connection';
 
 export interface BatchJob {
   /** 1-based line number in the jobs file. */
@@ -67,6 +69,9 @@ interface BatchFlags {
   batchSize: number;
   json?: boolean;
   progress: boolean;
+  queue?: string;
+  queueName: string;
+  detach?: boolean;
 }
 
 const JOB_KEYS = new Set(['model', 'output', 'options']);
@@ -126,6 +131,7 @@ export function registerBatch(program: Command): void {
   program
     .command('batch')
     .argument('<jobs>', 'a JSON Lines file (one job per line), or - for standard input')
+    .argument('[file]', 'with `status` or `wait` as <jobs>: the jobs file of a batch on --queue')
     .description('run many generations from a JSON Lines file: grouped by model, resumable, failures reported at the end')
     .option('-o, --out <dir>', 'output folder for every job (created when missing)', '.')
     .option('-f, --force', 'run jobs whose WAV and sidecar already exist and match the job (default: skip them)')
@@ -136,6 +142,9 @@ export function registerBatch(program: Command): void {
     .option('--parallel <n>', `render streams per model (more than ${MAX_STREAMS} counts as ${MAX_STREAMS}): one device thread does all rendering, so streams only overlap exporting with rendering, and each adds memory`, cliParser(parsePositiveInt('parallel', 64)), 1)
     .option('--no-progress', 'no progress bar (there is none anyway when stderr is not a terminal)')
     .option('--json', 'print the summary as JSON')
+    .option('--queue <url>', 'queue the jobs on this Redis (redis://HOST:PORT/DB) for `sda worker`s instead of rendering here')
+    .option('--queue-name <name>', 'the queue (the same for workers and submitters)', DEFAULT_QUEUE_NAME)
+    .option('--detach', 'with --queue: queue the jobs and return (follow them with `sda batch wait JOBS --queue URL`)')
     .addHelpText(
       'after',
       `
@@ -155,6 +164,9 @@ Examples:
   $ sda batch jobs.jsonl --out renders            # again: finished jobs are skipped, edited jobs rendered again
   $ sda batch jobs.jsonl --out renders --force    # redo them all
   $ generate-jobs | sda batch - --out renders --json > summary.json
+  $ sda batch jobs.jsonl --queue redis://host:6379/0 --out /mnt/renders   # rendered by sda workers
+  $ sda batch jobs.jsonl --queue redis://host:6379/0 --out /mnt/renders --detach
+  $ sda batch wait jobs.jsonl --queue redis://host:6379/0 --out /mnt/renders
 
 A job is finished when its WAV and sidecar exist and the sidecar records the job's model and options;
 a job edited since (another seed, say) is rendered again. The output folder is checked before rendering.
@@ -163,7 +175,16 @@ Ctrl-C stops after the files being written: every WAV has its sidecar, and a rer
 Exit codes: 0 every job written or skipped, 1 at least one job failed (listed on stderr and in the
 summary) or the jobs file or output folder is unusable, 2 bad usage (bad option), 130 stopped by Ctrl-C.`,
     )
-    .action(async (jobsArg: string, flags: BatchFlags) => {
+    .action(async (jobsArg: string, file: string | undefined, flags: BatchFlags) => {
+      if (file !== undefined || flags.queue !== undefined) {
+        // On a queue (lib/cli/batch-queue.ts): `sda batch [status|wait] JOBS --queue URL`.
+        if (file !== undefined && jobsArg !== 'status' && jobsArg !== 'wait') throw usageError(`one jobs file, or status|wait and a jobs file; got ${JSON.stringify(jobsArg)} and ${JSON.stringify(file)}`);
+        if (flags.queue === undefined) throw usageError(`sda batch ${jobsArg} follows jobs on a queue: give --queue redis://HOST:PORT/DB`);
+        const q = { ...flags, queue: flags.queue };
+        const run = file === undefined ? runQueueBatch : jobsArg === 'status' ? runQueueStatus : runQueueWait;
+        process.exitCode = (await run(file ?? jobsArg, q)) > 0 ? EXIT_FAILURE : EXIT_OK;
+        return;
+      }
       const summary = await runBatch(jobsArg, flags);
       process.exitCode = summary.failed > 0 ? EXIT_FAILURE : EXIT_OK;
     });

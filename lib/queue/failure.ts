@@ -1,0 +1,39 @@
+/**
+ * How a job's failure travels through Redis: BullMQ keeps only a message (`failedReason`), so the error's
+ * stable code is written in front of it, `CODE: message`, and read back by the submitter. Bad jobs (a
+ * model that does not exist, options that are invalid) become BullMQ's UnrecoverableError, failed at once
+ * without retries; anything else (a file system or device hiccup) is retried with backoff.
+ */
+import { UnrecoverableError } from 'bullmq';
+import { SdaError } from '../errors';
+
+/** Codes of errors that another try cannot fix: the job itself is wrong. */
+const BAD_JOB_CODES = new Set([
+  'ERR_SDA_BAD_JOB',
+  'ERR_SDA_INVALID_ARGUMENT',
+  'ERR_SDA_MODEL_NOT_FOUND',
+  'ERR_SDA_AMBIGUOUS_MODEL',
+  'ERR_SDA_MODEL_FORMAT',
+  'ERR_SDA_MODEL_VERSION',
+  'ERR_SDA_OUTPUT_EXISTS',
+]);
+
+export function errorCode(err: unknown): string {
+  return err instanceof SdaError ? err.code : 'ERR_SDA_INTERNAL';
+}
+
+export function isBadJob(err: unknown): boolean {
+  return BAD_JOB_CODES.has(errorCode(err));
+}
+
+/** The error to throw from the processor for `err`. */
+export function toQueueFailure(err: unknown): Error {
+  const message = `${errorCode(err)}: ${String((err as Error)?.message ?? err).split('\n')[0]}`;
+  return isBadJob(err) ? new UnrecoverableError(message) : new Error(message);
+}
+
+/** The code and message of a failed job's reason (ERR_SDA_QUEUE for a reason BullMQ wrote, such as a job whose workers kept dying). */
+export function parseFailure(reason: string | undefined): { code: string; message: string } {
+  const m = /^(ERR_SDA_[A-Z0-9_]+): ([^]*)$/.exec(reason ?? '');
+  return m ? { code: m[1]!, message: m[2]! } : { code: 'ERR_SDA_QUEUE', message: reason ?? 'failed' };
+}

@@ -1,0 +1,45 @@
+/**
+ * A QueueJob checked and normalised into what is stored in Redis: the options parsed as the local batch
+ * parses them (a bad job is refused before it reaches any worker) and written back as plain JSON, so the
+ * id (job-id.ts) does not depend on how the file spelled them.
+ */
+import { InvalidArgumentError } from '../errors';
+import { checkExportOptions } from '../generate/export';
+import { parseJobOptions, type BatchJob, type GenOptions } from './job-format';
+import type { QueueJob, QueueJobData } from './types';
+
+/** GenOptions as JSON: every value is JSON already except the slider positions (a Map). */
+export function optionsToJson(o: GenOptions): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(o)) {
+    if (v === undefined) continue;
+    out[k] = v instanceof Map ? Object.fromEntries([...v].map(([i, p]) => [String(i), p])) : v;
+  }
+  return out;
+}
+
+/** The stored form of `job` (the `index`-th of a list, for messages). InvalidArgumentError when it is not a valid job. */
+export function toJobData(job: QueueJob, index: number): QueueJobData {
+  const where = `jobs[${index}]`;
+  if (job === null || typeof job !== 'object') throw new InvalidArgumentError(`${where} must be an object { model?, output, options? }`);
+  if (job.model !== undefined && (typeof job.model !== 'string' || job.model === '')) throw new InvalidArgumentError(`${where}.model must be a non-empty string`);
+  try {
+    checkExportOptions({ fileName: job.output });
+  } catch (err) {
+    throw new InvalidArgumentError(`${where}.output: ${(err as Error).message}`);
+  }
+  let options: GenOptions;
+  try {
+    options = parseJobOptions(job.options);
+  } catch (err) {
+    throw new InvalidArgumentError(`${where}.options: ${(err as Error).message}`);
+  }
+  const line = job.line ?? index + 1;
+  if (!Number.isInteger(line) || line < 1) throw new InvalidArgumentError(`${where}.line must be a positive integer`);
+  return { v: 1, line, model: job.model ?? null, output: job.output, options: optionsToJson(options) };
+}
+
+/** A parsed line of a jobs file (`sda batch`) as a QueueJob. */
+export function queueJobOf(job: BatchJob): QueueJob {
+  return { model: job.model, output: job.output, options: optionsToJson(job.options), line: job.line };
+}

@@ -1,0 +1,189 @@
+/**
+ * startWorker: takes generation jobs from the queue and writes each WAV and sidecar under `out`.
+ *
+ * The jobs a worker holds at once (`concurrency`) that use the same model are rendered together through
+ * one generateMany stream (render-batcher.ts); loaded models are kept in a bounded cache (model-cache.ts).
+ * A job is rendered exactly as the local `sda batch` renders its line: the same parsing, model
+ * resolution, resume rule and export, so the files are byte for byte the same.
+ *
+ * A worker that dies (kill -9, a machine lost) stops renewing its jobs' locks; after `lockDurationMs`
+ * another worker's stalled-job check puts them back on the queue and the next worker to take one first
+ * removes the temp files the dead one left (temp-files.ts). Renders land under their final names only by
+ * rename, so an output is there complete or not at all.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Worker, type Job } from 'bullmq';
+import { InvalidArgumentError } from '../errors';
+import { GenerationPipeline } from '../generate/pipeline';
+import { loadModel } from '../model/load-model';
+import { fileAccessError } from '../util/fs-error';
+import { checkConnection, DEFAULT_QUEUE_NAME, toConnection, type QueueConnection } from './connection';
+import { errorCode, parseFailure, toQueueFailure } from './failure';
+import { parseJobOptions, readResumeModelInfo, resolveModel, resolveModelsDir, sidecarMismatch, toGenerationConfig, type ResumeModelInfo } from './job-format';
+import { ModelCache } from './model-cache';
+import { RenderBatcher } from './render-batcher';
+import { removeStaleTempFiles } from './temp-files';
+import type { QueueJobData, QueueJobResult } from './types';
+
+export interface WorkerOptions {
+  /** `redis://HOST:PORT/DB` or { host, port, db }. */
+  connection: string | QueueConnection;
+  /** Default `sda`. */
+  queueName?: string;
+  /** The model library jobs name models in (default as `sda`: $SDA_MODELS_DIR, config.toml, data/models). */
+  modelsDir?: string;
+  /** The output folder, shared with the other workers and the submitter (created when missing). */
+  out: string;
+  /** `auto` (default), `cpu`, `cuda:N`, `mps`. */
+  device?: string;
+  /** Jobs held at once (default 4); those on one model are rendered together. */
+  concurrency?: number;
+  /** Chunks per native call (default 8, as `sda batch`). */
+  batchSize?: number;
+  /** Models kept loaded (default 2). */
+  modelCacheSize?: number;
+  /** How long a job of a dead worker waits before another worker takes it over (default 30000 ms). */
+  lockDurationMs?: number;
+  /** What the worker is doing, one event at a time (`sda worker` prints them). */
+  onEvent?: (event: WorkerEvent) => void;
+}
+
+export type WorkerEvent =
+  | { type: 'ready'; worker: string }
+  | { type: 'started'; id: string; line: number; output: string; model: string | null; attempt: number }
+  | { type: 'written' | 'skipped'; id: string; line: number; output: string; seconds: number }
+  | { type: 'failed'; id: string; line: number; output: string; code: string; message: string; willRetry: boolean };
+
+export interface WorkerHandle {
+  /** host:pid, as recorded in each job's result. */
+  readonly name: string;
+  /**
+   * Stops taking jobs. By default waits for the jobs it holds to be written; `force: true` leaves them at
+   * once, and they go back to the queue when their locks expire (`lockDurationMs`).
+   */
+  close(options?: { force?: boolean }): Promise<void>;
+}
+
+function positiveInt(name: string, v: number | undefined, dflt: number, max: number): number {
+  if (v === undefined) return dflt;
+  if (!Number.isInteger(v) || v < 1 || v > max) throw new InvalidArgumentError(`${name} must be an integer from 1 to ${max}; got ${JSON.stringify(v)}`);
+  return v;
+}
+
+/** Connects, then resolves once the worker is taking jobs. */
+export async function startWorker(options: WorkerOptions): Promise<WorkerHandle> {
+  const connection = toConnection(options.connection);
+  const concurrency = positiveInt('concurrency', options.concurrency, 4, 256);
+  const batchSize = positiveInt('batchSize', options.batchSize, 8, 256);
+  const cacheSize = positiveInt('modelCacheSize', options.modelCacheSize, 2, 64);
+  const lockDuration = positiveInt('lockDurationMs', options.lockDurationMs, 30000, 24 * 3600 * 1000);
+  if (typeof options.out !== 'string' || options.out === '') throw new InvalidArgumentError('out must be a folder');
+  const outDir = path.resolve(options.out);
+  const { dir: modelsDir } = resolveModelsDir(options.modelsDir);
+  const device = options.device ?? 'auto';
+  const emit = options.onEvent ?? (() => undefined);
+  const name = `${os.hostname()}:${process.pid}`;
+  fs.mkdirSync(outDir, { recursive: true });
+  await checkConnection(connection);
+
+  const cache = new ModelCache(cacheSize, async (file) => new GenerationPipeline(await loadModel(file, { device })));
+  const batchers = new WeakMap<GenerationPipeline, RenderBatcher>();
+  const batcherOf = (p: GenerationPipeline) => {
+    let b = batchers.get(p);
+    if (!b) batchers.set(p, (b = new RenderBatcher(p, batchSize)));
+    return b;
+  };
+  // Reading a model's name and analysis for the resume check needs no LibTorch; kept per file.
+  const infos = new Map<string, Promise<ResumeModelInfo>>();
+  const infoOf = (file: string) => {
+    if (!infos.has(file)) {
+      if (infos.size >= 256) infos.clear();
+      const p = readResumeModelInfo(file);
+      p.catch(() => infos.delete(file));
+      infos.set(file, p);
+    }
+    return infos.get(file)!;
+  };
+
+  const process1 = async (job: Job<QueueJobData, QueueJobResult>): Promise<QueueJobResult> => {
+    const d = job.data;
+    const t0 = performance.now();
+    const base = { id: job.id!, line: d.line, output: d.output };
+    try {
+      if (d?.v !== 1) throw new InvalidArgumentError(`job ${job.id} is not a job of this version of small-dataset-audio`);
+      emit({ type: 'started', ...base, model: d.model, attempt: job.attemptsMade + 1 });
+      const options = parseJobOptions(d.options);
+      const file = (await resolveModel(d.model ?? undefined, modelsDir)).path;
+      // The job's lock is ours: what a dead worker left half-written for this output goes first.
+      removeStaleTempFiles(outDir, d.output);
+      const wav = path.join(outDir, d.output);
+      const info = await infoOf(file);
+      // The local batch's resume rule: both files there and the sidecar describing this job.
+      let sidecarText: string | undefined;
+      try {
+        if (fs.statSync(wav).isFile()) sidecarText = fs.readFileSync(wav.replace(/\.wav$/i, '.json'), 'utf8');
+      } catch {
+        sidecarText = undefined;
+      }
+      const jobLike = { line: d.line, model: d.model ?? undefined, output: d.output, options };
+      if (sidecarText !== undefined && sidecarMismatch(jobLike, sidecarText, info) === undefined) {
+        const side = JSON.parse(sidecarText) as { seed?: number };
+        emit({ type: 'skipped', ...base, seconds: (performance.now() - t0) / 1000 });
+        return { output: d.output, skipped: true, seed: typeof side.seed === 'number' ? side.seed : null, modelName: info.name, worker: name };
+      }
+      const { pipeline, release } = await cache.acquire(file);
+      try {
+        const { config, bitDepth } = toGenerationConfig(options, pipeline.loaded.analysis);
+        const result = await batcherOf(pipeline).render(pipeline.validate(config));
+        try {
+          await pipeline.export(result, outDir, { fileName: d.output, bitDepth });
+        } catch (err) {
+          // Neither file of a failed pair stays: the retry writes both.
+          for (const p of [wav, wav.replace(/\.wav$/i, '.json')]) {
+            try {
+              if (fs.lstatSync(p).isFile()) fs.rmSync(p, { force: true });
+            } catch {
+              // Not there, or not ours to remove.
+            }
+          }
+          throw fileAccessError(err, 'write', 'output file', wav);
+        }
+        emit({ type: 'written', ...base, seconds: (performance.now() - t0) / 1000 });
+        return { output: d.output, skipped: false, seed: result.seedUsed, modelName: pipeline.loaded.metadata.name, worker: name };
+      } finally {
+        release();
+      }
+    } catch (err) {
+      const failure = toQueueFailure(err);
+      const attempts = job.opts.attempts ?? 1;
+      const willRetry = failure.name !== 'UnrecoverableError' && job.attemptsMade + 1 < attempts;
+      emit({ type: 'failed', ...base, ...parseFailure(failure.message), willRetry, code: errorCode(err) });
+      throw failure;
+    }
+  };
+
+  const worker = new Worker<QueueJobData, QueueJobResult>(options.queueName ?? DEFAULT_QUEUE_NAME, process1, {
+    connection,
+    concurrency,
+    lockDuration,
+    stalledInterval: lockDuration,
+    // A job whose worker died twice still gets a third worker before it is failed.
+    maxStalledCount: 2,
+    name,
+  });
+  // Connection trouble is retried by the client; errors thrown by jobs are reported through onEvent.
+  worker.on('error', () => undefined);
+  await worker.waitUntilReady();
+  emit({ type: 'ready', worker: name });
+  let closing: Promise<void> | undefined;
+  return {
+    name,
+    close(o: { force?: boolean } = {}) {
+      if (o.force) return worker.close(true).then(() => cache.clear());
+      closing ??= worker.close().then(() => cache.clear());
+      return closing;
+    },
+  };
+}

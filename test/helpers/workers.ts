@@ -1,0 +1,53 @@
+/** `sda worker` processes for the queue tests: their JSON-lines events, and waiting for one. */
+import { spawn, type ChildProcess } from 'child_process';
+import { CLI, ROOT } from './paths';
+
+export interface WorkerProcess {
+  child: ChildProcess;
+  /** Every event printed so far (`sda worker --json`). */
+  events: Array<Record<string, any>>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  stderr: () => string;
+  /** Resolves with the first event (past or future) matching `pred`. */
+  waitFor(pred: (e: Record<string, any>) => boolean): Promise<Record<string, any>>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  /** Resolves with the exit code (or 128 + signal number). */
+  exited: Promise<number>;
+}
+
+const SIGNALS: Record<string, number> = { SIGKILL: 9, SIGTERM: 15, SIGINT: 2 };
+
+export function spawnWorker(args: string[]): WorkerProcess {
+  const env = { ...process.env };
+  delete env.SDA_MODELS_DIR;
+  const child = spawn(process.execPath, [CLI, 'worker', '--json', ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const events: WorkerProcess['events'] = [];
+  const waiters: Array<{ pred: (e: Record<string, unknown>) => boolean; resolve: (e: Record<string, unknown>) => void }> = [];
+  let err = '';
+  let buf = '';
+  child.stdout!.on('data', (b: Buffer) => {
+    buf += b.toString();
+    let nl: number;
+    while ((nl = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, nl);
+      buf = buf.slice(nl + 1);
+      const e = JSON.parse(line) as Record<string, unknown>;
+      events.push(e);
+      for (const w of waiters.splice(0)) (w.pred(e) ? w.resolve(e) : waiters.push(w));
+    }
+  });
+  child.stderr!.on('data', (b: Buffer) => (err += b.toString()));
+  const exited = new Promise<number>((resolve) => child.once('exit', (code, signal) => resolve(code ?? 128 + (SIGNALS[signal ?? ''] ?? 0))));
+  return {
+    child,
+    events,
+    stderr: () => err,
+    exited,
+    waitFor(pred) {
+      const hit = events.find(pred);
+      if (hit) return Promise.resolve(hit);
+      return new Promise((resolve, reject) => {
+        waiters.push({ pred, resolve });
+        void exited.then((code) => reject(new Error(`the worker exited (${code}) first; stderr:\n${err}`)));
+      });
+    },
+  };
+}
