@@ -83,6 +83,13 @@ export type {
   EnqueueOptions, EnqueuedJob, WorkerOptions, WorkerHandle, WorkerEvent, StatusOptions, FollowOptions, JobRef, QueueConnection,
   QueueJob, QueueJobData, QueueJobResult, QueueJobState, QueueJobStatus,
 } from './queue';
+// The local web interface (lib/ui; `sda ui`). startUi(options) listens (default 127.0.0.1, a free port) and
+// resolves to { url, close() }: url carries the random token every API call must present; close() stops
+// the server, cancels renders and frees the model. Refusals are UiError (ERR_SDA_UI_FORBIDDEN, ...).
+export { startUi } from './ui/server';
+export type { UiOptions, UiHandle } from './ui/server';
+export { UiError } from './ui/errors';
+export type { UiErrorCode } from './ui/errors';
 // LibTorch, the native addon and devices (lib/native).
 export type { LibtorchLocation, LibtorchSource } from './native/location';
 export { readLocation as libtorchLocation } from './native/location';

@@ -10,6 +10,7 @@ import { registerInspect } from './commands/inspect';
 import { registerModel } from './commands/model';
 import { registerSetupLibtorch } from './commands/setup-libtorch';
 import { registerWorker } from './commands/worker';
+import { registerUi } from './commands/ui';
 import { CliError } from './cli-error';
 import { escapeForTerminal } from './escape';
 import { EXIT_FAILURE, EXIT_USAGE } from './exit-codes';
@@ -33,6 +34,7 @@ Examples:
   $ sda generate "My Model" --seed 42 --count 4
   $ sda batch jobs.jsonl --out renders
   $ sda worker --queue redis://host:6379/0 --out /mnt/renders   # render queued jobs (sda batch --queue)
+  $ sda ui --open                                # explore, play and manage models in the browser
   $ sda model list
   $ sda convert checkpoint_epoch0040.pt --name "Rain pads"
   $ sda inspect model.sda
@@ -50,6 +52,7 @@ Exit codes: 0 success, 1 failure, 2 bad usage; 130 stopped by Ctrl-C, 143 by SIG
   registerInspect(program);
   registerDoctor(program);
   registerSetupLibtorch(program);
+  registerUi(program);
   return program;
 }
 

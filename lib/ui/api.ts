@@ -1,0 +1,215 @@
+/**
+ * The UI server's JSON API (every route behind the token, Host and Origin checks of lib/ui/token.ts).
+ * Each handler uses the package's public building blocks: the library, saveModel / deleteModel,
+ * getSliderInfo / slidersToLatent, GenerationPipeline and export(), and Distill-layout presets.
+ */
+import type { IncomingMessage, ServerResponse } from 'http';
+import * as path from 'path';
+import { slidersToLatent } from '../controls';
+import { InvalidArgumentError } from '../errors';
+import { CONCAT_MODES, OUTPUT_SAMPLE_RATES, STEREO_MODES, type GenerationConfig } from '../generate/config';
+import { exportResult } from '../generate/export';
+import { BIT_DEPTHS, type BitDepth } from '../generate/wav';
+import { deleteModel } from '../model/delete-model';
+import { packageVersion } from '../package-info';
+import { UiError } from './errors';
+import type { UiModels } from './models';
+import { deletePreset, listPresets, savePreset } from './presets';
+import type { RenderJob, RenderQueue } from './render-queue';
+import type { Take, TakeStore } from './takes';
+import { addUploadedModel } from './uploads';
+
+export interface ApiContext {
+  models: UiModels;
+  queue: RenderQueue;
+  takes: TakeStore;
+  presetsDir: string;
+  outDir: string;
+  device: string;
+  maxUploadBytes: number;
+}
+
+/** JSON bodies are small (settings, a preset): anything larger is refused unread. */
+const MAX_JSON_BYTES = 64 * 1024;
+
+async function jsonBody(req: IncomingMessage): Promise<Record<string, unknown>> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of req as AsyncIterable<Buffer>) {
+    size += c.length;
+    if (size > MAX_JSON_BYTES) throw new UiError('ERR_SDA_UI_TOO_LARGE', 413, 'request body too large');
+    chunks.push(c);
+  }
+  if (size === 0) return {};
+  try {
+    const v = JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error('not an object');
+    return v as Record<string, unknown>;
+  } catch (e) {
+    throw new UiError('ERR_SDA_UI_BAD_REQUEST', 400, `the body is not a JSON object (${(e as Error).message})`);
+  }
+}
+
+export function sendJson(res: ServerResponse, status: number, value: unknown): void {
+  const body = JSON.stringify(value);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+function takeView(t: Take) {
+  const r = t.result;
+  return {
+    id: t.id,
+    modelId: t.modelId,
+    modelName: t.modelName,
+    createdAt: t.createdAt,
+    seed: r.seedUsed,
+    duration: r.duration,
+    sampleRate: r.sampleRate,
+    channels: r.channelCount,
+    samples: r.channels[0]!.length,
+    bitDepth: t.bitDepth,
+    stereoMode: r.config.stereoMode,
+    concatMode: r.config.concatMode,
+    sliderPositions: t.sliderPositions,
+    quality: { rating: r.quality.rating, ratingReason: r.quality.ratingReason, snrDb: Number.isFinite(r.quality.snrDb) ? r.quality.snrDb : null },
+    peaks: t.peaks,
+    kept: t.kept ?? null,
+  };
+}
+
+function jobView(j: RenderJob) {
+  return { id: j.id, state: j.state, modelId: j.request.modelId, modelName: j.request.modelName, duration: j.request.config.duration, progress: j.progress, takeId: j.takeId ?? null, error: j.error ?? null };
+}
+
+function pick<T>(v: unknown, allowed: readonly T[], name: string): T | undefined {
+  if (v === undefined || v === null || v === '') return undefined;
+  if (!(allowed as readonly unknown[]).includes(v)) throw new InvalidArgumentError(`${name} must be one of ${allowed.join(', ')}`);
+  return v as T;
+}
+
+function num(v: unknown, name: string): number | undefined {
+  if (v === undefined || v === null || v === '') return undefined;
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new InvalidArgumentError(`${name} must be a number`);
+  return v;
+}
+
+/** A render request from the page's settings (the API's names, docs/vocabulary.md). */
+async function renderRequest(ctx: ApiContext, body: Record<string, unknown>) {
+  const modelId = String(body.modelId ?? '');
+  const entry = await ctx.models.entry(modelId);
+  const file = ctx.models.fileOf(entry);
+  const config: Partial<GenerationConfig> = {};
+  const duration = num(body.duration, 'duration');
+  if (duration !== undefined) config.duration = duration;
+  const seed = num(body.seed, 'seed');
+  if (seed !== undefined) config.seed = seed;
+  const stereoMode = pick(body.stereoMode, STEREO_MODES, 'stereoMode');
+  if (stereoMode) config.stereoMode = stereoMode;
+  const concatMode = pick(body.concatMode, CONCAT_MODES, 'concatMode');
+  if (concatMode) config.concatMode = concatMode;
+  const sampleRate = pick(body.sampleRate, OUTPUT_SAMPLE_RATES, 'sampleRate');
+  if (sampleRate) config.sampleRate = sampleRate;
+  const width = num(body.stereoWidth, 'stereoWidth');
+  if (width !== undefined) config.stereoWidth = width;
+  const bitDepth = pick<BitDepth>(body.bitDepth, BIT_DEPTHS, 'bitDepth') ?? '24';
+  let sliderPositions: number[] | null = null;
+  if (Array.isArray(body.sliders)) {
+    const analysis = await ctx.models.analysis(modelId);
+    if (!analysis) throw new InvalidArgumentError('this model has no sliders (no latent analysis)');
+    sliderPositions = body.sliders.map((v) => Number(v));
+    config.latentVector = slidersToLatent(sliderPositions, analysis); // validates count and range
+  }
+  return { modelId, modelName: entry.name, file, config, sliderPositions, bitDepth };
+}
+
+type Handler = (ctx: ApiContext, req: IncomingMessage, res: ServerResponse, m: RegExpExecArray, url: URL) => Promise<void>;
+
+const routes: Array<[string, RegExp, Handler]> = [
+  ['GET', /^\/api\/info$/, async (ctx, _q, res) =>
+    sendJson(res, 200, { version: packageVersion(), modelsDir: path.resolve(ctx.models.modelsDir), outDir: path.resolve(ctx.outDir), device: ctx.device, maxUploadBytes: ctx.maxUploadBytes }),
+  ],
+  ['GET', /^\/api\/models$/, async (ctx, _q, res) => sendJson(res, 200, { models: await ctx.models.entries() })],
+  ['GET', /^\/api\/models\/latent$/, async (ctx, _q, res) => sendJson(res, 200, { latentDims: await ctx.models.latentSizes() })],
+  ['POST', /^\/api\/models\/repair$/, async (ctx, _q, res) => sendJson(res, 200, await ctx.models.library.repairIndex())],
+  ['PUT', /^\/api\/models\/upload$/, async (ctx, req, res, _m, url) =>
+    sendJson(res, 201, await addUploadedModel(req, url.searchParams.get('name'), ctx.models.modelsDir, ctx.maxUploadBytes)),
+  ],
+  ['GET', /^\/api\/models\/([^/]+)$/, async (ctx, _q, res, m) => sendJson(res, 200, await ctx.models.details(decodeURIComponent(m[1]!)))],
+  ['DELETE', /^\/api\/models\/([^/]+)$/, async (ctx, _q, res, m) => {
+    const id = decodeURIComponent(m[1]!);
+    const file = ctx.models.fileOf(await ctx.models.entry(id));
+    ctx.models.forget(id, file);
+    await deleteModel(id, { modelsDir: ctx.models.modelsDir });
+    sendJson(res, 200, { deleted: id });
+  }],
+  ['POST', /^\/api\/models\/([^/]+)\/randomize$/, async (ctx, req, res, m) => {
+    const body = await jsonBody(req);
+    sendJson(res, 200, { positions: await ctx.models.randomPositions(decodeURIComponent(m[1]!), num(body.seed, 'seed')) });
+  }],
+  ['GET', /^\/api\/models\/([^/]+)\/presets$/, async (ctx, _q, res, m) => sendJson(res, 200, await listPresets(ctx.presetsDir, decodeURIComponent(m[1]!)))],
+  ['POST', /^\/api\/models\/([^/]+)\/presets$/, async (ctx, req, res, m) => {
+    const id = decodeURIComponent(m[1]!);
+    await ctx.models.entry(id);
+    const b = await jsonBody(req);
+    const preset = await savePreset(ctx.presetsDir, id, {
+      name: String(b.name ?? ''),
+      sliderPositions: b.sliderPositions as number[],
+      seed: (b.seed as number | null | undefined) ?? null,
+      folder: typeof b.folder === 'string' ? b.folder : '',
+      description: typeof b.description === 'string' ? b.description : '',
+    });
+    sendJson(res, 201, preset);
+  }],
+  ['DELETE', /^\/api\/models\/([^/]+)\/presets\/([^/]+)$/, async (ctx, _q, res, m) => {
+    await deletePreset(ctx.presetsDir, decodeURIComponent(m[1]!), decodeURIComponent(m[2]!));
+    sendJson(res, 200, { deleted: decodeURIComponent(m[2]!) });
+  }],
+  ['POST', /^\/api\/jobs$/, async (ctx, req, res) => sendJson(res, 202, jobView(ctx.queue.enqueue(await renderRequest(ctx, await jsonBody(req)))))],
+  ['GET', /^\/api\/jobs$/, async (ctx, _q, res) => sendJson(res, 200, { jobs: ctx.queue.list().map(jobView) })],
+  ['DELETE', /^\/api\/jobs\/([^/]+)$/, async (ctx, _q, res, m) => {
+    if (!ctx.queue.get(m[1]!)) throw new UiError('ERR_SDA_UI_NOT_FOUND', 404, 'no such job');
+    sendJson(res, 200, { cancelled: ctx.queue.cancel(m[1]!) });
+  }],
+  ['GET', /^\/api\/takes$/, async (ctx, _q, res) => sendJson(res, 200, { takes: ctx.takes.list().map(takeView) })],
+  ['GET', /^\/api\/takes\/([^/]+)\.wav$/, async (ctx, _q, res, m, url) => {
+    const t = takeOf(ctx, m[1]!);
+    const headers: Record<string, string | number> = { 'content-type': 'audio/wav', 'content-length': t.wav.length, 'cache-control': 'no-store' };
+    if (url.searchParams.has('download')) headers['content-disposition'] = `attachment; filename="take_seed${t.result.seedUsed}.wav"`;
+    res.writeHead(200, headers);
+    res.end(t.wav);
+  }],
+  ['GET', /^\/api\/takes\/([^/]+)\.json$/, async (ctx, _q, res, m) => {
+    const t = takeOf(ctx, m[1]!);
+    const body = JSON.stringify(t.sidecar, null, 2);
+    res.writeHead(200, { 'content-type': 'application/json', 'content-disposition': `attachment; filename="take_seed${t.result.seedUsed}.json"`, 'cache-control': 'no-store' });
+    res.end(body);
+  }],
+  ['POST', /^\/api\/takes\/([^/]+)\/keep$/, async (ctx, _q, res, m) => {
+    const t = takeOf(ctx, m[1]!);
+    const files = await exportResult(t.result, ctx.outDir, { bitDepth: t.bitDepth, overwrite: false });
+    t.kept = files.wavPath;
+    sendJson(res, 200, files);
+  }],
+];
+
+function takeOf(ctx: ApiContext, id: string): Take {
+  const t = ctx.takes.get(id);
+  if (!t) throw new UiError('ERR_SDA_UI_NOT_FOUND', 404, 'no such take (takes are kept in memory while the server runs)');
+  return t;
+}
+
+/** Runs the route for the request; false when none matches the path. */
+export async function handleApi(ctx: ApiContext, req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> {
+  let pathMatched = false;
+  for (const [method, re, handler] of routes) {
+    const m = re.exec(url.pathname);
+    if (!m) continue;
+    pathMatched = true;
+    if (method !== req.method) continue;
+    await handler(ctx, req, res, m, url);
+    return true;
+  }
+  if (pathMatched) throw new UiError('ERR_SDA_UI_BAD_REQUEST', 405, `${req.method} is not allowed here`);
+  return false;
+}

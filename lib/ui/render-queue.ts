@@ -1,0 +1,130 @@
+/**
+ * The server's generation requests, rendered one at a time, in the order they came, on the one device:
+ * a second request waits rather than competing for the same LibTorch thread. Each job can be cancelled
+ * while waiting (it leaves the queue) or while rendering (its AbortSignal stops the pipeline between
+ * chunks). Finished renders become takes (lib/ui/takes.ts).
+ */
+import * as crypto from 'crypto';
+import { AbortedError, SdaError } from '../errors';
+import type { GenerationConfig } from '../generate/config';
+import type { GenerationPipeline, GenerationResult } from '../generate/pipeline';
+import type { BitDepth } from '../generate/wav';
+
+export type JobState = 'queued' | 'rendering' | 'done' | 'failed' | 'cancelled';
+
+export interface RenderRequest {
+  modelId: string;
+  modelName: string;
+  /** The model file. */
+  file: string;
+  config: Partial<GenerationConfig>;
+  sliderPositions: number[] | null;
+  bitDepth: BitDepth;
+}
+
+export interface RenderJob {
+  id: string;
+  state: JobState;
+  request: RenderRequest;
+  /** 0..1 while rendering. */
+  progress: number;
+  /** The take made, when done. */
+  takeId?: string;
+  error?: { code: string; message: string };
+}
+
+/** What renders a request: loads (or reuses) the model and returns the result. */
+export type Renderer = (req: RenderRequest, signal: AbortSignal, onProgress: (fraction: number) => void) => Promise<GenerationResult>;
+
+/** Finished jobs kept for the page to pick up their outcome. */
+const FINISHED_KEPT = 64;
+
+export class RenderQueue {
+  private readonly jobs: RenderJob[] = [];
+  private readonly controllers = new Map<string, AbortController>();
+  private running = false;
+  private closed = false;
+  private idle: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly render: Renderer,
+    private readonly onDone: (job: RenderJob, result: GenerationResult) => Promise<string>,
+  ) {}
+
+  enqueue(request: RenderRequest): RenderJob {
+    if (this.closed) throw new SdaError('ERR_SDA_ABORTED', 'the server is closing');
+    const job: RenderJob = { id: crypto.randomUUID(), state: 'queued', request, progress: 0 };
+    this.jobs.push(job);
+    this.prune();
+    if (!this.running) this.idle = this.drain();
+    return job;
+  }
+
+  get(id: string): RenderJob | undefined {
+    return this.jobs.find((j) => j.id === id);
+  }
+
+  /** Jobs waiting or rendering, in order, then the finished ones, newest last. */
+  list(): RenderJob[] {
+    return [...this.jobs];
+  }
+
+  /** Cancels a waiting or rendering job; false when it had already finished. */
+  cancel(id: string): boolean {
+    const job = this.get(id);
+    if (!job || (job.state !== 'queued' && job.state !== 'rendering')) return false;
+    if (job.state === 'queued') job.state = 'cancelled';
+    else this.controllers.get(id)?.abort(new AbortedError('cancelled from the page'));
+    return true;
+  }
+
+  /** Cancels everything and waits for the job being rendered to stop. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const j of this.jobs) this.cancel(j.id);
+    await this.idle;
+  }
+
+  private prune(): void {
+    const finished = this.jobs.filter((j) => j.state !== 'queued' && j.state !== 'rendering');
+    for (const j of finished.slice(0, Math.max(0, finished.length - FINISHED_KEPT))) this.jobs.splice(this.jobs.indexOf(j), 1);
+  }
+
+  private async drain(): Promise<void> {
+    this.running = true;
+    try {
+      for (let job = this.next(); job; job = this.next()) await this.run(job);
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private next(): RenderJob | undefined {
+    return this.jobs.find((j) => j.state === 'queued');
+  }
+
+  private async run(job: RenderJob): Promise<void> {
+    const controller = new AbortController();
+    this.controllers.set(job.id, controller);
+    job.state = 'rendering';
+    try {
+      const result = await this.render(job.request, controller.signal, (f) => {
+        job.progress = Math.max(job.progress, Math.min(1, f));
+      });
+      if (controller.signal.aborted) throw new AbortedError('cancelled from the page');
+      job.takeId = await this.onDone(job, result);
+      job.progress = 1;
+      job.state = 'done';
+    } catch (e) {
+      if (controller.signal.aborted || (e instanceof SdaError && e.code === 'ERR_SDA_ABORTED')) {
+        job.state = 'cancelled';
+      } else {
+        job.state = 'failed';
+        job.error = { code: e instanceof SdaError ? e.code : 'ERR_SDA_INTERNAL', message: String((e as Error)?.message ?? e) };
+      }
+    } finally {
+      this.controllers.delete(job.id);
+      this.prune();
+    }
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * Adding a model by dropping a file on the page. The body is streamed to a private temp folder and
+ * stopped at the size limit (before it is read when Content-Length says so); the file then goes through
+ * the same reader and checks as any model file (lib/torchfile with its limits, savedModelParts) before
+ * saveModel catalogs a copy, or, for a training checkpoint, saveModelFromCheckpoint converts it. Nothing
+ * from the file is executed, and the temp folder is removed whatever happens.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import type { IncomingMessage } from 'http';
+import { pipeline } from 'stream/promises';
+import { Transform } from 'stream';
+import { savedModelParts } from '../model/load-model';
+import { saveModelDetailed } from '../model/save-model';
+import { saveModelFromCheckpoint } from '../model/convert-checkpoint';
+import { PyDict, readTorchFile } from '../torchfile';
+import { UiError } from './errors';
+
+/** Default upload limit: larger than any small-dataset model (tens of MB) with a wide margin. */
+export const DEFAULT_MAX_UPLOAD_BYTES = 512 * 1024 * 1024;
+
+/** File kinds the page may drop: saved models of both apps, and training checkpoints. */
+const EXTENSIONS = new Set(['.sda', '.distill', '.pt', '.pth', '.ckpt']);
+
+export interface UploadResult {
+  modelId: string;
+  name: string;
+  /** How it was added. */
+  via: 'model' | 'checkpoint';
+}
+
+function uploadName(raw: string | null): string {
+  const base = path.basename(String(raw ?? '')).replace(/[^\w.\- ]+/g, '_').slice(0, 120);
+  const ext = path.extname(base).toLowerCase();
+  if (!EXTENSIONS.has(ext)) throw new UiError('ERR_SDA_UI_BAD_REQUEST', 400, `drop a ${[...EXTENSIONS].join(', ')} file`);
+  return base;
+}
+
+/** Streams the request body to `file`, refusing it past `limit` bytes. */
+async function receive(req: IncomingMessage, file: string, limit: number): Promise<void> {
+  const declared = Number(req.headers['content-length']);
+  const tooLarge = () => new UiError('ERR_SDA_UI_TOO_LARGE', 413, `the file is larger than the upload limit (${limit} bytes)`);
+  if (Number.isFinite(declared) && declared > limit) throw tooLarge();
+  let seen = 0;
+  const counter = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      seen += chunk.length;
+      done(seen > limit ? tooLarge() : null, chunk);
+    },
+  });
+  await pipeline(req, counter, fs.createWriteStream(file, { mode: 0o600 }));
+}
+
+export async function addUploadedModel(req: IncomingMessage, fileName: string | null, modelsDir: string, limit: number): Promise<UploadResult> {
+  const name = uploadName(fileName);
+  const dir = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'sda-ui-upload-'));
+  try {
+    const file = path.join(dir, name);
+    await receive(req, file, limit);
+    // The torch.save reader with its default limits, tensor data not read: refuses anything else, typed.
+    const { value } = await readTorchFile(file, { storages: 'skip' });
+    const isCheckpoint = value instanceof PyDict && value.has('optimizer_state_dict') && !value.has('format');
+    if (isCheckpoint) {
+      const stem = name.replace(/\.[^.]+$/, '');
+      const saved = await saveModelFromCheckpoint(file, { modelsDir, metadata: { name: stem } });
+      const parts = savedModelParts((await readTorchFile(saved, { storages: 'skip' })).value, saved);
+      return { modelId: parts.metadata.modelId, name: parts.metadata.name, via: 'checkpoint' };
+    }
+    // Refuses what is not a saved model, typed, before anything is written.
+    const parts = savedModelParts(value, name);
+    // Keeps the file's model id (saveModel gives copies a new one): presets are keyed by it, and the same
+    // model dropped twice is then refused as already cataloged (ModelExistsError) rather than duplicated.
+    const saved = await saveModelDetailed(file, { modelsDir, metadata: { modelId: parts.metadata.modelId || undefined } });
+    return { modelId: saved.metadata.modelId, name: saved.metadata.name, via: 'model' };
+  } finally {
+    await fs.promises.rm(dir, { recursive: true, force: true });
+  }
+}
