@@ -1,15 +1,9 @@
 /**
- * Generation options shared by `sda generate` (command-line flags) and `sda batch` (the `options` of a
- * job line), in the package's one vocabulary (docs/vocabulary.md): a job's keys are the API's names
- * (GenerationConfig's, plus the export's `bitDepth` and the slider controls), and each flag is the same
- * name in kebab-case, derived here by {@link flagName} so the two cannot drift apart. Values are the
- * same strings everywhere (`mid-side`, `interpolation`, `32f`). Parsing gives messages that name the
- * option and the allowed values; toGenerationConfig turns the options into a GenerationConfig for a
- * loaded model (sliders need the model's latent analysis).
+ * The generation options as `sda generate` flags: each flag is a job option's name (lib/jobs/options.ts)
+ * in kebab-case, derived here by {@link flagName} so the two cannot drift apart, with the same values
+ * (`mid-side`, `interpolation`, `32f`) and the same parsers; commander's wrappers and the help texts.
  */
 import { InvalidArgumentError as CommanderInvalidArgument } from 'commander';
-import { randomizeSliders, slidersToLatent } from '../controls';
-import { InvalidArgumentError } from '../errors';
 import {
   CONCAT_MODES,
   DEFAULT_GENERATION_CONFIG as D,
@@ -17,186 +11,30 @@ import {
   MIN_CHUNK_DURATION_S,
   OUTPUT_SAMPLE_RATES,
   STEREO_MODES,
-  type ConcatMode,
-  type GenerationConfig,
-  type OutputSampleRate,
-  type StereoMode,
 } from '../generate/config';
-import { BIT_DEPTHS, DEFAULT_BIT_DEPTH, type BitDepth } from '../generate/wav';
-import type { AnalysisResult } from '../model/analysis';
+import { BIT_DEPTHS, DEFAULT_BIT_DEPTH } from '../generate/wav';
+import {
+  parseBitDepth,
+  parseChunkDuration,
+  parseConcatMode,
+  parseDuration,
+  parseOverlapSamples,
+  parseSampleRate,
+  parseSeed,
+  parseSliderList,
+  parseStepsBetween,
+  parseStereoMode,
+  parseStereoWidth,
+  type GenOptions,
+} from '../jobs/options';
 
-/** The generation options: the keys of a batch job's `options`, and (kebab-cased) the flags of `sda generate`. */
-export interface GenOptions {
-  duration?: number;
-  seed?: number;
-  chunkDuration?: number;
-  concatMode?: ConcatMode;
-  stereoMode?: StereoMode;
-  stereoWidth?: number;
-  sampleRate?: OutputSampleRate;
-  stepsBetween?: number;
-  overlapSamples?: number;
-  /** An export option (the WAV's sample format), not part of the GenerationConfig. */
-  bitDepth?: BitDepth;
-  /** Slider positions by index. */
-  sliders?: Map<number, number>;
-  randomSliders?: boolean;
-  pythonCompat?: boolean;
-}
-
-export const GEN_OPTION_KEYS = [
-  'duration', 'seed', 'chunkDuration', 'concatMode', 'stereoMode', 'stereoWidth', 'sampleRate', 'stepsBetween', 'overlapSamples',
-  'bitDepth', 'sliders', 'randomSliders', 'pythonCompat',
-] as const satisfies ReadonlyArray<keyof GenOptions>;
+// The options themselves (names, parsing, toGenerationConfig) live in lib/jobs/options.ts, below the CLI,
+// because the queue's workers parse jobs too; the command modules keep importing them from here.
+export * from '../jobs/options';
 
 /** The command-line flag of an option: its name in kebab-case (`stereoMode` -> `--stereo-mode`). */
 export function flagName(key: string): string {
   return `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
-}
-
-function bad(message: string): never {
-  throw new InvalidArgumentError(message);
-}
-
-function num(name: string, v: unknown): number {
-  const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
-  if (!Number.isFinite(n)) bad(`${name} must be a number; got ${JSON.stringify(v)}`);
-  return n;
-}
-
-function oneOf<T extends string | number>(name: string, v: unknown, allowed: readonly T[], asNumber = false): T {
-  const x = asNumber && typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
-  // Quoted as JSON, as validateGenerationConfig does: "16" (a string) and 16 (a number) differ in a job.
-  if (!(allowed as readonly unknown[]).includes(x)) bad(`${name} must be one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}; got ${JSON.stringify(v)}`);
-  return x as T;
-}
-
-export function parseDuration(v: unknown): number {
-  const n = num('duration', v);
-  if (!(n > 0 && n <= MAX_DURATION_S)) bad(`duration must be more than 0 and at most ${MAX_DURATION_S} seconds; got ${JSON.stringify(v)}`);
-  return n;
-}
-
-export function parseChunkDuration(v: unknown): number {
-  const n = num('chunkDuration', v);
-  if (!(n >= MIN_CHUNK_DURATION_S && n <= MAX_DURATION_S)) bad(`chunkDuration must be from ${MIN_CHUNK_DURATION_S} to ${MAX_DURATION_S} seconds; got ${JSON.stringify(v)}`);
-  return n;
-}
-
-export function parseSeed(v: unknown): number {
-  const n = num('seed', v);
-  if (!Number.isSafeInteger(n) || n < 0) bad(`seed must be a non-negative integer; got ${JSON.stringify(v)}`);
-  return n;
-}
-
-export function parseCount(v: unknown): number {
-  const n = num('count', v);
-  if (!Number.isInteger(n) || n < 1 || n > 10000) bad(`count must be an integer from 1 to 10000; got ${JSON.stringify(v)}`);
-  return n;
-}
-
-export function parsePositiveInt(name: string, max: number) {
-  return (v: unknown): number => {
-    const n = num(name, v);
-    if (!Number.isInteger(n) || n < 1 || n > max) bad(`${name} must be an integer from 1 to ${max}; got ${JSON.stringify(v)}`);
-    return n;
-  };
-}
-
-function intIn(name: string, lo: number, hi: number) {
-  return (v: unknown): number => {
-    const n = num(name, v);
-    if (!Number.isInteger(n) || n < lo || n > hi) bad(`${name} must be an integer from ${lo} to ${hi}; got ${JSON.stringify(v)}`);
-    return n;
-  };
-}
-
-export const parseStepsBetween = intIn('stepsBetween', 1, 1000);
-export const parseOverlapSamples = intIn('overlapSamples', 0, 48000);
-
-export function parseConcatMode(v: unknown): ConcatMode {
-  return oneOf('concatMode', v, CONCAT_MODES);
-}
-
-export function parseStereoMode(v: unknown): StereoMode {
-  return oneOf('stereoMode', v, STEREO_MODES);
-}
-
-export function parseStereoWidth(v: unknown): number {
-  const n = num('stereoWidth', v);
-  if (n < 0 || n > 1.5) bad(`stereoWidth must be a number from 0 to 1.5; got ${JSON.stringify(v)}`);
-  return n;
-}
-
-export function parseSampleRate(v: unknown): OutputSampleRate {
-  return oneOf('sampleRate', v, OUTPUT_SAMPLE_RATES, true);
-}
-
-/** Exactly '16', '24' or '32f' (strings): `32` or `16-bit` are refused, not guessed at. */
-export function parseBitDepth(v: unknown): BitDepth {
-  return oneOf('bitDepth', v, BIT_DEPTHS);
-}
-
-/** `--sliders INDEX=POSITION[,INDEX=POSITION...]` (integers), added to `previous` (the flag repeats). */
-export function parseSliderList(v: string, previous?: Map<number, number>): Map<number, number> {
-  const out = new Map(previous ?? []);
-  for (const pair of v.split(',')) {
-    const m = /^\s*(\d+)\s*=\s*(-?\d+)\s*$/.exec(pair);
-    if (!m) bad(`sliders must be INDEX=POSITION pairs with integers, e.g. 0=3 or 0=3,2=-5; got ${JSON.stringify(v)}`);
-    out.set(Number(m[1]), Number(m[2]));
-  }
-  return out;
-}
-
-/** Sliders of a batch job: `{"0": 3, "2": -1}` or a list of positions `[3, 0, -1]`. */
-export function parseSliderValue(v: unknown): Map<number, number> {
-  const out = new Map<number, number>();
-  const put = (k: string | number, p: unknown) => {
-    const i = Number(k);
-    if (!Number.isInteger(i) || i < 0) bad(`sliders: ${JSON.stringify(k)} is not a slider index`);
-    if (typeof p !== 'number' || !Number.isInteger(p)) bad(`sliders: the position of slider ${i} must be an integer; got ${JSON.stringify(p)}`);
-    out.set(i, p);
-  };
-  if (Array.isArray(v)) v.forEach((p, i) => put(i, p));
-  else if (v !== null && typeof v === 'object') for (const [k, p] of Object.entries(v)) put(k, p);
-  else bad(`sliders must be an object {"INDEX": POSITION} or a list of positions; got ${JSON.stringify(v)}`);
-  return out;
-}
-
-function bool(name: string) {
-  return (v: unknown): boolean => {
-    if (typeof v !== 'boolean') bad(`${name} must be true or false; got ${JSON.stringify(v)}`);
-    return v;
-  };
-}
-
-/** The parser of each option's JSON value (a batch job); the CLI uses the same ones for its flags. */
-const JOB_PARSERS: { [K in keyof GenOptions]-?: (v: unknown) => GenOptions[K] } = {
-  duration: parseDuration,
-  seed: parseSeed,
-  chunkDuration: parseChunkDuration,
-  concatMode: parseConcatMode,
-  stereoMode: parseStereoMode,
-  stereoWidth: parseStereoWidth,
-  sampleRate: parseSampleRate,
-  stepsBetween: parseStepsBetween,
-  overlapSamples: parseOverlapSamples,
-  bitDepth: parseBitDepth,
-  sliders: parseSliderValue,
-  randomSliders: bool('randomSliders'),
-  pythonCompat: bool('pythonCompat'),
-};
-
-/** The options object of a batch job; unknown keys are refused, naming the known ones. */
-export function parseJobOptions(raw: unknown): GenOptions {
-  if (raw === undefined || raw === null) return {};
-  if (typeof raw !== 'object' || Array.isArray(raw)) bad('options must be an object');
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
-    if (!Object.prototype.hasOwnProperty.call(JOB_PARSERS, k)) bad(`unknown option ${JSON.stringify(k)}; known: ${GEN_OPTION_KEYS.join(', ')}`);
-    out[k] = JOB_PARSERS[k as keyof GenOptions](v);
-  }
-  return out as GenOptions;
 }
 
 /** Wraps a parser for commander: its errors become commander's (one line, exit 2). */
@@ -270,47 +108,3 @@ export function flagSpec(f: GenerationFlag): string {
   return `${f.short ? `-${f.short}, ` : ''}${flagName(f.key)}${f.arg ? ` ${f.arg}` : ''}`;
 }
 
-/** What a GenOptions asks for with one model: the config, the bit depth and the slider positions used (when any). */
-export interface ResolvedGeneration {
-  config: Partial<GenerationConfig>;
-  /** The export's bit depth (undefined: the export default). */
-  bitDepth: BitDepth | undefined;
-  sliderPositions: number[] | null;
-}
-
-/**
- * The generation config for a model. `seed` overrides the options' seed (for --count). Sliders need the
- * model's analysis: positions not given are 0 (the centre); random sliders are drawn with the seed, so a
- * seeded run is reproducible.
- */
-export function toGenerationConfig(o: GenOptions, analysis: AnalysisResult | null, seed: number | undefined = o.seed): ResolvedGeneration {
-  // Same keys on both sides; picked one by one because `o` may be a whole set of command flags.
-  const { sliders, randomSliders, bitDepth } = o;
-  const config: Partial<GenerationConfig> = {
-    duration: o.duration,
-    seed: seed ?? null,
-    chunkDuration: o.chunkDuration,
-    concatMode: o.concatMode,
-    stereoMode: o.stereoMode,
-    stereoWidth: o.stereoWidth,
-    sampleRate: o.sampleRate,
-    stepsBetween: o.stepsBetween,
-    overlapSamples: o.overlapSamples,
-    pythonCompat: o.pythonCompat,
-  };
-  let sliderPositions: number[] | null = null;
-  if ((sliders && sliders.size > 0) || randomSliders) {
-    if (!analysis) bad('this model has no latent analysis, so it has no sliders (--sliders / --random-sliders)');
-    const k = analysis.nActiveComponents;
-    const half = Math.floor(analysis.nSteps / 2);
-    const positions = randomSliders ? randomizeSliders(analysis, seed) : new Array<number>(k).fill(0);
-    for (const [i, p] of sliders ?? []) {
-      if (i >= k) bad(`slider ${i} does not exist: this model has ${k} sliders (0 to ${k - 1})`);
-      if (p < -half || p > half) bad(`slider ${i} position ${p} is out of range: positions go from ${-half} to ${half}`);
-      positions[i] = p;
-    }
-    sliderPositions = positions;
-    config.latentVector = Array.from(slidersToLatent(positions, analysis));
-  }
-  return { config, bitDepth, sliderPositions };
-}

@@ -1,22 +1,13 @@
 /**
- * The CLI's model argument: nothing at all means the demo model shipped in the package; anything else
- * is looked up with lib/library/resolve.ts (a file, or a model id, id prefix or name in the library,
- * ambiguity reported). `demo` is the demo model when the library has no model by that name.
+ * The CLI's model argument (lib/jobs/job-model.ts: nothing means the demo model, else a file, id or name
+ * in the library), with the library's recoveries printed as warnings; and the library for `sda model`.
  */
 import * as fs from 'fs';
-import { ModelNotFoundError } from '../errors';
+import { resolveJobModel, type ResolvedModel } from '../jobs/job-model';
 import { ModelLibrary, type LibraryWarning } from '../library/library';
-import { matchModel, resolveModel as resolveInLibrary, type ResolvedModel as LibraryResolved } from '../library/resolve';
-import { demoModelPath } from '../model/demo';
 import { escapeForTerminal } from './escape';
 
-export interface ResolvedModel {
-  /** Absolute path of the `.sda` / `.distill` file. */
-  path: string;
-  via: 'demo' | LibraryResolved['via'];
-  /** The catalog entry, when found through the library. */
-  entry?: LibraryResolved['entry'];
-}
+export type { ResolvedModel };
 
 /** Prints library recoveries as one `sda: warning:` line each on stderr (control characters escaped). */
 export function cliWarning(w: LibraryWarning): void {
@@ -33,21 +24,6 @@ export function openLibrary(dir: string): ModelLibrary | undefined {
  * Resolves a model argument. `undefined` is the demo model; otherwise see lib/library/resolve.ts.
  * Errors: ModelNotFoundError, AmbiguousModelError, LibraryCorruptError.
  */
-export async function resolveModel(spec: string | undefined, modelsDir: string): Promise<ResolvedModel> {
-  if (spec === undefined) return demo();
-  try {
-    return await resolveInLibrary(spec, { modelsDir, library: { onWarning: cliWarning } });
-  } catch (e) {
-    if (spec !== 'demo' || !(e instanceof ModelNotFoundError)) throw e;
-    // `demo` names the package's demo model only when no library model answers to it.
-    const library = new ModelLibrary(modelsDir, { onWarning: () => undefined }); // already reported
-    if (matchModel(await library.listAll(), spec, library.modelsDir)) throw e;
-    return demo();
-  }
-}
-
-function demo(): ResolvedModel {
-  const file = demoModelPath;
-  if (!fs.existsSync(file)) throw new ModelNotFoundError('demo', `the demo model ${file} is missing from this installation; reinstall small-dataset-audio or name a model`);
-  return { path: file, via: 'demo' };
+export function resolveModel(spec: string | undefined, modelsDir: string): Promise<ResolvedModel> {
+  return resolveJobModel(spec, modelsDir, cliWarning);
 }

@@ -5,7 +5,8 @@
  */
 import { InvalidArgumentError } from '../errors';
 import { checkExportOptions } from '../generate/export';
-import { parseJobOptions, type BatchJob, type GenOptions } from './job-format';
+import type { BatchJob } from '../jobs/job-file';
+import { parseJobOptions, type GenOptions } from '../jobs/options';
 import type { QueueJob, QueueJobData } from './types';
 
 /** GenOptions as JSON: every value is JSON already except the slider positions (a Map). */

@@ -3,7 +3,7 @@
  * (`sda batch --queue`, `sda batch wait`). Jobs are looked up by their content-derived ids, so any process
  * that has the jobs file can follow a batch that another submitted; nothing but the jobs is kept in Redis.
  */
-import { Queue } from 'bullmq';
+import { Queue, QueueEvents } from 'bullmq';
 import { checkConnection, DEFAULT_QUEUE_NAME, toConnection, type QueueConnection } from './connection';
 import { parseFailure } from './failure';
 import type { QueueJobResult, QueueJobState, QueueJobStatus } from './types';
@@ -18,7 +18,7 @@ export interface FollowOptions extends StatusOptions {
   onUpdate?: (statuses: QueueJobStatus[]) => void;
   /** Stops following (the jobs go on without the follower). */
   signal?: AbortSignal;
-  /** Time between looks (default 250 ms). */
+  /** Time between full looks at every job; events trigger the looks in between (default 5000 ms). */
   intervalMs?: number;
 }
 
@@ -69,29 +69,59 @@ export function isSettled(s: QueueJobStatus): boolean {
 
 /**
  * Looks at the jobs until every one is settled and returns their statuses (or the last look when
- * `signal` aborts). Polling, not queue events: a follower that starts late, or reconnects, sees the
- * same thing as one that watched from the start.
+ * `signal` aborts). Each job is looked up once at the start, then again only when the queue's event
+ * stream says something happened to it (a blocking read, so following a large batch costs Redis and
+ * this process almost nothing while the workers render), with a full look every `intervalMs` in case
+ * an event was missed (a follower that reconnected, a trimmed stream).
  */
 export async function followJobs(refs: readonly JobRef[], options: FollowOptions): Promise<QueueJobStatus[]> {
   const connection = toConnection(options.connection);
   await checkConnection(connection);
-  const queue = new Queue(options.queueName ?? DEFAULT_QUEUE_NAME, { connection });
+  const name = options.queueName ?? DEFAULT_QUEUE_NAME;
+  const queue = new Queue(name, { connection });
   queue.on('error', () => undefined);
-  const interval = options.intervalMs ?? 250;
+  // Started before the first look, so nothing that happens after that look is missed.
+  const events = new QueueEvents(name, { connection });
+  events.on('error', () => undefined);
+  const byId = new Map(refs.map((r) => [r.id, r]));
+  const dirty = new Set<string>();
+  let wake: () => void = () => undefined;
+  const touched = ({ jobId }: { jobId: string }) => {
+    if (!byId.has(jobId)) return;
+    dirty.add(jobId);
+    wake();
+  };
+  for (const e of ['active', 'completed', 'failed', 'waiting', 'delayed', 'stalled', 'removed'] as const) events.on(e, touched as never);
+  const interval = options.intervalMs ?? 5000;
   try {
-    const settled = new Map<string, QueueJobStatus>();
+    await events.waitUntilReady();
+    const current = new Map<string, QueueJobStatus>();
+    let full = true;
     for (;;) {
-      const fresh = await lookUp(queue, refs.filter((r) => !settled.has(r.id)));
-      for (const s of fresh) if (isSettled(s)) settled.set(s.id, s);
-      const all = refs.map((r) => settled.get(r.id) ?? fresh.find((s) => s.id === r.id)!);
+      const ids = full ? refs.map((r) => r.id).filter((id) => !isSettled(current.get(id) ?? ({ state: 'waiting' } as QueueJobStatus))) : [...dirty];
+      dirty.clear();
+      for (const s of await lookUp(queue, ids.map((id) => byId.get(id)!))) current.set(s.id, s);
+      const all = refs.map((r) => current.get(r.id)!);
       options.onUpdate?.(all);
-      if (settled.size === refs.length || options.signal?.aborted) return all;
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, interval);
-        options.signal?.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+      if (all.every(isSettled) || options.signal?.aborted) return all;
+      full = await new Promise<boolean>((resolve) => {
+        let finished = false;
+        const done = (v: boolean) => {
+          if (finished) return;
+          finished = true;
+          clearTimeout(t);
+          wake = () => undefined;
+          resolve(v);
+        };
+        const t = setTimeout(() => done(true), interval);
+        // A burst of events (a batch of jobs finishing together) is looked up in one go.
+        wake = () => void setTimeout(() => done(false), 20);
+        if (dirty.size > 0) wake();
+        options.signal?.addEventListener('abort', () => done(false), { once: true });
       });
     }
   } finally {
+    await events.close();
     await queue.close();
   }
 }

@@ -21,7 +21,10 @@ import { loadModel } from '../model/load-model';
 import { fileAccessError } from '../util/fs-error';
 import { checkConnection, DEFAULT_QUEUE_NAME, toConnection, type QueueConnection } from './connection';
 import { errorCode, parseFailure, toQueueFailure } from './failure';
-import { parseJobOptions, readResumeModelInfo, resolveModel, resolveModelsDir, sidecarMismatch, toGenerationConfig, type ResumeModelInfo } from './job-format';
+import { resolveJobModel } from '../jobs/job-model';
+import { parseJobOptions, toGenerationConfig } from '../jobs/options';
+import { readResumeModelInfo, sidecarMismatch, type ResumeModelInfo } from '../jobs/resume';
+import { resolveModelsDir } from '../library/models-dir';
 import { ModelCache } from './model-cache';
 import { RenderBatcher } from './render-batcher';
 import { removeStaleTempFiles } from './temp-files';
@@ -115,7 +118,7 @@ export async function startWorker(options: WorkerOptions): Promise<WorkerHandle>
       if (d?.v !== 1) throw new InvalidArgumentError(`job ${job.id} is not a job of this version of small-dataset-audio`);
       emit({ type: 'started', ...base, model: d.model, attempt: job.attemptsMade + 1 });
       const options = parseJobOptions(d.options);
-      const file = (await resolveModel(d.model ?? undefined, modelsDir)).path;
+      const file = (await resolveJobModel(d.model ?? undefined, modelsDir)).path;
       // The job's lock is ours: what a dead worker left half-written for this output goes first.
       removeStaleTempFiles(outDir, d.output);
       const wav = path.join(outDir, d.output);

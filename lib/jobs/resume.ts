@@ -1,5 +1,5 @@
 /**
- * `sda batch` resume: a job counts as done only when its WAV and its sidecar exist AND the sidecar records
+ * The resume rule of `sda batch` (local and on a queue): a job counts as done only when its WAV and its sidecar exist AND the sidecar records
  * what the job asks for now (model, seed, duration, modes, rate, bit depth, slider vector, ...). A job
  * edited since its render (another seed, say) is rendered again instead of keeping stale audio.
  *
@@ -16,9 +16,8 @@ import { DEFAULT_BIT_DEPTH } from '../generate/wav';
 import type { AnalysisResult } from '../model/analysis';
 import { savedModelParts } from '../model/load-model';
 import { readTorchFile } from '../torchfile';
-import type { BatchJob } from './commands/batch';
-import { toGenerationConfig } from './gen-options';
-import { sidecarPathOf } from './output-folder';
+import type { BatchJob } from './job-file';
+import { toGenerationConfig } from './options';
 
 /** What a sidecar is compared with, from the model file. */
 export interface ResumeModelInfo {
@@ -95,7 +94,7 @@ export async function splitDoneJobs(
     let sidecarText: string;
     try {
       if (!fs.statSync(wav).isFile()) throw new Error('not a file');
-      sidecarText = fs.readFileSync(sidecarPathOf(wav), 'utf8');
+      sidecarText = fs.readFileSync(wav.replace(/\.wav$/i, '.json'), 'utf8'); // the sidecar beside it
     } catch {
       todo.push(job);
       continue;
