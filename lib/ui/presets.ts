@@ -124,7 +124,9 @@ export async function listPresets(presetsDir: string, modelId: string): Promise<
   const entries = typeof raw.presets === 'object' && raw.presets !== null ? (raw.presets as Record<string, Raw>) : {};
   const presets = Object.entries(entries)
     .map(([id, e]) => fromFile(id, e))
-    .filter((p): p is Preset => p !== undefined);
+    .filter((p): p is Preset => p !== undefined)
+    // Distill's list_presets order: most recently modified first (a stable sort, as Python's).
+    .sort((a, b) => (a.modified < b.modified ? 1 : a.modified > b.modified ? -1 : 0));
   const folders = Array.isArray(raw.folders) ? (raw.folders as PresetIndex['folders']).filter((f) => typeof f?.name === 'string') : [];
   return { presets, folders };
 }
