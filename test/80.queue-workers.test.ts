@@ -138,3 +138,32 @@ test('80.1 three workers, SIGKILL of one mid-job, SIGTERM of a busy and an idle 
     for (const w of workers) if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGKILL');
   }
 });
+
+test('80.6 --detach queues and returns; a worker started later renders the jobs; `wait` reports them as the local batch would', async () => {
+  const dir = tmpDir('queue-detach');
+  const shared = path.join(dir, 'shared');
+  const url = redis.url(5);
+  const file = path.join(dir, 'jobs.jsonl');
+  const lines = [0, 1, 2].map((i) => JSON.stringify({ output: `d_${i}.wav`, options: { duration: 0.5, seed: 900 + i } }));
+  fs.writeFileSync(file, `${lines.join('\n')}\n{"output": "e.wav", "options": {"stereoMode": "wide"}}\n`);
+
+  const detached = sda(['batch', file, '--queue', url, '--out', shared, '--detach', '--json']);
+  expect(detached.status).toBe(1); // the bad line is a failed job, as in the local batch
+  expect(JSON.parse(detached.stdout)).toMatchObject({ jobs: 4, added: 3, failed: 1, failures: [expect.objectContaining({ line: 4, code: 'ERR_SDA_BAD_JOB' })] });
+  expect(fs.existsSync(shared) ? fs.readdirSync(shared).filter((f) => f.endsWith('.wav')) : []).toEqual([]);
+  const st = sda(['batch', 'status', file, '--queue', url, '--out', shared, '--json']);
+  expect(JSON.parse(st.stdout)).toMatchObject({ jobs: 4, waiting: 3, active: 0, completed: 0 });
+
+  const worker = spawnWorker(['--queue', url, '--out', shared, '--device', 'cpu']);
+  try {
+    const w = sda(['batch', 'wait', file, '--queue', url, '--out', shared, '--json']);
+    expect(w.status).toBe(1);
+    const s = JSON.parse(w.stdout);
+    expect(s).toMatchObject({ jobs: 4, written: 3, skipped: 0, failed: 1 });
+    expect(s.outputs.map((o: string) => path.basename(o)).sort()).toEqual(['d_0.wav', 'd_1.wav', 'd_2.wav']);
+    worker.child.kill('SIGTERM');
+    expect(await worker.exited).toBe(143);
+  } finally {
+    if (worker.child.exitCode === null && worker.child.signalCode === null) worker.child.kill('SIGKILL');
+  }
+});

@@ -106,18 +106,21 @@ export async function followJobs(refs: readonly JobRef[], options: FollowOptions
       if (all.every(isSettled) || options.signal?.aborted) return all;
       full = await new Promise<boolean>((resolve) => {
         let finished = false;
+        const onAbort = () => done(false);
         const done = (v: boolean) => {
           if (finished) return;
           finished = true;
           clearTimeout(t);
           wake = () => undefined;
+          // Removed each time: a follower waits thousands of times on the same signal.
+          options.signal?.removeEventListener('abort', onAbort);
           resolve(v);
         };
         const t = setTimeout(() => done(true), interval);
         // A burst of events (a batch of jobs finishing together) is looked up in one go.
         wake = () => void setTimeout(() => done(false), 20);
         if (dirty.size > 0) wake();
-        options.signal?.addEventListener('abort', () => done(false), { once: true });
+        options.signal?.addEventListener('abort', onAbort, { once: true });
       });
     }
   } finally {

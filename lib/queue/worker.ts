@@ -57,7 +57,9 @@ export type WorkerEvent =
   | { type: 'ready'; worker: string }
   | { type: 'started'; id: string; line: number; output: string; model: string | null; attempt: number }
   | { type: 'written' | 'skipped'; id: string; line: number; output: string; seconds: number }
-  | { type: 'failed'; id: string; line: number; output: string; code: string; message: string; willRetry: boolean };
+  | { type: 'failed'; id: string; line: number; output: string; code: string; message: string; willRetry: boolean }
+  /** Trouble with Redis (the connection lost, say); the client reconnects by itself and the worker goes on. */
+  | { type: 'queue-error'; message: string };
 
 export interface WorkerHandle {
   /** host:pid, as recorded in each job's result. */
@@ -176,8 +178,9 @@ export async function startWorker(options: WorkerOptions): Promise<WorkerHandle>
     maxStalledCount: 2,
     name,
   });
-  // Connection trouble is retried by the client; errors thrown by jobs are reported through onEvent.
-  worker.on('error', () => undefined);
+  // Connection trouble is retried by the client (at most about once a second), so it is reported, not
+  // thrown; errors thrown by jobs are reported as their 'failed' events.
+  worker.on('error', (err) => emit({ type: 'queue-error', message: String((err as Error)?.message ?? err) }));
   await worker.waitUntilReady();
   emit({ type: 'ready', worker: name });
   let closing: Promise<void> | undefined;

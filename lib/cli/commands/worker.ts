@@ -38,6 +38,8 @@ function describe(e: WorkerEvent): string {
       return `${e.type} ${e.output} (line ${e.line}, ${e.seconds.toFixed(2)} s)`;
     case 'failed':
       return `failed ${e.output} (line ${e.line}): ${e.code}: ${e.message}${e.willRetry ? ' (will retry)' : ''}`;
+    case 'queue-error':
+      return `queue error: ${e.message}`;
   }
 }
 
