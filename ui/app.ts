@@ -172,6 +172,9 @@ function renderSliders(): void {
   $('center').toggleAttribute('disabled', sliders.length === 0);
   $('sliders').replaceChildren(...sliders.map((s) => {
     const out = h('output', {}, String(positions[s.index]));
+    // Set through the CSSOM: the page's CSP forbids style attributes.
+    const zones = h('div', { class: 'zones' });
+    zones.style.background = zoneGradient(s);
     const row = h('div', { class: 'slider' });
     const input = h('input', {
       type: 'range', min: s.minStep, max: s.maxStep, step: 1, value: positions[s.index],
@@ -189,7 +192,7 @@ function renderSliders(): void {
     input.addEventListener('input', update);
     row.append(
       h('label', { for: `slider-${s.index}` }, s.label), input, out,
-      h('div', { class: 'zones', style: `background:${zoneGradient(s)}` }),
+      zones,
       h('span', { id: `zone-${s.index}`, class: 'muted', hidden: true }, `safe ${s.safeMinStep} to ${s.safeMaxStep}, warning ${s.warningMinStep} to ${s.warningMaxStep}`),
     );
     input.id = `slider-${s.index}`;
