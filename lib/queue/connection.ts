@@ -4,7 +4,7 @@
  * handed to the client so that a typo is refused at once with a message, instead of a client retrying
  * a host that does not exist forever.
  */
-import IORedis from 'ioredis';
+import { ioredis } from './client';
 import { InvalidArgumentError } from '../errors';
 import { QueueError } from './errors';
 
@@ -61,6 +61,7 @@ export function describeConnection(c: QueueConnection): string {
  * worker riding out a Redis restart, wrong for a command that should say at once that the URL is wrong).
  */
 export async function checkConnection(connection: QueueConnection, timeoutMs = 5000): Promise<void> {
+  const IORedis = ioredis();
   const client = new IORedis({ ...connection, lazyConnect: true, connectTimeout: timeoutMs, maxRetriesPerRequest: 0, retryStrategy: () => null });
   client.on('error', () => undefined); // reported by the rejected connect/ping below
   try {

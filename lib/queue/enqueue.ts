@@ -7,7 +7,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Queue, type JobsOptions } from 'bullmq';
+import type { JobsOptions } from 'bullmq';
+import { bullmq } from './client';
 import { checkConnection, describeConnection, DEFAULT_QUEUE_NAME, toConnection, type QueueConnection } from './connection';
 import { QueueError } from './errors';
 import { toJobData } from './job-data';
@@ -66,7 +67,7 @@ export async function enqueueJobs(jobs: readonly QueueJob[], options: EnqueueOpt
   const data: QueueJobData[] = jobs.map((j, i) => toJobData(j, i));
   // BullMQ's client would retry an unreachable Redis forever: say so at once instead.
   await checkConnection(connection);
-  const queue = new Queue(options.queueName ?? DEFAULT_QUEUE_NAME, { connection });
+  const queue = new (bullmq().Queue)(options.queueName ?? DEFAULT_QUEUE_NAME, { connection });
   queue.on('error', () => undefined); // surfaced by the rejected calls below
   try {
     const out: EnqueuedJob[] = [];

@@ -4,7 +4,7 @@
  * model that does not exist, options that are invalid) become BullMQ's UnrecoverableError, failed at once
  * without retries; anything else (a file system or device hiccup) is retried with backoff.
  */
-import { UnrecoverableError } from 'bullmq';
+import { bullmq } from './client';
 import { SdaError } from '../errors';
 
 /** Codes of errors that another try cannot fix: the job itself is wrong. */
@@ -29,7 +29,7 @@ export function isBadJob(err: unknown): boolean {
 /** The error to throw from the processor for `err`. */
 export function toQueueFailure(err: unknown): Error {
   const message = `${errorCode(err)}: ${String((err as Error)?.message ?? err).split('\n')[0]}`;
-  return isBadJob(err) ? new UnrecoverableError(message) : new Error(message);
+  return isBadJob(err) ? new (bullmq().UnrecoverableError)(message) : new Error(message);
 }
 
 /** The code and message of a failed job's reason (ERR_SDA_QUEUE for a reason BullMQ wrote, such as a job whose workers kept dying). */

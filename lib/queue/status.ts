@@ -3,7 +3,8 @@
  * (`sda batch --queue`, `sda batch wait`). Jobs are looked up by their content-derived ids, so any process
  * that has the jobs file can follow a batch that another submitted; nothing but the jobs is kept in Redis.
  */
-import { Queue, QueueEvents } from 'bullmq';
+import type { Queue } from 'bullmq';
+import { bullmq } from './client';
 import { checkConnection, DEFAULT_QUEUE_NAME, toConnection, type QueueConnection } from './connection';
 import { parseFailure } from './failure';
 import type { QueueJobResult, QueueJobState, QueueJobStatus } from './types';
@@ -53,7 +54,7 @@ async function lookUp(queue: Queue, refs: readonly JobRef[]): Promise<QueueJobSt
 export async function jobStatuses(refs: readonly JobRef[], options: StatusOptions): Promise<QueueJobStatus[]> {
   const connection = toConnection(options.connection);
   await checkConnection(connection);
-  const queue = new Queue(options.queueName ?? DEFAULT_QUEUE_NAME, { connection });
+  const queue = new (bullmq().Queue)(options.queueName ?? DEFAULT_QUEUE_NAME, { connection });
   queue.on('error', () => undefined);
   try {
     return await lookUp(queue, refs);
@@ -78,10 +79,10 @@ export async function followJobs(refs: readonly JobRef[], options: FollowOptions
   const connection = toConnection(options.connection);
   await checkConnection(connection);
   const name = options.queueName ?? DEFAULT_QUEUE_NAME;
-  const queue = new Queue(name, { connection });
+  const queue = new (bullmq().Queue)(name, { connection });
   queue.on('error', () => undefined);
   // Started before the first look, so nothing that happens after that look is missed.
-  const events = new QueueEvents(name, { connection });
+  const events = new (bullmq().QueueEvents)(name, { connection });
   events.on('error', () => undefined);
   const byId = new Map(refs.map((r) => [r.id, r]));
   const dirty = new Set<string>();

@@ -14,7 +14,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Worker, type Job } from 'bullmq';
+import type { Job } from 'bullmq';
+import { bullmq } from './client';
 import { InvalidArgumentError } from '../errors';
 import { GenerationPipeline } from '../generate/pipeline';
 import { loadModel } from '../model/load-model';
@@ -169,7 +170,7 @@ export async function startWorker(options: WorkerOptions): Promise<WorkerHandle>
     }
   };
 
-  const worker = new Worker<QueueJobData, QueueJobResult>(options.queueName ?? DEFAULT_QUEUE_NAME, process1, {
+  const worker = new (bullmq().Worker)<QueueJobData, QueueJobResult>(options.queueName ?? DEFAULT_QUEUE_NAME, process1, {
     connection,
     concurrency,
     lockDuration,
