@@ -10,6 +10,10 @@ const root = path.join(__dirname, '..');
 const out = path.join(root, 'dist', 'ui', 'page');
 
 async function main() {
+  // Type-check the page first (esbuild strips types without checking them): ui/tsconfig.json, DOM types.
+  const { spawnSync } = require('child_process');
+  const tsc = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(root, 'ui')], { stdio: 'inherit' });
+  if (tsc.status !== 0) throw new Error('the page does not type-check (npx tsc -p ui)');
   const esbuild = require('esbuild');
   fs.rmSync(out, { recursive: true, force: true });
   fs.mkdirSync(out, { recursive: true });

@@ -124,7 +124,8 @@ async function audioFacts(index: number) {
       if (id === 'data') dataBytes = size;
       o += 8 + size + (size % 2);
     }
-    const ctx = new OfflineAudioContext(1, 1, 48000);
+    // Decoded at the file's own rate (a context at another rate would resample it).
+    const ctx = new OfflineAudioContext(1, 1, fmt?.rate ?? 48000);
     const decoded = await ctx.decodeAudioData(buf.slice(0));
     if (audio.readyState < 1) await new Promise((r) => audio.addEventListener('loadedmetadata', r, { once: true }));
     return { riff: tag(0), wave: tag(8), fmt, dataBytes, decodedLength: decoded.length, decodedRate: decoded.sampleRate, elementDuration: audio.duration };
@@ -150,7 +151,42 @@ test('generate: the take plays a WAV of the requested length, with a download li
   const res = await page.evaluate(async (href) => (await fetch(href)).status, (await link.getAttribute('href'))!);
   expect(res).toBe(200);
   await page.getByText('Quality:').first().waitFor();
+  await page.locator('canvas.spectrogram[data-drawn="true"]').first().waitFor();
   await screenshot(page, 'ui-take');
+});
+
+test('takes: a second take in stereo at 44.1 kHz / 24-bit has that format; A/B between the two; Keep writes the WAV and its sidecar to the output folder', async () => {
+  await page.getByLabel('Stereo', { exact: true }).selectOption('mid-side');
+  await page.getByLabel('Sample rate').selectOption('44100');
+  await page.getByLabel('Bit depth').selectOption('24');
+  await page.getByRole('spinbutton', { name: 'Seed', exact: true }).fill('6');
+  const before = await takeCount();
+  await page.getByRole('button', { name: 'Generate' }).click();
+  await page.waitForFunction((n) => document.querySelectorAll('article.take').length === n + 1, before);
+  const facts = await audioFacts(0); // the newest take is listed first
+  expect(facts.fmt).toEqual({ channels: 2, rate: 44100, bits: 24 });
+  expect(facts.dataBytes / (2 * 3)).toBe(44100);
+  expect(facts.decodedLength).toBe(44100);
+
+  await page.getByRole('button', { name: 'Use take 1 as A' }).click();
+  await page.getByRole('button', { name: 'Use take 2 as B' }).click();
+  await page.getByRole('button', { name: 'Play A/B' }).click();
+  await page.getByRole('button', { name: 'Switch A/B' }).click();
+  await page.getByRole('status').filter({ hasText: 'Playing B.' }).waitFor();
+  await screenshot(page, 'ui-takes-ab');
+
+  await page.getByRole('button', { name: 'Keep take 2' }).click();
+  await page.getByRole('status').filter({ hasText: 'Kept take 2:' }).waitFor();
+  const kept = fs.readdirSync(path.join(root, 'kept')).sort();
+  expect(kept).toHaveLength(2);
+  const [json, wav] = kept;
+  expect(wav).toMatch(/\.wav$/);
+  expect(json).toBe(wav!.replace(/\.wav$/, '.json'));
+  const sidecar = JSON.parse(fs.readFileSync(path.join(root, 'kept', json!), 'utf8')) as { seed: number; audio: { file: string; sample_rate: number; channels: number } };
+  expect(sidecar.seed).toBe(6);
+  expect(sidecar.audio).toMatchObject({ file: wav, sample_rate: 44100, channels: 2 });
+  await page.getByLabel('Stereo', { exact: true }).selectOption('mono');
+  await page.getByLabel('Sample rate').selectOption('48000');
 });
 
 test('queue and cancel: a long request shows a progress bar, a second one queues behind it, Cancel aborts them; no take is added', async () => {
@@ -179,13 +215,14 @@ test('queue and cancel: a long request shows a progress bar, a second one queues
 
 test("presets: one saved in the page is in Distill's presets.json and read by Distill's PresetManager; one Distill saves is applied in the page", async () => {
   const positions = await page.getByRole('slider').evaluateAll((els) => els.map((e) => Number(e.getAttribute('aria-valuenow'))));
+  const seed = Number(await page.getByRole('spinbutton', { name: 'Seed', exact: true }).inputValue());
   await page.getByLabel('Preset name').fill('From the page');
   await page.getByRole('button', { name: 'Save preset' }).click();
   await page.getByRole('status').filter({ hasText: 'Preset From the page saved.' }).waitFor();
   const presetsDir = path.join(root, 'presets');
   expect(fs.existsSync(path.join(presetsDir, TRAINED.model_id, 'presets.json'))).toBe(true);
   const read = JSON.parse(runPython(DISTILL, ['read', presetsDir, TRAINED.model_id])) as { presets: Array<{ name: string; slider_positions: number[]; n_components: number; seed: number | null }> };
-  expect(read.presets).toEqual([expect.objectContaining({ name: 'From the page', slider_positions: positions, n_components: PY_SLIDERS.length, seed: 5 })]);
+  expect(read.presets).toEqual([expect.objectContaining({ name: 'From the page', slider_positions: positions, n_components: PY_SLIDERS.length, seed })]);
 
   const distillPositions = PY_SLIDERS.map((s, i) => (i % 3 === 0 ? s.max_step : i % 3 === 1 ? s.min_step : 0));
   runPython(DISTILL, ['save', presetsDir, TRAINED.model_id, JSON.stringify({ name: 'From Distill', slider_positions: distillPositions, n_components: distillPositions.length, seed: 99 })]);
@@ -236,6 +273,15 @@ test('drop-to-add: a training checkpoint dropped on the library is converted and
   await page.waitForFunction((n) => document.querySelectorAll('#models tbody tr').length === n + 1, rowsBefore);
   await expect(modelButton('checkpoint_epoch0007').isVisible()).resolves.toBe(true);
   await screenshot(page, 'ui-added');
+});
+
+test('repair: a model file removed behind the server\'s back is dropped from the catalog and the list', async () => {
+  const rowsBefore = await page.locator('#models tbody tr').count();
+  fs.rmSync(path.join(modelsDir, TRAINED.file_path));
+  await page.getByRole('button', { name: 'Repair library' }).click();
+  await page.getByRole('status').filter({ hasText: 'Repair: 0 added, 1 removed' }).waitFor();
+  await modelButton(TRAINED.name).waitFor({ state: 'detached' });
+  expect(await page.locator('#models tbody tr').count()).toBe(rowsBefore - 1);
 });
 
 test('no console errors or uncaught page errors on any screen', () => {

@@ -4,6 +4,7 @@
  * from the URL the server printed (kept in sessionStorage, then removed from the address bar so that it
  * is not shown on screen or in screenshots).
  */
+import { drawSpectrogram } from './spectrogram';
 
 interface Entry {
   modelId: string; name: string; description: string; tags: string[]; fileSizeBytes: number; trainingEpochs: number;
@@ -309,6 +310,12 @@ function renderTakes(): void {
     const n = takes.indexOf(t) + 1;
     const canvas = h('canvas', { 'aria-label': `Waveform of take ${n}`, role: 'img' }) as HTMLCanvasElement;
     drawPeaks(canvas, t.peaks);
+    const spectro = h('canvas', { 'aria-label': `Spectrogram of take ${n}`, role: 'img', class: 'spectrogram' }) as HTMLCanvasElement;
+    void fetch(withToken(`/api/takes/${t.id}.wav`))
+      .then((r) => r.arrayBuffer())
+      .then((b) => new OfflineAudioContext(1, 1, t.sampleRate).decodeAudioData(b))
+      .then((audio) => { drawSpectrogram(spectro, audio.getChannelData(0)); spectro.dataset.drawn = 'true'; })
+      .catch(fail);
     const keep = h('button', { type: 'button', 'aria-label': `Keep take ${n}`, disabled: t.kept !== null, onclick: async () => {
       try { const r = await api<{ wavPath: string }>('POST', `/api/takes/${t.id}/keep`); status(`Kept take ${n}: ${r.wavPath}`); await loadTakes(); } catch (e) { fail(e); }
     } }, t.kept ? 'Kept' : 'Keep');
@@ -319,6 +326,7 @@ function renderTakes(): void {
         h('span', { class: `q-${t.quality.rating}`, title: t.quality.ratingReason }, `Quality: ${t.quality.rating}`),
       ),
       canvas,
+      spectro,
       h('audio', { controls: true, preload: 'auto', src: withToken(`/api/takes/${t.id}.wav`) }),
       h('div', { class: 'row' },
         h('a', { href: withToken(`/api/takes/${t.id}.wav?download=1`), download: `take_seed${t.seed}.wav` }, 'Download WAV'),
@@ -413,3 +421,6 @@ async function main(): Promise<void> {
   } catch (e) { fail(e); }
 }
 void main();
+
+// A module, not a script: its names stay out of the global scope (window.status and the like).
+export {};

@@ -16,7 +16,7 @@ import { UiError } from './errors';
 import type { UiModels } from './models';
 import { deletePreset, listPresets, savePreset } from './presets';
 import type { RenderJob, RenderQueue } from './render-queue';
-import type { Take, TakeStore } from './takes';
+import { takeFileName, type Take, type TakeStore } from './takes';
 import { addUploadedModel } from './uploads';
 
 export interface ApiContext {
@@ -175,14 +175,14 @@ const routes: Array<[string, RegExp, Handler]> = [
   ['GET', /^\/api\/takes\/([^/]+)\.wav$/, async (ctx, _q, res, m, url) => {
     const t = takeOf(ctx, m[1]!);
     const headers: Record<string, string | number> = { 'content-type': 'audio/wav', 'content-length': t.wav.length, 'cache-control': 'no-store' };
-    if (url.searchParams.has('download')) headers['content-disposition'] = `attachment; filename="take_seed${t.result.seedUsed}.wav"`;
+    if (url.searchParams.has('download')) headers['content-disposition'] = `attachment; filename="${takeFileName(t.result)}"`;
     res.writeHead(200, headers);
     res.end(t.wav);
   }],
   ['GET', /^\/api\/takes\/([^/]+)\.json$/, async (ctx, _q, res, m) => {
     const t = takeOf(ctx, m[1]!);
     const body = JSON.stringify(t.sidecar, null, 2);
-    res.writeHead(200, { 'content-type': 'application/json', 'content-disposition': `attachment; filename="take_seed${t.result.seedUsed}.json"`, 'cache-control': 'no-store' });
+    res.writeHead(200, { 'content-type': 'application/json', 'content-disposition': `attachment; filename="${takeFileName(t.result).replace(/\.wav$/, '.json')}"`, 'cache-control': 'no-store' });
     res.end(body);
   }],
   ['POST', /^\/api\/takes\/([^/]+)\/keep$/, async (ctx, _q, res, m) => {

@@ -45,6 +45,11 @@ export function waveformPeaks(channel: Float32Array, columns = PEAK_COLUMNS): nu
   return out;
 }
 
+/** The file name a take downloads under. */
+export function takeFileName(result: GenerationResult): string {
+  return `take_seed${result.seedUsed}.wav`;
+}
+
 export class TakeStore {
   private readonly takes: Take[] = [];
 
@@ -55,7 +60,8 @@ export class TakeStore {
       id,
       createdAt: new Date().toISOString(),
       wav: await encodeWav(result.channels, result.sampleRate, bitDepth),
-      sidecar: sidecarFor(result, { bitDepth }),
+      // The sidecar names the file as the page's "Download WAV" link does.
+      sidecar: sidecarFor(result, { bitDepth, fileName: takeFileName(result) }),
       peaks: waveformPeaks(result.channels[0]!),
     };
     this.takes.push(take);
