@@ -57,7 +57,7 @@ test('listens on 127.0.0.1 and a free port by default; the URL carries a long ra
 test('API calls without the token, or with a wrong one, are refused; the header or the query parameter is accepted', async () => {
   for (const r of [
     await request(`${base.origin}/api/models`),
-    await request(`${base.origin}/api/models`, { headers: { 'x-sda-token': 'x' + base.token.slice(1) } }),
+    await request(`${base.origin}/api/models`, { headers: { 'x-sda-token': (base.token[0] === 'a' ? 'b' : 'a') + base.token.slice(1) } }),
     await request(`${base.origin}/api/models?token=`),
     await request(`${base.origin}/api/models/repair`, { method: 'POST' }),
   ]) {
@@ -179,4 +179,54 @@ test('sda ui prints the URL as the first line of stdout; another host only when 
   const wide = await cliUi(['--models-dir', modelsDir, '--device', 'cpu', '--host', '0.0.0.0']);
   expect(wide.firstLine).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=/);
   expect(wide.stderr).toMatch(/warning: listening on 0\.0\.0\.0/);
+});
+
+test('generation requests the API cannot render are refused at once, typed; an unknown model is 404', async () => {
+  const id = ((await request(`${base.origin}/api/models`, { headers: auth() })).json().models as Array<{ modelId: string }>)[0]!.modelId;
+  const post = (body: unknown) => request(`${base.origin}/api/jobs`, { method: 'POST', headers: { ...auth(), 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  for (const body of [{ modelId: id, duration: 1000 }, { modelId: id, stereoMode: 'surround' }, { modelId: id, seed: -1 }, { modelId: id, bitDepth: '8' }]) {
+    const r = await post(body);
+    expect([body, r.status]).toEqual([body, 400]);
+    expect(r.json().error?.code).toBe('ERR_SDA_INVALID_ARGUMENT');
+  }
+  const missing = await post({ modelId: 'no-such-model', duration: 1 });
+  expect(missing.status).toBe(404);
+  expect(missing.json().error?.code).toBe('ERR_SDA_MODEL_NOT_FOUND');
+  const notJson = await request(`${base.origin}/api/jobs`, { method: 'POST', headers: auth(), body: '{' });
+  expect(notJson.status).toBe(400);
+  expect(notJson.json().error?.code).toBe('ERR_SDA_UI_BAD_REQUEST');
+  expect(((await request(`${base.origin}/api/jobs`, { headers: auth() })).json().jobs as unknown[]).length).toBe(0);
+  await stillServing();
+});
+
+test('sda ui --open hands the URL to the desktop opener (xdg-open)', async () => {
+  const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'sda-ui-open-'));
+  const seen = path.join(bin, 'opened.txt');
+  fs.writeFileSync(path.join(bin, 'xdg-open'), `#!/bin/sh\nprintf '%s' "$1" > "${seen}.tmp" && mv "${seen}.tmp" "${seen}"\n`, { mode: 0o755 });
+  const child = spawn(process.execPath, [CLI, 'ui', '--models-dir', modelsDir, '--device', 'cpu', '--open'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } });
+  try {
+    const url = await new Promise<string>((resolve) => {
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (out.includes('\n')) resolve(out.split('\n')[0]!);
+      });
+    });
+    // The opener runs detached: wait for the file it writes (renamed into place, so complete when seen).
+    await new Promise<void>((resolve) => {
+      const watcher = fs.watch(bin, () => {
+        if (fs.existsSync(seen)) {
+          watcher.close();
+          resolve();
+        }
+      });
+      if (fs.existsSync(seen)) {
+        watcher.close();
+        resolve();
+      }
+    });
+    expect(fs.readFileSync(seen, 'utf8')).toBe(url);
+  } finally {
+    child.kill('SIGTERM');
+  }
 });

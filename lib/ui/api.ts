@@ -7,7 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'http';
 import * as path from 'path';
 import { slidersToLatent } from '../controls';
 import { InvalidArgumentError } from '../errors';
-import { CONCAT_MODES, OUTPUT_SAMPLE_RATES, STEREO_MODES, type GenerationConfig } from '../generate/config';
+import { CONCAT_MODES, OUTPUT_SAMPLE_RATES, STEREO_MODES, validateGenerationConfig, type GenerationConfig } from '../generate/config';
 import { exportResult } from '../generate/export';
 import { BIT_DEPTHS, type BitDepth } from '../generate/wav';
 import { deleteModel } from '../model/delete-model';
@@ -120,6 +120,8 @@ async function renderRequest(ctx: ApiContext, body: Record<string, unknown>) {
     sliderPositions = body.sliders.map((v) => Number(v));
     config.latentVector = slidersToLatent(sliderPositions, analysis); // validates count and range
   }
+  // Refused now, with the reason, rather than failing later in the queue.
+  validateGenerationConfig(config, (await ctx.models.details(modelId)).latentDim);
   return { modelId, modelName: entry.name, file, config, sliderPositions, bitDepth };
 }
 
