@@ -18,7 +18,7 @@ interface UiFlags {
   open?: boolean;
   device: string;
   out: string;
-  maxUpload: number;
+  maxUpload?: number;
 }
 
 function parsePort(v: string): number {
@@ -55,7 +55,7 @@ export function registerUi(program: Command): void {
     .option('--open', 'open the page in the default browser')
     .option('--device <device>', 'auto, cpu, cuda, cuda:N or mps', 'auto')
     .option('-o, --out <dir>', 'folder "Keep" saves takes to (WAV and sidecar)', 'takes')
-    .option('--max-upload <MB>', 'largest model file the page may add', cliParser(parseMegabytes), 512 * 1024 * 1024)
+    .option('--max-upload <MB>', 'largest model file the page may add, in MB (default: 512)', cliParser(parseMegabytes))
     .addHelpText(
       'after',
       `
@@ -65,7 +65,10 @@ Presets are read and written in Distill's layout, presets/<model_id>/presets.jso
 Examples:
   $ sda ui --open
   $ sda ui --models-dir data/models --port 8765
-  $ sda ui --host 0.0.0.0            # reachable from the network (a warning is printed)`,
+  $ sda ui --host 0.0.0.0            # reachable from the network (a warning is printed)
+
+Exit codes: 130 stopped by Ctrl-C, 143 by SIGTERM (renders cancelled, the model freed), 1 cannot listen
+where asked or the device is not there, 2 bad usage.`,
     )
     .action(async (f: UiFlags) => {
       const { dir } = resolveModelsDir(f.modelsDir);
