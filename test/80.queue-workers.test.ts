@@ -167,3 +167,20 @@ test('80.6 --detach queues and returns; a worker started later renders the jobs;
     if (worker.child.exitCode === null && worker.child.signalCode === null) worker.child.kill('SIGKILL');
   }
 });
+
+test('80.7 a queue URL that is not redis:// is bad usage (exit 2); a Redis nobody answers at is ERR_SDA_QUEUE (exit 1), one line', async () => {
+  const dir = tmpDir('queue-url');
+  const file = path.join(dir, 'jobs.jsonl');
+  fs.writeFileSync(file, '{"output": "a.wav", "options": {"duration": 0.5, "seed": 1}}\n');
+  const bad = sda(['worker', '--queue', 'http://localhost:6379', '--out', dir]);
+  expect(bad.status).toBe(2);
+  expect(bad.stderr).toMatch(/^sda: ERR_SDA_INVALID_ARGUMENT: the queue must be a redis:\/\/HOST:PORT\/DB URL; got "http:\/\/localhost:6379"\n$/);
+  const gone = await startRedis();
+  const url = gone.url();
+  await gone.stop();
+  for (const args of [['worker', '--queue', url, '--out', dir], ['batch', file, '--queue', url, '--out', dir]]) {
+    const r = sda(args);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(new RegExp(`^sda: ERR_SDA_QUEUE: cannot reach Redis at ${url.replace(/[/.]/g, '\\$&')}: [^\\n]+\\n$`));
+  }
+});

@@ -21,7 +21,7 @@ export interface QueueConnection {
 /** The default queue name (`--queue-name`). */
 export const DEFAULT_QUEUE_NAME = 'sda';
 
-/** Parses `redis://HOST:PORT/DB` (also `rediss://` for TLS is refused: not supported yet). */
+/** Parses `redis://[user:password@]HOST[:PORT][/DB]` (`rediss://`, Redis over TLS, is not supported yet). */
 export function parseQueueUrl(url: string): QueueConnection {
   let u: URL;
   try {

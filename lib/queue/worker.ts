@@ -116,7 +116,8 @@ export async function startWorker(options: WorkerOptions): Promise<WorkerHandle>
   const process1 = async (job: Job<QueueJobData, QueueJobResult>): Promise<QueueJobResult> => {
     const d = job.data;
     const t0 = performance.now();
-    const base = { id: job.id!, line: d.line, output: d.output };
+    // Read defensively: the data of a job queued by something else may not be ours at all.
+    const base = { id: job.id!, line: Number(d?.line ?? 0), output: String(d?.output ?? '') };
     try {
       if (d?.v !== 1) throw new InvalidArgumentError(`job ${job.id} is not a job of this version of small-dataset-audio`);
       emit({ type: 'started', ...base, model: d.model, attempt: job.attemptsMade + 1 });
