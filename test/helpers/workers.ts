@@ -9,7 +9,7 @@ export interface WorkerProcess {
   stderr: () => string;
   /** Resolves with the first event (past or future) matching `pred`. */
   waitFor(pred: (e: Record<string, any>) => boolean): Promise<Record<string, any>>; // eslint-disable-line @typescript-eslint/no-explicit-any
-  /** Resolves with the exit code (or 128 + signal number). */
+  /** Resolves with the exit code (or 128 + signal number) once its output has all been read. */
   exited: Promise<number>;
 }
 
@@ -35,7 +35,8 @@ export function spawnWorker(args: string[]): WorkerProcess {
     }
   });
   child.stderr!.on('data', (b: Buffer) => (err += b.toString()));
-  const exited = new Promise<number>((resolve) => child.once('exit', (code, signal) => resolve(code ?? 128 + (SIGNALS[signal ?? ''] ?? 0))));
+  // 'close', not 'exit': every line the worker printed has been read by then.
+  const exited = new Promise<number>((resolve) => child.once('close', (code, signal) => resolve(code ?? 128 + (SIGNALS[signal ?? ''] ?? 0))));
   return {
     child,
     events,
