@@ -230,3 +230,31 @@ test('sda ui --open hands the URL to the desktop opener (xdg-open)', async () =>
     child.kill('SIGTERM');
   }
 });
+
+test('deleting the model being rendered: that render is cancelled (or had finished), the server frees the model and renders the next request', async () => {
+  const { root, modelsDir: dir } = await genuineUiLibrary();
+  const h = await startUi({ modelsDir: dir, device: 'cpu' });
+  try {
+    const { origin, token } = parseUiUrl(h.url);
+    const headers = { 'x-sda-token': token, 'content-type': 'application/json' };
+    const models = (await request(`${origin}/api/models`, { headers })).json().models as Array<{ modelId: string; hasAnalysis: boolean }>;
+    // The trained model: its 60 s take renders for seconds on CPU, long enough to be deleted meanwhile.
+    const doomed = models.find((m) => m.hasAnalysis)!;
+    const other = models.find((m) => m !== doomed)!;
+    const job = (await request(`${origin}/api/jobs`, { method: 'POST', headers, body: JSON.stringify({ modelId: doomed.modelId, duration: 60 }) })).json() as { id: string };
+    const stateOf = async (id: string) => ((await request(`${origin}/api/jobs`, { headers })).json().jobs as Array<{ id: string; state: string }>).find((j) => j.id === id)!.state;
+    // Wait for the state, not for time: the job reports 'rendering' once its model is loaded and running.
+    while ((await stateOf(job.id)) === 'queued') await new Promise((r) => setImmediate(r));
+    expect((await request(`${origin}/api/models/${doomed.modelId}`, { method: 'DELETE', headers })).status).toBe(200);
+    // The render goes on with the copy in memory: cancelled here, or finished first on a fast machine.
+    const cancelled = (await request(`${origin}/api/jobs/${job.id}`, { method: 'DELETE', headers })).json().cancelled as boolean;
+    while ((await stateOf(job.id)) === 'rendering') await new Promise((r) => setImmediate(r));
+    expect(await stateOf(job.id)).toBe(cancelled ? 'cancelled' : 'done');
+    const next = (await request(`${origin}/api/jobs`, { method: 'POST', headers, body: JSON.stringify({ modelId: other.modelId, duration: 0.5, seed: 1 }) })).json() as { id: string };
+    while (['queued', 'rendering'].includes(await stateOf(next.id))) await new Promise((r) => setImmediate(r));
+    expect(await stateOf(next.id)).toBe('done');
+  } finally {
+    await h.close();
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+});

@@ -34,7 +34,8 @@ interface Parsed {
 export class UiModels {
   readonly library: ModelLibrary;
   private readonly parsed = new Map<string, Parsed>();
-  private loaded: { file: string; pipeline: GenerationPipeline } | undefined;
+  /** The model loaded for rendering; `stale` once its file was deleted (freed before the next render). */
+  private loaded: { file: string; pipeline: GenerationPipeline; stale?: boolean } | undefined;
 
   constructor(
     readonly modelsDir: string,
@@ -118,17 +119,20 @@ export class UiModels {
 
   /** The pipeline of `file`, loading it (and freeing the previous model) when it is not the one loaded. */
   async pipelineFor(file: string): Promise<GenerationPipeline> {
-    if (this.loaded?.file === file) return this.loaded.pipeline;
+    if (this.loaded?.file === file && !this.loaded.stale) return this.loaded.pipeline;
     this.unload();
     const loaded = await loadModel(file, { device: this.device });
     this.loaded = { file, pipeline: new GenerationPipeline(loaded) };
     return this.loaded.pipeline;
   }
 
-  /** Forget a deleted model (and free it when loaded). */
+  /**
+   * Forget a deleted model. A loaded copy is only marked: a render may be using it right now (renders run
+   * one at a time, so the next pipelineFor call, or close, frees it when nothing does).
+   */
   forget(modelId: string, file?: string): void {
     this.parsed.delete(modelId);
-    if (file && this.loaded?.file === file) this.unload();
+    if (file && this.loaded?.file === file) this.loaded.stale = true;
   }
 
   unload(): void {
