@@ -242,9 +242,12 @@ test('deleting the model being rendered: that render is cancelled (or had finish
     const doomed = models.find((m) => m.hasAnalysis)!;
     const other = models.find((m) => m !== doomed)!;
     const job = (await request(`${origin}/api/jobs`, { method: 'POST', headers, body: JSON.stringify({ modelId: doomed.modelId, duration: 60 }) })).json() as { id: string };
-    const stateOf = async (id: string) => ((await request(`${origin}/api/jobs`, { headers })).json().jobs as Array<{ id: string; state: string }>).find((j) => j.id === id)!.state;
-    // Wait for the state, not for time: the job reports 'rendering' once its model is loaded and running.
-    while ((await stateOf(job.id)) === 'queued') await new Promise((r) => setImmediate(r));
+    const jobOf = async (id: string) => ((await request(`${origin}/api/jobs`, { headers })).json().jobs as Array<{ id: string; state: string; progress: number }>).find((j) => j.id === id)!;
+    const stateOf = async (id: string) => (await jobOf(id)).state;
+    // Wait for the state, not for time: progress above 0 means the model is loaded and chunks are rendering.
+    for (let j = await jobOf(job.id); j.state === 'queued' || (j.state === 'rendering' && j.progress === 0); j = await jobOf(job.id)) {
+      await new Promise((r) => setImmediate(r));
+    }
     expect((await request(`${origin}/api/models/${doomed.modelId}`, { method: 'DELETE', headers })).status).toBe(200);
     // The render goes on with the copy in memory: cancelled here, or finished first on a fast machine.
     const cancelled = (await request(`${origin}/api/jobs/${job.id}`, { method: 'DELETE', headers })).json().cancelled as boolean;
