@@ -141,6 +141,7 @@ const routes: Array<[string, RegExp, Handler]> = [
   ['DELETE', /^\/api\/models\/([^/]+)$/, async (ctx, _q, res, m) => {
     const id = decodeURIComponent(m[1]!);
     const file = ctx.models.fileOf(await ctx.models.entry(id));
+    ctx.queue.cancelModel(id);
     ctx.models.forget(id, file);
     await deleteModel(id, { modelsDir: ctx.models.modelsDir });
     sendJson(res, 200, { deleted: id });

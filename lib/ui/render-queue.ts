@@ -78,6 +78,14 @@ export class RenderQueue {
     return true;
   }
 
+  /**
+   * Cancels every waiting or rendering job on a model (its file is being deleted): a render still
+   * loading the model would otherwise fail on the missing file instead of being cancelled.
+   */
+  cancelModel(modelId: string): void {
+    for (const j of this.jobs) if (j.request.modelId === modelId) this.cancel(j.id);
+  }
+
   /** Cancels everything and waits for the job being rendered to stop. */
   async close(): Promise<void> {
     this.closed = true;
