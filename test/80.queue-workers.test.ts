@@ -51,6 +51,19 @@ function submit(args: string[]): Promise<{ status: number; stdout: string; stder
   });
 }
 
+/** How two WAVs differ (differing bytes, first offset, lengths), so a failure says what it saw. */
+function wavDifference(a: Buffer, b: Buffer): { differing: number; first?: number; lengths?: [number, number] } {
+  let differing = Math.abs(a.length - b.length);
+  let first: number | undefined;
+  for (let i = 0; i < Math.min(a.length, b.length); i++) {
+    if (a[i] !== b[i]) {
+      differing++;
+      first ??= i;
+    }
+  }
+  return differing === 0 ? { differing } : { differing, first, lengths: [a.length, b.length] };
+}
+
 function sidecarWithoutTime(file: string): unknown {
   const s = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
   delete s.timestamp;
@@ -109,7 +122,7 @@ test('80.1 three workers, SIGKILL of one mid-job, SIGTERM of a busy and an idle 
     const names = fs.readdirSync(shared).sort();
     expect(names).toEqual(fs.readdirSync(local).sort());
     for (const wav of names.filter((n) => n.endsWith('.wav'))) {
-      expect(fs.readFileSync(path.join(shared, wav)).equals(fs.readFileSync(path.join(local, wav)))).toBe(true);
+      expect({ wav, ...wavDifference(fs.readFileSync(path.join(shared, wav)), fs.readFileSync(path.join(local, wav))) }).toEqual({ wav, differing: 0 });
       const side = wav.replace(/\.wav$/, '.json');
       expect(sidecarWithoutTime(path.join(shared, side))).toEqual(sidecarWithoutTime(path.join(local, side)));
     }
