@@ -62,7 +62,6 @@ struct DeviceReport {
 std::string libtorchVersion();
 DeviceReport deviceReport();
 void setNumThreads(int n);
-int numThreads();
 
 // Square matrix product of two row-major n x n matrices on `device` (smoke test of a device).
 std::vector<float> smokeMatmul(const std::string& device, const std::vector<float>& a,

@@ -109,11 +109,6 @@ class NativeConvVae : public Napi::ObjectWrap<NativeConvVae> {
   int64_t reported_ = 0;
 };
 
-Napi::Object objectValue(const Napi::Value& v, const std::string& what) {
-  if (!v.IsObject()) throw NativeFailure(kErrInvalidArgument, what + " must be an object");
-  return v.As<Napi::Object>();
-}
-
 // createConvVae(config, tensors: Array<{ key, dtype, shape, data: Uint8Array }>) -> Promise<NativeConvVae>
 Napi::Value CreateConvVae(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();

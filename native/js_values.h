@@ -51,6 +51,26 @@ inline std::string stringValue(const Napi::Value& v, const std::string& what) {
   return v.As<Napi::String>().Utf8Value();
 }
 
+// A finite number from a JS value; a typed error names `what` otherwise.
+inline double numberValue(const Napi::Value& v, const std::string& what) {
+  if (!v.IsNumber()) throw NativeFailure(kErrInvalidArgument, what + " must be a number");
+  const double d = v.As<Napi::Number>().DoubleValue();
+  if (!std::isfinite(d)) throw NativeFailure(kErrInvalidArgument, what + " must be finite");
+  return d;
+}
+
+// A boolean from a JS value; a typed error names `what` otherwise.
+inline bool boolValue(const Napi::Value& v, const std::string& what) {
+  if (!v.IsBoolean()) throw NativeFailure(kErrInvalidArgument, what + " must be a boolean");
+  return v.As<Napi::Boolean>().Value();
+}
+
+// An object from a JS value; a typed error names `what` otherwise.
+inline Napi::Object objectValue(const Napi::Value& v, const std::string& what) {
+  if (!v.IsObject()) throw NativeFailure(kErrInvalidArgument, what + " must be an object");
+  return v.As<Napi::Object>();
+}
+
 // A copy of a Float32Array argument; a typed error names `what` otherwise.
 inline std::vector<float> copyFloat32Array(const Napi::Value& v, const char* what) {
   if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {

@@ -398,25 +398,22 @@ FloatTensor resample(const std::vector<float>& waveform, int64_t batch, int64_t 
     throw NativeFailure(kErrInvalidArgument, "resample: rates must be in [1, 2^22]");
   }
   if (batch < 1 || length < 0) throw NativeFailure(kErrInvalidArgument, "resample: batch must be positive, length not negative");
-  {
-    // The sinc kernel is [new/g, 1, 2 * width + orig/g] (g = gcd): bounded before anything is built.
-    const int64_t g = std::gcd(origRate, newRate), o = origRate / g, n = newRate / g;
-    const double width = std::ceil(6.0 * o / (std::min(o, n) * 0.99));
-    if (static_cast<double>(n) * (2 * width + o) > static_cast<double>(1 << 24)) {
-      throw NativeFailure(kErrInvalidArgument, "resample: " + std::to_string(origRate) + " Hz -> " + std::to_string(newRate) +
-                                                   " Hz needs a resampling kernel of more than 2^24 elements");
-    }
+  // torchaudio.functional._get_sinc_resample_kernel (sinc_interp_hann): its geometry, then the kernel
+  // [neu, 1, 2 * width + orig] bounded before anything is built.
+  const int64_t g = std::gcd(origRate, newRate);
+  const int64_t orig = origRate / g, neu = newRate / g;
+  const double lowpassWidth = 6, rolloff = 0.99;
+  const double baseFreq = std::min(orig, neu) * rolloff;
+  const int64_t width = static_cast<int64_t>(std::ceil(lowpassWidth * orig / baseFreq));
+  if (static_cast<double>(neu) * static_cast<double>(2 * width + orig) > static_cast<double>(1 << 24)) {
+    throw NativeFailure(kErrInvalidArgument, "resample: " + std::to_string(origRate) + " Hz -> " + std::to_string(newRate) +
+                                                 " Hz needs a resampling kernel of more than 2^24 elements");
   }
   return torchCall([&] {
     const c10::Device device = requireDevice(deviceName);
     at::Tensor x = fromHost(waveform, {batch, length}, device);
     if (origRate == newRate) return toHost(x);
-    // torchaudio.functional._get_sinc_resample_kernel (sinc_interp_hann), computed in float64 then float32.
-    const int64_t g = std::gcd(origRate, newRate);
-    const int64_t orig = origRate / g, neu = newRate / g;
-    const double lowpassWidth = 6, rolloff = 0.99;
-    const double baseFreq = std::min(orig, neu) * rolloff;
-    const int64_t width = static_cast<int64_t>(std::ceil(lowpassWidth * orig / baseFreq));
+    // The kernel, computed in float64 then float32.
     const auto f64 = at::TensorOptions().dtype(at::kDouble);
     at::Tensor idx = at::arange(-width, width + orig, f64).unsqueeze(0).unsqueeze(0) / static_cast<double>(orig);
     // int64 / int is float32 in torch; the sum with idx promotes to float64, as in torchaudio.

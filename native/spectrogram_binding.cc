@@ -1,7 +1,6 @@
 // N-API glue for the spectrogram maths and the random generator. No torch headers (see spectrogram.h).
 #include "spectrogram_binding.h"
 
-#include <cmath>
 #include <memory>
 
 #include "addon_data.h"
@@ -13,18 +12,6 @@
 
 namespace sda {
 namespace {
-
-double numberValue(const Napi::Value& v, const std::string& what) {
-  if (!v.IsNumber()) throw NativeFailure(kErrInvalidArgument, what + " must be a number");
-  const double d = v.As<Napi::Number>().DoubleValue();
-  if (!std::isfinite(d)) throw NativeFailure(kErrInvalidArgument, what + " must be finite");
-  return d;
-}
-
-bool boolValue(const Napi::Value& v, const std::string& what) {
-  if (!v.IsBoolean()) throw NativeFailure(kErrInvalidArgument, what + " must be a boolean");
-  return v.As<Napi::Boolean>().Value();
-}
 
 InvertOptions invertOptions(const Napi::CallbackInfo& info, size_t i) {
   InvertOptions o;

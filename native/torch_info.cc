@@ -41,6 +41,4 @@ void setNumThreads(int n) {
   at::set_num_threads(n);
 }
 
-int numThreads() { return at::get_num_threads(); }
-
 }  // namespace sda

@@ -9,7 +9,7 @@ import type { NativeSpectrogram, RawInvertOptions } from '../native/addon-types'
 import { callNativeAsync, callNativeSync } from '../native/call';
 import { resolveDevice, type DeviceSpec } from '../native/devices';
 import { loadAddon } from '../native/loader';
-import type { SpectrogramConfig } from '../model/spectrogram-config';
+import { minInvertibleFrames, type SpectrogramConfig } from '../model/spectrogram-config';
 import { copyLoop, runSliced } from '../util/slices';
 
 /** A row-major float32 array with its shape. */
@@ -69,7 +69,7 @@ export class Spectrogram {
    * reflect-pads frames by as much, so `hop * (frames - 1)` must exceed `nFft / 2`.
    */
   get minInvertibleFrames(): number {
-    return Math.floor(Math.floor(this.config.nFft / 2) / this.config.hopLength) + 2;
+    return minInvertibleFrames(this.config.nFft, this.config.hopLength);
   }
 
   /** The mel filterbank, [nFreqs, nMels]. */

@@ -84,6 +84,14 @@ function outOfRange(key: string, value: number, range: string, why: string, file
 }
 
 /**
+ * The fewest frames Griffin-Lim can invert with this FFT size and hop: it trims and reflect-pads
+ * n_fft / 2 samples at each end of a chunk, so `hop * (frames - 1) > n_fft / 2`.
+ */
+export function minInvertibleFrames(nFft: number, hopLength: number): number {
+  return Math.floor(Math.floor(nFft / 2) / hopLength) + 2;
+}
+
+/**
  * Checks a (sampleRate, nFft, hopLength, nMels, frames) combination before anything is allocated from it:
  * each in its range (SPECTROGRAM_LIMITS), the hop at most n_fft and the sample rate, enough frames for
  * Griffin-Lim (`hop * (frames - 1) > n_fft / 2`), a bounded STFT, and a bounded resampling kernel to every
@@ -99,7 +107,7 @@ export function checkSpectrogramGeometry(g: SpectrogramGeometry, file?: string):
   int('hop_length', g.hopLength, L.hopLength.min, Math.min(g.nFft, g.sampleRate), 'Griffin-Lim needs hop_length <= n_fft, and at most one second per frame');
   int('n_mels', g.nMels, L.nMels.min, L.nMels.max, 'mel bins of the ConvVAE input');
   int('frames', g.frames, L.frames.min, L.frames.max, 'mel frames of one chunk, from sample_rate // hop_length + 1');
-  if (g.hopLength * (g.frames - 1) <= g.nFft / 2) {
+  if (g.frames < minInvertibleFrames(g.nFft, g.hopLength)) {
     throw outOfRange(
       'hop_length',
       g.hopLength,
