@@ -315,7 +315,7 @@ export class GenerationPipeline {
   /** Joins one channel's chunks and low-passes the result. */
   private async joinAndFilter(plan: ChunkPlan, audio: Float32Array[], c: GenerationConfig, rate: number): Promise<Float32Array> {
     const joined = plan.join === 'crossfade'
-      ? await crossfadeAsync(audio, c.pythonCompat ? c.overlapSamples : Math.round((c.overlapSamples * rate) / APP_RATE), c.pythonCompat)
+      ? await crossfadeAsync(audio, overlapAt(c, rate), c.pythonCompat)
       : await concatenateAsync(audio);
     // The app filters at 48 kHz whatever the model; in the default mode a cutoff at or above the
     // model's Nyquist frequency is left out (nothing there to remove).
