@@ -250,3 +250,16 @@ export class AbortedError extends SdaError {
     super('ERR_SDA_ABORTED', message, options);
   }
 }
+
+/**
+ * An HRTF file for binaural output cannot be used: not an HDF5/SOFA file, no `Data.IR`, sizes past the
+ * limits, ... `path` is the file.
+ */
+export class HrtfError extends SdaError {
+  readonly path: string;
+
+  constructor(path: string, problem: string, options?: { cause?: unknown }) {
+    super('ERR_SDA_HRTF', `${path}: ${problem}`, options);
+    this.path = path;
+  }
+}

@@ -10,12 +10,12 @@ import { copyLoop, runSliced, runWhole, type Loop, type SliceOptions, type Slice
 export type Sos = number[][];
 
 /**
- * A digital Butterworth low-pass as second-order sections: the analog prototype's poles, pre-warped and
+ * A digital Butterworth low-pass of any order as second-order sections: the analog prototype's poles, pre-warped and
  * mapped by the bilinear transform, all zeros at z = -1, the gain in the first section. Pole pairing and
  * section order differ from scipy's, which changes nothing but rounding: the cascade is the same filter.
  */
 export function butterworthLowpass(order: number, cutoffHz: number, sampleRate: number): Sos {
-  if (!Number.isInteger(order) || order < 2 || order % 2 !== 0) throw new RangeError('order must be an even integer >= 2');
+  if (!Number.isInteger(order) || order < 1) throw new RangeError('order must be an integer >= 1');
   if (!(cutoffHz > 0 && cutoffHz < sampleRate / 2)) throw new RangeError('cutoff must be between 0 and the Nyquist frequency');
   const fs2 = 4; // scipy designs at fs = 2, so 2 * fs = 4
   const wn = (2 * cutoffHz) / sampleRate;
@@ -40,8 +40,10 @@ export function butterworthLowpass(order: number, cutoffHz: number, sampleRate: 
     return [(nr * dr + ni * di) / mag, (ni * dr - nr * di) / mag];
   });
   gain *= (denRe / (denRe * denRe + denIm * denIm));
-  // One section per conjugate pair (the poles with positive imaginary part).
+  // One section per conjugate pair (the poles with positive imaginary part), and for an odd order one
+  // first-order section for the real pole (its zero at z = -1), as scipy's zpk2sos pads it.
   for (const [re, im] of digital) {
+    if (im === 0) sos.push([1, 1, 0, 1, -re, 0]);
     if (im <= 0) continue;
     sos.push([1, 2, 1, 1, -2 * re, re * re + im * im]);
   }
