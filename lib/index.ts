@@ -20,6 +20,7 @@ export {
   FileAccessError,
   OutputExistsError,
   ConfigError,
+  HrtfError,
 } from './errors';
 
 // Saved models (lib/model).
@@ -73,6 +74,16 @@ export type { BitDepth } from './generate/wav';
 export { qualityReport, qualityReportAsync } from './generate/quality';
 export type { QualityReport, ClippingReport } from './generate/quality';
 export { butterworthLowpass, sosfiltfilt, sosfiltfiltAsync } from './generate/lowpass';
+// Spatial output as Distill renders it (config `spatial`): mono, stereo (width and depth) or binaural from
+// a SOFA HRTF file (read with h5wasm in a worker thread; cached while the file is unchanged).
+export {
+  applySpatialAsync, applySpatialToDualSeedAsync, migrateStereoMode, validateSpatial, DEFAULT_SPATIAL, SPATIAL_MODES,
+} from './generate/spatial';
+export type { SpatialConfig, SpatialMode } from './generate/spatial';
+export { applyBinauralAsync, loadHrtf, clearHrtfCache, depthLowpass } from './generate/binaural';
+export type { BinauralOptions, Hrtf } from './generate/binaural';
+export { readSofaHrir, SOFA_LIMITS, DEFAULT_HRTF_DIRECTION } from './generate/sofa';
+export type { SofaHrir } from './generate/sofa';
 
 // The job queue (lib/queue, BullMQ on Redis): `sda batch` jobs rendered by workers on other machines.
 // enqueueJobs(jobs, { connection, queueName }) queues them under ids derived from each job's content and

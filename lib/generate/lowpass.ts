@@ -10,9 +10,10 @@ import { copyLoop, runSliced, runWhole, type Loop, type SliceOptions, type Slice
 export type Sos = number[][];
 
 /**
- * A digital Butterworth low-pass of any order as second-order sections: the analog prototype's poles, pre-warped and
- * mapped by the bilinear transform, all zeros at z = -1, the gain in the first section. Pole pairing and
- * section order differ from scipy's, which changes nothing but rounding: the cascade is the same filter.
+ * A digital Butterworth low-pass of any order as second-order sections: the analog prototype's poles,
+ * pre-warped and mapped by the bilinear transform, all zeros at z = -1, the gain in the first section.
+ * Pole pairing and section order differ from scipy's, which changes nothing but rounding: the cascade is
+ * the same filter.
  */
 export function butterworthLowpass(order: number, cutoffHz: number, sampleRate: number): Sos {
   if (!Number.isInteger(order) || order < 1) throw new RangeError('order must be an integer >= 1');

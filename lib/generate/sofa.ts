@@ -58,7 +58,7 @@ type WorkerReply = { problem: string } | Omit<SofaHrir, 'left' | 'right'> & { le
 export async function readSofaHrir(file: string, direction: { azimuth: number; elevation: number } = DEFAULT_HRTF_DIRECTION): Promise<SofaHrir> {
   const stat = await withFsErrorsAsync('read', 'HRTF file', file, () => fs.promises.stat(file));
   if (!stat.isFile()) throw new HrtfError(file, 'not a file (give the path of a .sofa HRTF file)');
-  const worker = new Worker(`(${sofaWorkerMain.toString()})()`, {
+  const worker = new Worker(SOFA_WORKER_SOURCE, {
     eval: true,
     workerData: { h5wasmUrl: h5wasmUrl(), file: path.resolve(file), direction, limits: SOFA_LIMITS },
   });
@@ -88,89 +88,96 @@ function h5wasmUrl(): string {
 }
 
 /**
- * The worker's program. Its source text is what runs (passed with toString), so it uses nothing from
- * this module's scope: only `require` and the worker's data. Replies `{problem}` for a file it refuses.
+ * The worker's program, plain JavaScript run as given: a function's own text (toString) would carry what
+ * the build or a test runner adds to it (helper calls, coverage counters) that the worker does not have.
+ * Replies `{problem}` for a file it refuses, else the pair.
  */
-function sofaWorkerMain(): void {
-  /* eslint-disable @typescript-eslint/no-require-imports */
-  const { parentPort, workerData } = require('node:worker_threads');
-  const { h5wasmUrl, file, direction, limits } = workerData;
-  const reply = (m: unknown) => parentPort.postMessage(m);
-  const first = (v: unknown): unknown => (Array.isArray(v) ? v[0] : ArrayBuffer.isView(v) ? (v as unknown as ArrayLike<unknown>)[0] : v);
-  (async () => {
-    // A real import(), which TypeScript's CommonJS output would turn into require().
-    const h5 = await new Function('u', 'return import(u)')(h5wasmUrl);
-    await h5.ready;
-    let f;
-    try {
-      f = new h5.File(file, 'r');
-    } catch (e) {
-      return reply({ problem: `not an HDF5 file, so not a SOFA file (${(e as Error).message})` });
-    }
-    try {
-      const conventions = String(first(f.attrs?.Conventions?.value) ?? '');
-      if (conventions !== 'SOFA') return reply({ problem: `not a SOFA file: its global attribute Conventions is ${JSON.stringify(conventions || null)}, not "SOFA"` });
-      const ir = f.get('Data.IR');
-      if (!ir || ir.type !== 'Dataset') return reply({ problem: 'no Data.IR dataset: binaural output needs impulse responses (SOFA convention SimpleFreeFieldHRIR)' });
-      const meta = ir.metadata;
-      const shape: number[] = ir.shape ?? [];
-      if (shape.length !== 3) return reply({ problem: `Data.IR must have 3 dimensions [M, R, N]; it has shape [${shape.join(', ')}]` });
-      const [m, r, n] = shape as [number, number, number];
-      if (meta.type !== 1 || (meta.size !== 4 && meta.size !== 8)) return reply({ problem: 'Data.IR is not float32 or float64' });
-      if (meta.virtual_sources?.length) return reply({ problem: 'Data.IR is a virtual dataset (data in other files); refused' });
-      if (m < 1 || m > limits.maxMeasurements) return reply({ problem: `Data.IR has ${m} measurements; 1 to ${limits.maxMeasurements} are accepted` });
-      if (r < 2 || r > limits.maxReceivers) return reply({ problem: `Data.IR has ${r} receivers; binaural needs 2 (left, right), at most ${limits.maxReceivers} are accepted` });
-      if (n < 1 || n > limits.maxTaps) return reply({ problem: `Data.IR impulse responses have ${n} samples; 1 to ${limits.maxTaps} are accepted` });
-      const chunk = (meta.chunks ?? []).reduce((a: number, b: number) => a * b, 1);
-      if (chunk > limits.maxChunkElements) return reply({ problem: `Data.IR is stored in chunks of ${chunk} values; at most ${limits.maxChunkElements} are accepted` });
+const SOFA_WORKER_SOURCE = String.raw`
+'use strict';
+const { parentPort, workerData } = require('node:worker_threads');
+const { h5wasmUrl, file, direction, limits } = workerData;
+const reply = (m) => parentPort.postMessage(m);
+const first = (v) => (Array.isArray(v) || ArrayBuffer.isView(v) ? v[0] : v);
+// HDF5 prints its error stack for a file it cannot open, and h5wasm writes it to fd 2 with fs.writeSync
+// (past the worker's own stderr stream): dropped here, in this thread's fs only; the reply says what is
+// wrong in words.
+const fs = require('node:fs');
+const writeSync = fs.writeSync;
+fs.writeSync = (fd, data, ...rest) => {
+  if (fd !== 2) return writeSync(fd, data, ...rest);
+  return typeof data === 'string' ? Buffer.byteLength(data) : (rest[1] ?? data.byteLength - (rest[0] ?? 0));
+};
+(async () => {
+  // import(), not require(): h5wasm is an ES module.
+  const h5 = await import(h5wasmUrl);
+  await h5.ready;
+  const f = new h5.File(file, 'r');
+  if (!(f.file_id >= 0n)) return reply({ problem: 'not an HDF5 file, so not a SOFA file (HDF5 cannot open it)' });
+  try {
+    const conventions = String(first(f.attrs?.Conventions?.value) ?? '');
+    if (conventions !== 'SOFA') return reply({ problem: 'not a SOFA file: its global attribute Conventions is ' + JSON.stringify(conventions || null) + ', not "SOFA"' });
+    const ir = f.get('Data.IR');
+    if (!ir || ir.type !== 'Dataset') return reply({ problem: 'no Data.IR dataset: binaural output needs impulse responses (SOFA convention SimpleFreeFieldHRIR)' });
+    const meta = ir.metadata;
+    const shape = ir.shape ?? [];
+    if (shape.length !== 3) return reply({ problem: 'Data.IR must have 3 dimensions [M, R, N]; it has shape [' + shape.join(', ') + ']' });
+    const [m, r, n] = shape;
+    if (meta.type !== 1 || (meta.size !== 4 && meta.size !== 8)) return reply({ problem: 'Data.IR is not float32 or float64' });
+    if (meta.virtual_sources?.length) return reply({ problem: 'Data.IR is a virtual dataset (data in other files); refused' });
+    if (m < 1 || m > limits.maxMeasurements) return reply({ problem: 'Data.IR has ' + m + ' measurements; 1 to ' + limits.maxMeasurements + ' are accepted' });
+    if (r < 2 || r > limits.maxReceivers) return reply({ problem: 'Data.IR has ' + r + ' receivers; binaural needs 2 (left, right), at most ' + limits.maxReceivers + ' are accepted' });
+    if (n < 1 || n > limits.maxTaps) return reply({ problem: 'Data.IR impulse responses have ' + n + ' samples; 1 to ' + limits.maxTaps + ' are accepted' });
+    const chunk = (meta.chunks ?? []).reduce((a, b) => a * b, 1);
+    if (chunk > limits.maxChunkElements) return reply({ problem: 'Data.IR is stored in chunks of ' + chunk + ' values; at most ' + limits.maxChunkElements + ' are accepted' });
 
-      const rateSet = f.get('Data.SamplingRate');
-      if (!rateSet || rateSet.type !== 'Dataset' || (rateSet.metadata.total_size ?? 0) < 1) return reply({ problem: 'no Data.SamplingRate dataset' });
-      const rate = Math.trunc(Number(first(rateSet.slice([[0, 1]]))));
-      if (!(rate >= 1000 && rate <= 768000)) return reply({ problem: `Data.SamplingRate ${rate} Hz is not from 1000 to 768000` });
+    const rateSet = f.get('Data.SamplingRate');
+    if (!rateSet || rateSet.type !== 'Dataset' || !(rateSet.metadata.total_size >= 1)) return reply({ problem: 'no Data.SamplingRate dataset' });
+    const rate = Math.trunc(Number(first(rateSet.slice([[0, 1]]))));
+    if (!(rate >= 1000 && rate <= 768000)) return reply({ problem: 'Data.SamplingRate ' + rate + ' Hz is not from 1000 to 768000' });
 
-      const pos = f.get('SourcePosition');
-      if (!pos || pos.type !== 'Dataset') return reply({ problem: 'no SourcePosition dataset (the direction of each measurement)' });
-      const ps: number[] = pos.shape ?? [];
-      if (ps.length !== 2 || ps[1] !== 3 || (ps[0] !== m && ps[0] !== 1)) return reply({ problem: `SourcePosition must have shape [${m}, 3] or [1, 3]; it has [${ps.join(', ')}]` });
-      if (pos.metadata.type !== 1) return reply({ problem: 'SourcePosition is not floating point' });
-      const xyz = Float64Array.from(pos.value as ArrayLike<number>);
-      const type = String(first(pos.attrs?.Type?.value) ?? 'spherical').toLowerCase();
-      // Distill (sofar) takes columns 0 and 1 as azimuth and elevation in degrees, the SOFA spherical
-      // layout. A cartesian file is converted to that first, so the nearest direction means the same.
-      let best = 0;
-      let bestD = Infinity;
-      const rows = ps[0]!;
-      const angles = new Float64Array(rows * 2);
-      for (let i = 0; i < rows; i++) {
-        let az = xyz[i * 3]!;
-        let el = xyz[i * 3 + 1]!;
-        if (type === 'cartesian') {
-          const z = xyz[i * 3 + 2]!;
-          [az, el] = [(Math.atan2(el, az) * 180) / Math.PI, (Math.atan2(z, Math.hypot(az, el)) * 180) / Math.PI];
-          if (az < 0) az += 360;
-        }
-        if (!Number.isFinite(az) || !Number.isFinite(el)) return reply({ problem: `SourcePosition row ${i} is not finite` });
-        angles[i * 2] = az;
-        angles[i * 2 + 1] = el;
-        const d = Math.sqrt((az - direction.azimuth) ** 2 + (el - direction.elevation) ** 2);
-        if (d < bestD) [best, bestD] = [i, d]; // the first of equal distances, as numpy's argmin
+    const pos = f.get('SourcePosition');
+    if (!pos || pos.type !== 'Dataset') return reply({ problem: 'no SourcePosition dataset (the direction of each measurement)' });
+    const ps = pos.shape ?? [];
+    if (ps.length !== 2 || ps[1] !== 3 || (ps[0] !== m && ps[0] !== 1)) return reply({ problem: 'SourcePosition must have shape [' + m + ', 3] or [1, 3]; it has [' + ps.join(', ') + ']' });
+    if (pos.metadata.type !== 1) return reply({ problem: 'SourcePosition is not floating point' });
+    const xyz = Float64Array.from(pos.value);
+    const type = String(first(pos.attrs?.Type?.value) ?? 'spherical').toLowerCase();
+    // Distill (sofar) takes columns 0 and 1 as azimuth and elevation in degrees, the SOFA spherical
+    // layout. A cartesian file is converted to that first, so the nearest direction means the same.
+    const rows = ps[0];
+    const angles = new Float64Array(rows * 2);
+    let best = 0;
+    let bestD = Infinity;
+    for (let i = 0; i < rows; i++) {
+      let az = xyz[i * 3];
+      let el = xyz[i * 3 + 1];
+      if (type === 'cartesian') {
+        const [x, y, z] = [az, el, xyz[i * 3 + 2]];
+        az = (Math.atan2(y, x) * 180) / Math.PI;
+        el = (Math.atan2(z, Math.hypot(x, y)) * 180) / Math.PI;
+        if (az < 0) az += 360;
       }
-      // With one SourcePosition row for all measurements (SOFA allows it) that row 0 is the pick, as in Distill.
-      const data = ir.slice([[best, best + 1], [0, 2], []]);
-      if (!(data instanceof Float32Array || data instanceof Float64Array) || data.length !== 2 * n) {
-        return reply({ problem: 'Data.IR could not be read as floating-point values' });
-      }
-      reply({
-        left: Float32Array.from(data.subarray(0, n)),
-        right: Float32Array.from(data.subarray(n, 2 * n)),
-        sampleRate: rate,
-        azimuth: angles[best * 2],
-        elevation: angles[best * 2 + 1],
-        measurements: m,
-      });
-    } finally {
-      f.close();
+      if (!Number.isFinite(az) || !Number.isFinite(el)) return reply({ problem: 'SourcePosition row ' + i + ' is not finite' });
+      angles[i * 2] = az;
+      angles[i * 2 + 1] = el;
+      const d = Math.sqrt((az - direction.azimuth) ** 2 + (el - direction.elevation) ** 2);
+      if (d < bestD) [best, bestD] = [i, d]; // the first of equal distances, as numpy's argmin
     }
-  })().catch((e: Error) => reply({ problem: `cannot be read as a SOFA file: ${e?.message ?? String(e)}` }));
-}
+    // With one SourcePosition row for all measurements (SOFA allows it) row 0 is the pick, as in Distill.
+    const data = ir.slice([[best, best + 1], [0, 2], []]);
+    if (!(data instanceof Float32Array || data instanceof Float64Array) || data.length !== 2 * n) {
+      return reply({ problem: 'Data.IR could not be read as floating-point values' });
+    }
+    reply({
+      left: Float32Array.from(data.subarray(0, n)),
+      right: Float32Array.from(data.subarray(n, 2 * n)),
+      sampleRate: rate,
+      azimuth: angles[best * 2],
+      elevation: angles[best * 2 + 1],
+      measurements: m,
+    });
+  } finally {
+    f.close();
+  }
+})().catch((e) => reply({ problem: 'cannot be read as a SOFA file: ' + (e && e.message ? e.message : String(e)) }));
+`;
