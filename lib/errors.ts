@@ -263,3 +263,13 @@ export class HrtfError extends SdaError {
     this.path = path;
   }
 }
+
+/**
+ * An audio encoder (FLAC, Ogg Vorbis, MP3) failed or wrote something we could not use, or its worker
+ * thread died. The message says which encoder and what happened.
+ */
+export class EncodeError extends SdaError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_SDA_ENCODE', message, options);
+  }
+}

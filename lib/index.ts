@@ -21,6 +21,7 @@ export {
   OutputExistsError,
   ConfigError,
   HrtfError,
+  EncodeError,
 } from './errors';
 
 // Saved models (lib/model).
@@ -65,8 +66,8 @@ export type { Float32Tensor, InvertOptions } from './generate/spectrogram';
 export { TorchRng } from './generate/rng';
 // Export: how a result is written (bitDepth, fileName, overwrite, format) is given here, not to generate().
 // sidecarFor(result, options) is the sidecar object export() writes, without writing anything.
-export { exportResult, strictJson } from './generate/export';
-export type { ExportedFiles, ExportOptions } from './generate/export';
+export { exportResult, strictJson, EXPORT_FORMATS, FORMAT_EXTENSIONS } from './generate/export';
+export type { ExportedFiles, ExportOptions, ExportFormat, ExportTags } from './generate/export';
 export { sidecarFor, defaultFileName } from './generate/sidecar';
 export type { GenerationSidecar, SidecarOptions } from './generate/sidecar';
 export { encodeWav, BIT_DEPTHS, DEFAULT_BIT_DEPTH } from './generate/wav';

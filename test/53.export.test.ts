@@ -140,7 +140,7 @@ test('53.8 export options are checked: unknown keys, bad values and the 0.1 posi
   const result = results.get('mono')!;
   await expect(pipeline.export(result, tmp, { bitDepth: '24-bit' as never })).rejects.toThrow(/bitDepth must be one of "16", "24", "32f"/);
   await expect(pipeline.export(result, tmp, { depth: '16' } as never)).rejects.toThrow(/unknown export option "depth"; known: bitDepth, fileName, overwrite, format/);
-  await expect(pipeline.export(result, tmp, { format: 'flac' as never })).rejects.toThrow(/format must be "wav"/);
+  await expect(pipeline.export(result, tmp, { format: 'aiff' as never })).rejects.toThrow(/format must be one of "wav", "flac", "ogg", "mp3"; got "aiff"/);
   await expect(pipeline.export(result, tmp, 'x.wav' as never)).rejects.toThrow(/pass \{ fileName: "x\.wav" \}/);
   await expect(pipeline.generate({ duration: 0.1, bitDepth: '16' } as never)).rejects.toThrow(/unknown generation option "bitDepth" \(an export option now/);
 });

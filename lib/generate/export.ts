@@ -1,9 +1,11 @@
 /**
- * export(): the sidecar JSON of SPEC 8, then the WAV, each written to a temp file in the target folder,
- * flushed and renamed, so a crash never leaves a half-written file under the final name.
+ * export(): the file (WAV, FLAC, Ogg Vorbis or MP3) and its sidecar JSON (SPEC 8), each written to a temp
+ * file in the target folder, flushed and renamed, so a crash never leaves a half-written file under the
+ * final name. The audio is encoded before anything is written (FLAC, Ogg and MP3 on a worker thread,
+ * lib/generate/encode/), so a failed encoder leaves no sidecar behind.
  *
- * How a result is written (format, bit depth, name, overwrite) is given here and not in the generation,
- * so one result can be written in several forms without touching it.
+ * How a result is written (format, bit depth, tags, name, overwrite) is given here and not in the
+ * generation, so one result can be written in several forms without touching it.
  *
  * The sidecar is strict JSON: where the Python app writes the bare token `Infinity` (an SNR with no noise
  * frames), we write the string "Infinity" (and "-Infinity", "NaN"), the convention of the genuine
@@ -13,22 +15,43 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { InvalidArgumentError, OutputExistsError } from '../errors';
 import { writeFileAtomic } from '../util/atomic-file';
+import { encodeInWorker } from './encode/encode-in-worker';
+import { mp3OutputRate } from './encode/mp3';
+import { checkTags, resolveTags, type ExportTags } from './encode/tags';
 import type { GenerationResult } from './pipeline';
 import { checkBitDepth, defaultFileName, sidecarFor } from './sidecar';
 import { DEFAULT_BIT_DEPTH, encodeWav, type BitDepth } from './wav';
 
 export { defaultFileName, pythonUtcTimestamp } from './sidecar';
+export type { ExportTags } from './encode/tags';
+
+/** The containers export() writes: WAV, FLAC (lossless), Ogg Vorbis and MP3 (320 kbps CBR). */
+export type ExportFormat = 'wav' | 'flac' | 'ogg' | 'mp3';
+/** The formats, in the order messages and help list them. */
+export const EXPORT_FORMATS: readonly ExportFormat[] = Object.freeze(['wav', 'flac', 'ogg', 'mp3']);
+/** The file name extension of each format. */
+export const FORMAT_EXTENSIONS: Readonly<Record<ExportFormat, string>> = Object.freeze({ wav: '.wav', flac: '.flac', ogg: '.ogg', mp3: '.mp3' });
 
 export interface ExportedFiles {
+  /** The audio file written (any format). */
+  audioPath: string;
+  /** The same path as `audioPath`, under its name from when WAV was the only format. */
   wavPath: string;
   sidecarPath: string;
 }
 
 /** How export() writes a result. */
 export interface ExportOptions {
-  /** WAV sample format: '16' (PCM), '24' (PCM, default) or '32f' (32-bit float). */
+  /**
+   * Sample format: '16' (PCM), '24' (PCM, default) or '32f' (32-bit float, WAV only). FLAC holds 16 or
+   * 24-bit integers, the same integers as the WAV of that depth; Ogg and MP3 have no bit depth (the
+   * value is only recorded in the sidecar, as Distill does).
+   */
   bitDepth?: BitDepth;
-  /** A plain file name ending in `.wav` (default `gen_<UTC time>_seed<seed>.wav`); the sidecar is `<name>.json`. */
+  /**
+   * A plain file name ending in the format's extension (default `gen_<UTC time>_seed<seed>.<ext>`); the
+   * sidecar is `<name>.json`.
+   */
   fileName?: string;
   /**
    * Replace a WAV or sidecar already there (default true, as the Python app does). false: refuse with
@@ -36,14 +59,29 @@ export interface ExportOptions {
    * against mistakes, not against another process writing the same name at the same moment.
    */
   overwrite?: boolean;
-  /** The container; only 'wav' (the default) for now. */
-  format?: 'wav';
+  /** The container: 'wav' (default), 'flac', 'ogg' (Vorbis) or 'mp3' (320 kbps CBR). */
+  format?: ExportFormat;
+  /**
+   * Tags of FLAC, Ogg and MP3 files, as Distill writes them (lib/generate/encode/tags.ts): artist
+   * (default "Distill Generator"), album (default: the model's name), title, and DISTILL_SEED (default:
+   * the seed used), DISTILL_MODEL (default: the model's name), DISTILL_PRESET. WAV files carry no tags.
+   */
+  tags?: ExportTags;
 }
 
-const OPTION_KEYS = new Set(['bitDepth', 'fileName', 'overwrite', 'format']);
+const OPTION_KEYS = new Set(['bitDepth', 'fileName', 'overwrite', 'format', 'tags']);
+
+/** Checked export options with their defaults. */
+export interface CheckedExportOptions {
+  bitDepth: BitDepth;
+  fileName?: string;
+  overwrite: boolean;
+  format: ExportFormat;
+  tags: ExportTags;
+}
 
 /** Checks export options (InvalidArgumentError naming the allowed values) and fills the defaults. */
-export function checkExportOptions(options: ExportOptions | undefined): Required<Omit<ExportOptions, 'fileName'>> & { fileName?: string } {
+export function checkExportOptions(options: ExportOptions | undefined): CheckedExportOptions {
   if (typeof options === 'string') {
     throw new InvalidArgumentError(`export options must be an object; for a file name pass { fileName: ${JSON.stringify(options)} }`);
   }
@@ -53,15 +91,25 @@ export function checkExportOptions(options: ExportOptions | undefined): Required
     if (!OPTION_KEYS.has(k)) throw new InvalidArgumentError(`unknown export option "${k}"; known: ${[...OPTION_KEYS].join(', ')}`);
   }
   const { fileName, overwrite = true, format = 'wav' } = options;
+  if (!(EXPORT_FORMATS as readonly unknown[]).includes(format)) {
+    throw new InvalidArgumentError(`format must be one of ${EXPORT_FORMATS.map((f) => JSON.stringify(f)).join(', ')}; got ${JSON.stringify(format)}`);
+  }
   const bitDepth = checkBitDepth(options.bitDepth ?? DEFAULT_BIT_DEPTH);
+  if (format === 'flac' && bitDepth === '32f') {
+    throw new InvalidArgumentError('FLAC holds integer samples: bitDepth must be "16" or "24" for format "flac"; got "32f" (32-bit float is for WAV)');
+  }
+  const ext = FORMAT_EXTENSIONS[format];
   if (fileName !== undefined) {
-    if (typeof fileName !== 'string' || !fileName.toLowerCase().endsWith('.wav') || fileName.includes('/') || fileName.includes('\\') || fileName.startsWith('.')) {
-      throw new InvalidArgumentError(`fileName must be a plain file name ending in .wav; got ${JSON.stringify(fileName)}`);
+    if (typeof fileName !== 'string' || !fileName.toLowerCase().endsWith(ext) || fileName.includes('/') || fileName.includes('\\') || fileName.startsWith('.')) {
+      throw new InvalidArgumentError(`fileName must be a plain file name ending in ${ext} (format "${format}"); got ${JSON.stringify(fileName)}`);
     }
   }
   if (typeof overwrite !== 'boolean') throw new InvalidArgumentError(`overwrite must be true or false; got ${JSON.stringify(overwrite)}`);
-  if (format !== 'wav') throw new InvalidArgumentError(`format must be "wav"; got ${JSON.stringify(format)}`);
-  return { bitDepth, fileName, overwrite, format };
+  const tags = checkTags(options.tags);
+  if (format === 'wav' && Object.keys(tags).length > 0) {
+    throw new InvalidArgumentError('WAV files carry no tags (as in Distill): give tags with format "flac", "ogg" or "mp3"');
+  }
+  return { bitDepth, fileName, overwrite, format, tags };
 }
 
 /** JSON with non-finite numbers as strings, so strict parsers (and Python's json) read it. */
@@ -69,22 +117,40 @@ export function strictJson(value: unknown): string {
   return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2);
 }
 
+/** `name` with its format extension replaced by `.json`: the sidecar's name. */
+export function sidecarNameOf(name: string): string {
+  return name.replace(/\.(wav|flac|ogg|mp3)$/i, '.json');
+}
+
 /**
- * Writes `<dir>/<fileName>.json` (the sidecar) then `<dir>/<fileName>` (the WAV); `dir` is created when
+ * Writes `<dir>/<fileName>` (the audio) and `<dir>/<name>.json` (the sidecar); `dir` is created when
  * missing. The result is not changed. Errors: InvalidArgumentError (bad options), OutputExistsError
- * (`overwrite: false` and a file is there), file-system errors.
+ * (`overwrite: false` and a file is there), EncodeError (an encoder failed), file-system errors.
  */
 export async function exportResult(result: GenerationResult, dir: string, options?: ExportOptions): Promise<ExportedFiles> {
   const o = checkExportOptions(options);
+  // Before any work: an MP3 cannot hold every rate (96 kHz becomes 48 kHz; others are refused).
+  const fileRate = o.format === 'mp3' ? mp3OutputRate(result.sampleRate) : result.sampleRate;
   const now = new Date();
-  const name = o.fileName ?? defaultFileName(result.seedUsed, now);
-  const wavPath = path.join(dir, name);
-  const sidecarPath = wavPath.replace(/\.wav$/i, '.json');
+  const name = o.fileName ?? defaultFileName(result.seedUsed, now).replace(/\.wav$/, FORMAT_EXTENSIONS[o.format]);
+  const audioPath = path.join(dir, name);
+  const sidecarPath = path.join(dir, sidecarNameOf(name));
   if (!o.overwrite) {
-    for (const p of [wavPath, sidecarPath]) if (fs.existsSync(p)) throw new OutputExistsError(p);
+    for (const p of [audioPath, sidecarPath]) if (fs.existsSync(p)) throw new OutputExistsError(p);
   }
+  const audio: Uint8Array =
+    o.format === 'wav'
+      ? await encodeWav(result.channels, result.sampleRate, o.bitDepth)
+      : await encodeInWorker(result.channels, {
+          format: o.format,
+          sampleRate: result.sampleRate,
+          bits: o.bitDepth === '16' ? 16 : 24,
+          tags: resolveTags(o.tags, result.modelName, result.seedUsed),
+        });
+  const sidecar = sidecarFor(result, { bitDepth: o.bitDepth, fileName: name, now, format: o.format });
+  sidecar.audio.sample_rate = fileRate;
   await fs.promises.mkdir(dir, { recursive: true });
-  await writeFileAtomic(sidecarPath, `${strictJson(sidecarFor(result, { bitDepth: o.bitDepth, fileName: name, now }))}\n`);
-  await writeFileAtomic(wavPath, await encodeWav(result.channels, result.sampleRate, o.bitDepth));
-  return { wavPath, sidecarPath };
+  await writeFileAtomic(sidecarPath, `${strictJson(sidecar)}\n`);
+  await writeFileAtomic(audioPath, audio);
+  return { audioPath, wavPath: audioPath, sidecarPath };
 }

@@ -6,6 +6,7 @@
  */
 import { InvalidArgumentError } from '../errors';
 import { MAX_DURATION_S, type ConcatMode, type GenerationConfig, type StereoMode } from './config';
+import type { ExportFormat } from './export';
 import type { GenerationResult } from './pipeline';
 import { qualityToPythonDict } from './quality';
 import { BIT_DEPTHS, DEFAULT_BIT_DEPTH, type BitDepth } from './wav';
@@ -33,14 +34,19 @@ export interface GenerationSidecar {
   timestamp: string;
   model_name: string;
   seed: number;
-  /** The generation config in the app's names (`duration_s`, `stereo_mode: 'mid_side'`, ...), plus `python_compat`. */
+  /**
+   * The generation config in the app's names (`duration_s`, `stereo_mode: 'mid_side'`, ...), plus
+   * `python_compat`. `export_format` is the format of the file written (Distill records its config's
+   * default, "wav", whatever it exports).
+   */
   generation: Record<string, unknown>;
   /** The quality report in the app's names (`snr_db`, `clipping`, `rating`, `rating_reason`). */
   quality: Record<string, unknown>;
   audio: {
-    /** The WAV file name (no folder). */
+    /** The audio file's name (no folder). */
     file: string;
-    format: 'WAV';
+    /** The file's container (Distill writes "WAV" for every format). */
+    format: 'WAV' | 'FLAC' | 'OGG' | 'MP3';
     sample_rate: number;
     /** `16-bit`, `24-bit` or `32-bit float`. */
     bit_depth: string;
@@ -56,6 +62,8 @@ export interface SidecarOptions {
   fileName?: string;
   /** The time recorded (default: now). */
   now?: Date;
+  /** The file's format (default 'wav'), recorded as `generation.export_format` and `audio.format`. */
+  format?: ExportFormat;
 }
 
 /** `gen_<UTC yyyymmdd_HHMMSS>_seed<seed>.wav`. */
@@ -82,7 +90,7 @@ export function checkBitDepth(bitDepth: unknown): BitDepth {
  * The config as the Python app writes it in the sidecar (`generation`), plus `python_compat`. The app's
  * config also holds the bit depth; ours leaves it to the export, so it is given here.
  */
-export function configToPythonDict(c: GenerationConfig, seedUsed: number, bitDepth: BitDepth): Record<string, unknown> {
+export function configToPythonDict(c: GenerationConfig, seedUsed: number, bitDepth: BitDepth, exportFormat: ExportFormat = 'wav'): Record<string, unknown> {
   return {
     duration_s: c.duration,
     max_duration_s: MAX_DURATION_S,
@@ -91,6 +99,7 @@ export function configToPythonDict(c: GenerationConfig, seedUsed: number, bitDep
     concat_mode: PYTHON_CONCAT_MODE[c.concatMode],
     stereo_mode: PYTHON_STEREO_MODE[c.stereoMode],
     stereo_width: c.stereoWidth,
+    export_format: exportFormat,
     sample_rate: c.sampleRate,
     bit_depth: PYTHON_BIT_DEPTH[bitDepth],
     steps_between: c.stepsBetween,
@@ -109,16 +118,19 @@ export function configToPythonDict(c: GenerationConfig, seedUsed: number, bitDep
 export function sidecarFor(result: GenerationResult, options: SidecarOptions = {}): GenerationSidecar {
   const bitDepth = checkBitDepth(options.bitDepth ?? DEFAULT_BIT_DEPTH);
   const now = options.now ?? new Date();
+  const format = options.format ?? 'wav';
+  if (!['wav', 'flac', 'ogg', 'mp3'].includes(format)) throw new InvalidArgumentError(`format must be one of "wav", "flac", "ogg", "mp3"; got ${JSON.stringify(format)}`);
   return {
     version: 1,
     timestamp: pythonUtcTimestamp(now),
     model_name: result.modelName,
     seed: result.seedUsed,
-    generation: configToPythonDict(result.config, result.seedUsed, bitDepth),
+    generation: configToPythonDict(result.config, result.seedUsed, bitDepth, format),
     quality: qualityToPythonDict(result.quality),
     audio: {
-      file: options.fileName ?? defaultFileName(result.seedUsed, now),
-      format: 'WAV',
+      // Every format's extension is its name (.wav, .flac, .ogg, .mp3).
+      file: options.fileName ?? defaultFileName(result.seedUsed, now).replace(/\.wav$/, `.${format}`),
+      format: format.toUpperCase() as GenerationSidecar['audio']['format'],
       sample_rate: result.sampleRate,
       bit_depth: PYTHON_BIT_DEPTH[bitDepth],
       channels: result.channelCount,
