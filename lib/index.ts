@@ -85,6 +85,10 @@ export { applyBinauralAsync, loadHrtf, clearHrtfCache, depthLowpass } from './ge
 export type { BinauralOptions, Hrtf } from './generate/binaural';
 export { readSofaHrir, SOFA_LIMITS, DEFAULT_HRTF_DIRECTION } from './generate/sofa';
 export type { SofaHrir } from './generate/sofa';
+// Blending up to 4 models (Distill's blend engine): generateBlend([{ pipeline | model, weight }], config,
+// { mode: 'latent' | 'audio', sliders }).
+export { generateBlend, normaliseBlendWeights, BLEND_MODES, MAX_BLEND_MODELS } from './generate/blend';
+export type { BlendMode, BlendSource, BlendOptions } from './generate/blend';
 
 // The job queue (lib/queue, BullMQ on Redis): `sda batch` jobs rendered by workers on other machines.
 // enqueueJobs(jobs, { connection, queueName }) queues them under ids derived from each job's content and
