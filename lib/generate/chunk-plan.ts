@@ -52,7 +52,9 @@ export function planChunks(c: GenerationConfig, seed: number, rate: number, over
 
   if (c.latentVector) {
     const v = Float32Array.from(c.latentVector);
-    return { count: crossfadeChunks, join: 'crossfade', chunks: sliderChunks(rng, v, crossfadeChunks, g.latentDim, phaseShape) };
+    // The app's perturbation is 0.1 * randn: evolutionAmount 0.5 (the default) keeps it exactly.
+    const spread = 0.2 * c.evolutionAmount;
+    return { count: crossfadeChunks, join: 'crossfade', chunks: sliderChunks(rng, v, spread, crossfadeChunks, g.latentDim, phaseShape) };
   }
   if (c.concatMode === 'crossfade') {
     return { count: crossfadeChunks, join: 'crossfade', chunks: crossfadeChunksOf(rng, crossfadeChunks, g.latentDim, phaseShape) };
@@ -76,13 +78,13 @@ function* crossfadeChunksOf(rng: TorchRng, n: number, d: number, phaseShape: num
   }
 }
 
-/** Chunk 0 is the vector, chunk i > 0 the vector plus 0.1 * randn(d), drawn before that chunk's phase. */
-function* sliderChunks(rng: TorchRng, v: Float32Array, n: number, d: number, phaseShape: number[]): Generator<Chunk, void> {
+/** Chunk 0 is the vector, chunk i > 0 the vector plus spread * randn(d), drawn before that chunk's phase. */
+function* sliderChunks(rng: TorchRng, v: Float32Array, spread: number, n: number, d: number, phaseShape: number[]): Generator<Chunk, void> {
   for (let i = 0; i < n; i++) {
     let latent = v;
     if (i > 0) {
       const p = rng.randn([d]);
-      latent = v.map((x, j) => Math.fround(x + Math.fround(0.1 * p[j]!)));
+      latent = v.map((x, j) => Math.fround(x + Math.fround(spread * p[j]!)));
     }
     yield { latent, phase: rng.randComplex(phaseShape) };
   }

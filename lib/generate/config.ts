@@ -4,6 +4,7 @@
  * `sda generate`. Only the sidecar JSON spells them the Python app's way (lib/generate/sidecar.ts).
  */
 import { InvalidArgumentError } from '../errors';
+import { DEFAULT_SPATIAL, validateSpatial, type SpatialConfig } from './spatial';
 
 /** How chunks are joined: `crossfade` (default) or `interpolation` (a latent interpolation path). */
 export type ConcatMode = 'crossfade' | 'interpolation';
@@ -37,6 +38,22 @@ export interface GenerationConfig {
   overlapSamples: number;
   /** A latent vector from the sliders (slidersToLatent); chunks vary around it. */
   latentVector?: ArrayLike<number> | null;
+  /**
+   * How far a slider generation wanders from `latentVector` over its length, 0 to 1 (default 0.5). For a
+   * `.distill` model, Distill's `evolution_amount`: its anchors are the vector and SLERPs from it towards
+   * random vectors by this much (0: the vector throughout). For a `.sda` model, chunk i > 0 is the vector
+   * plus `0.2 * evolutionAmount * randn` (the default 0.5 gives the app's 0.1: today's output unchanged).
+   * No effect without `latentVector`.
+   */
+  evolutionAmount: number;
+  /**
+   * Spatial output, Distill's `{ mode, width, depth }`: `mono`, `stereo` (mid/side width 0 to 1.5, default
+   * 0.7, and a delayed reflection for depth 0 to 1, default 0.5) or `binaural` (needs `hrtfPath`, a SOFA
+   * file). Null (default): from `stereoMode`, as Distill migrates it for a `.distill` model (mid-side:
+   * stereo at depth 0.3; dual-seed: right channel from seed + 1, depth 0.3), or the `.sda` app's own
+   * stereo for a `.sda` model. When given, `stereoMode` and `stereoWidth` are ignored (no dual seed).
+   */
+  spatial: SpatialConfig | null;
   /**
    * Reproduce the Python app's output sample for sample (for 48 kHz models): its length (whole
    * chunks, 2.876 s for a 3 s request), its crossfade, its inverse-mel solver and its Griffin-Lim run
@@ -79,6 +96,8 @@ export const DEFAULT_GENERATION_CONFIG: Readonly<GenerationConfig> = Object.free
   stepsBetween: 10,
   overlapSamples: 2400,
   latentVector: null,
+  evolutionAmount: 0.5,
+  spatial: null,
   pythonCompat: false,
 });
 
@@ -132,6 +151,8 @@ export function validateGenerationConfig(config: Partial<GenerationConfig> = {},
     throw new InvalidArgumentError(`overlapSamples must be an integer from 0 to 48000; got ${JSON.stringify(c.overlapSamples)}`);
   }
   if (typeof c.pythonCompat !== 'boolean') throw new InvalidArgumentError('pythonCompat must be true or false');
+  finiteIn('evolutionAmount', c.evolutionAmount, 0, 1);
+  if (c.spatial !== null) c.spatial = validSpatial(c.spatial);
   // An empty clip is refused rather than written (it would have no audio and a meaningless quality rating).
   if (outputSampleCount(c) < 1) {
     throw new InvalidArgumentError(
@@ -159,6 +180,18 @@ export function validateGenerationConfig(config: Partial<GenerationConfig> = {},
     }
   }
   return c;
+}
+
+/** A spatial config with Distill's defaults filled in (width 0.7, depth 0.5), checked. */
+function validSpatial(spatial: unknown): SpatialConfig {
+  if (typeof spatial !== 'object' || Array.isArray(spatial)) throw new InvalidArgumentError('spatial must be null or an object { mode, width, depth, hrtfPath }');
+  const given = stripUndefined(spatial as Partial<SpatialConfig>);
+  for (const k of Object.keys(given)) {
+    if (!['mode', 'width', 'depth', 'hrtfPath'].includes(k)) throw new InvalidArgumentError(`unknown spatial option "${k}"; known: mode, width, depth, hrtfPath`);
+  }
+  const s = { width: DEFAULT_SPATIAL.width, depth: DEFAULT_SPATIAL.depth, ...given };
+  validateSpatial(s);
+  return s;
 }
 
 /**

@@ -1,34 +1,36 @@
 /**
- * GenerationPipeline (SPEC 8): chunk latents, decode, invert, join, low-pass, stereo, normalise,
- * resample, quality, trim. TypeScript orchestrates; decoding, inversion and resampling run natively on
- * the model's device. One implementation serves both length behaviours (see GenerationConfig.pythonCompat).
+ * GenerationPipeline (SPEC 8): one pipeline for both model formats, with a plan per format chosen when a
+ * config is prepared. A `.sda` model's plan (chunk-plan.ts) decodes and inverts chunks and joins their
+ * waveforms; a `.distill` model's plan (distill-plan.ts) decodes a latent trajectory, overlap-adds the
+ * mels and inverts once. Both then run the same finish (finish.ts). TypeScript orchestrates; decoding,
+ * inversion and resampling run natively on the model's device. One implementation serves both length
+ * behaviours (see GenerationConfig.pythonCompat).
  */
 import { randomInt } from 'crypto';
-import { AbortedError, DisposedError, InvalidArgumentError } from '../errors';
-import { griffinLimIterations } from '../model/format';
+import { DisposedError, InvalidArgumentError } from '../errors';
 import type { LoadedModel } from '../model/load-model';
 import { validateGenerationConfig, type GenerationConfig } from './config';
 import { exportResult, type ExportedFiles, type ExportOptions } from './export';
 import { planChunks, type Chunk, type ChunkPlan } from './chunk-plan';
+import { planDistill, type DistillPlan } from './distill-plan';
+import { finishChannels, PEAK_LEVEL, type FinishPlan } from './finish';
 import { concatenateAsync, crossfadeAsync } from './join';
-import { butterworthLowpass, sosfiltfiltAsync } from './lowpass';
-import { normalisePeakAsync } from './normalise';
-import { qualityReportAsync, type QualityReport } from './quality';
-import { resample, Spectrogram } from './spectrogram';
-import { midSideAsync } from './stereo';
+import type { QualityReport } from './quality';
+import { renderChunks, renderDistillChannel, type RenderContext } from './render';
+import { migrateStereoMode } from './spatial';
+import { Spectrogram } from './spectrogram';
 import { yieldToEventLoop } from '../util/slices';
+
+export { PEAK_LEVEL };
 
 /** The sample rate the Python app assumes for every model. */
 export const APP_RATE = 48000;
-export const PEAK_LEVEL = 0.891;
-const LOWPASS_HZ = 20000;
-const LOWPASS_ORDER = 8;
 /** Chunks inverted per native call in the default mode (progress and abort granularity). */
 const BATCH = 8;
 
 export interface GenerationProgress {
   stage: 'decode' | 'invert' | 'finish';
-  /** Chunks done of `total` (over both channels for `dual-seed`). */
+  /** Units done of `total`: chunks for a `.sda` model, decode steps for a `.distill` one (over both channels for dual seed). */
   done: number;
   total: number;
 }
@@ -73,10 +75,16 @@ interface Job {
   seed: number;
   /** Internal sample rate. */
   rate: number;
-  /** One plan per channel that is generated (two for `dual-seed`); their chunks are drawn as rendered. */
-  plans: ChunkPlan[];
-  /** Chunks over all plans. */
-  chunkCount: number;
+  /**
+   * The format's plan. `sda`: one chunk plan per rendered channel, their chunks drawn as rendered, joined
+   * after inversion. `distill`: one overlap-add render per channel, each rendered alone.
+   */
+  plan: { kind: 'sda'; plans: ChunkPlan[] } | { kind: 'distill'; distill: DistillPlan };
+  /** Rendered channels (two for dual seed). */
+  channelCount: number;
+  /** Progress units over all channels: chunks, or decode steps. */
+  units: number;
+  finish: FinishPlan;
 }
 
 /** A job being rendered: its chunks' waveforms, per plan, until all are in. */
@@ -169,33 +177,50 @@ export class GenerationPipeline {
     this.dispose();
   }
 
-  /** The seed, internal rate and per-channel chunk plans of one generation (nothing is drawn yet). */
+  /** The seed, internal rate and the format's plan of one generation (nothing is drawn yet). */
   private prepare(c: GenerationConfig): Job {
     const seed = c.seed ?? randomInt(0, 2 ** 31);
-    const rate = c.pythonCompat ? APP_RATE : this.loaded.spectrogram.sampleRate;
-    const [, frames] = this.loaded.model.melShape;
-    const geometry = {
-      latentDim: this.loaded.latentDim, nFreqs: this.spectrogram.nFreqs, frames, chunkSamples: this.spectrogram.samplesFor(frames),
-    };
-    const channelSeeds = c.stereoMode === 'dual-seed' ? [seed, seed + 1] : [seed];
-    const plans = channelSeeds.map((s) => planChunks(c, s, rate, overlapAt(c, rate), geometry));
-    return { config: c, seed, rate, plans, chunkCount: plans.reduce((n, p) => n + p.count, 0) };
+    const { loaded, spectrogram } = this;
+    const distill = loaded.format === 'distill_model';
+    // An explicit spatial config wins (no dual seed); otherwise a `.distill` model migrates stereoMode as
+    // Distill does, and a `.sda` model keeps the `.sda` app's stereo.
+    const spatial = c.spatial ?? (distill ? migrateStereoMode(c.stereoMode, c.stereoWidth) : null);
+    const dualSeed = c.spatial === null && c.stereoMode === 'dual-seed';
+    const seeds = dualSeed ? [seed, seed + 1] : [seed];
+    const [nMels, frames] = loaded.model.melShape;
+    const finish = (rate: number): FinishPlan => ({ config: c, rate, spatial, dualSeed, qualityFlattened: distill, device: loaded.device });
+    if (distill) {
+      const plan = planDistill(c, seeds, loaded.spectrogram.sampleRate, {
+        latentDim: loaded.latentDim, nMels, decoderFrames: frames, hop: loaded.spectrogram.hopLength,
+        nFreqs: spectrogram.nFreqs, minFrames: spectrogram.minInvertibleFrames,
+      });
+      const units = plan.channels.reduce((n, ch) => n + ch.steps.steps, 0);
+      return { config: c, seed, rate: plan.rate, plan: { kind: 'distill', distill: plan }, channelCount: seeds.length, units, finish: finish(plan.rate) };
+    }
+    const rate = c.pythonCompat ? APP_RATE : loaded.spectrogram.sampleRate;
+    const geometry = { latentDim: loaded.latentDim, nFreqs: spectrogram.nFreqs, frames, chunkSamples: spectrogram.samplesFor(frames) };
+    const plans = seeds.map((s) => planChunks(c, s, rate, overlapAt(c, rate), geometry));
+    const units = plans.reduce((n, p) => n + p.count, 0);
+    return { config: c, seed, rate, plan: { kind: 'sda', plans }, channelCount: seeds.length, units, finish: finish(rate) };
   }
 
   /**
-   * Renders the jobs in order and yields each as it finishes. Chunks are drawn (latent, phase) only to fill
-   * the next native batch: at most `batchSize` drawn and not yet rendered, and only the jobs those chunks
-   * belong to are held. A Python-compatible job is rendered alone, one chunk per call.
+   * Renders the jobs in order and yields each as it finishes. `.sda` chunks are drawn (latent, phase) only
+   * to fill the next native batch: at most `batchSize` drawn and not yet rendered, and only the jobs those
+   * chunks belong to are held. A Python-compatible `.sda` job is rendered alone, one chunk per call; a
+   * `.distill` job is rendered alone, its channels one after the other (one inversion each).
    */
   private async *stream(queue: Array<Job | null>, batchSize: number, o: GenerateOptions): AsyncGenerator<GeneratedItem, void, undefined> {
-    const progress = { done: 0, total: queue.reduce((n, j) => n + j!.chunkCount, 0) };
+    const ctx: RenderContext = {
+      loaded: this.loaded, spectrogram: this.spectrogram, options: o, progress: { done: 0, total: queue.reduce((n, j) => n + j!.units, 0) },
+    };
     const started: Rendering[] = [];
     let batch: Array<{ to: Rendering; plan: number; chunk: Chunk }> = [];
     const render = async () => {
       if (batch.length === 0) return;
       const taken = batch;
       batch = []; // the phases go with the native call
-      const waves = await this.renderChunks(taken.map((b) => b.chunk), taken[0]!.to.job.config.pythonCompat, progress, o);
+      const waves = await renderChunks(ctx, taken.map((b) => b.chunk), taken[0]!.to.job.config.pythonCompat);
       taken.forEach((b, i) => {
         b.to.audio[b.plan]!.push(waves[i]!);
         b.to.left--;
@@ -212,15 +237,25 @@ export class GenerationPipeline {
     for (let index = 0; index < queue.length; index++) {
       const job = queue[index]!;
       queue[index] = null; // held from here on only while it is being rendered
-      const alone = job.config.pythonCompat;
+      const { plan } = job;
+      const alone = job.config.pythonCompat || plan.kind === 'distill';
       if (alone) {
         await render();
         yield* finished();
       }
-      const r: Rendering = { index, job, audio: job.plans.map(() => []), left: job.chunkCount };
+      const r: Rendering = { index, job, audio: Array.from({ length: job.channelCount }, () => []), left: job.channelCount };
       started.push(r);
-      for (let p = 0; p < job.plans.length; p++) {
-        const { chunks } = job.plans[p]!;
+      if (plan.kind === 'distill') {
+        for (const [k, ch] of plan.distill.channels.entries()) {
+          r.audio[k]!.push(await renderDistillChannel(ctx, ch, job.config.pythonCompat));
+          r.left--;
+        }
+        yield* finished();
+        continue;
+      }
+      r.left = job.units;
+      for (let p = 0; p < plan.plans.length; p++) {
+        const { chunks } = plan.plans[p]!;
         for (let next = chunks.next(); !next.done; next = chunks.next()) {
           batch.push({ to: r, plan: p, chunk: next.value });
           if (alone || batch.length >= batchSize) {
@@ -234,71 +269,21 @@ export class GenerationPipeline {
     }
     await render();
     yield* finished();
-    o.onProgress?.({ stage: 'finish', done: progress.total, total: progress.total });
+    o.onProgress?.({ stage: 'finish', done: ctx.progress.total, total: ctx.progress.total });
   }
 
-  /**
-   * Decodes and inverts one batch of chunks in a native call (a single chunk, bit-exact, for the
-   * Python-compatible mode). Returns one waveform per chunk.
-   */
-  private async renderChunks(
-    chunks: Chunk[],
-    pythonCompat: boolean,
-    progress: { done: number; total: number },
-    o: GenerateOptions,
-  ): Promise<Float32Array[]> {
-    const { model } = this.loaded;
-    const [nMels, frames] = model.melShape;
-    const nIter = griffinLimIterations(this.loaded.format);
-    throwIfAborted(o.signal);
-    const b = chunks.length;
-    // One latent per decode call: a convolution's last bits depend on the batch it runs in, and
-    // Griffin-Lim's momentum amplifies them, so a chunk must decode the same however jobs are batched
-    // (a seed gives the same audio from generate(), generateMany() and `sda batch`).
-    const mel = { data: new Float32Array(b * nMels * frames) };
-    for (let i = 0; i < b; i++) mel.data.set((await model.decode(chunks[i]!.latent)).data, i * nMels * frames);
-    o.onProgress?.({ stage: 'decode', done: progress.done, total: progress.total });
-    throwIfAborted(o.signal);
-    const ph = new Float32Array(chunks[0]!.phase.length * b);
-    chunks.forEach((c, i) => ph.set(c.phase, i * c.phase.length));
-    const wave = await this.spectrogram.melToWaveform(
-      { shape: [b, nMels, frames], data: mel.data },
-      { nIter, phases: ph, solver: pythonCompat ? 'lstsq' : 'pinv', perItem: pythonCompat, fast: !pythonCompat },
-    );
-    const len = wave.shape[1]!;
-    const audio: Float32Array[] = [];
-    for (let i = 0; i < b; i++) audio.push(wave.data.subarray(i * len, (i + 1) * len));
-    progress.done += b;
-    o.onProgress?.({ stage: 'invert', done: progress.done, total: progress.total });
-    return audio;
-  }
-
-  /**
-   * Joins each channel's chunks (`audio[k]`: plan k's waveforms, let go once joined), low-passes, then
-   * stereo, and resample, trim, normalise, quality. `pythonCompat` keeps the app's order: normalise,
-   * resample, quality, trim.
-   */
+  /** Joins each channel's pieces (`audio[k]`, let go once joined), then the shared finish. */
   private async finish(job: Job, audio: Float32Array[][]): Promise<GenerationResult> {
-    const { config: c, rate, seed } = job;
-    let channels: Float32Array[] = [];
-    for (let k = 0; k < job.plans.length; k++) {
-      channels.push(await this.joinAndFilter(job.plans[k]!, audio[k]!, c, rate));
+    const { config: c, rate, seed, plan } = job;
+    const rendered: Float32Array[] = [];
+    for (let k = 0; k < audio.length; k++) {
+      const pieces = audio[k]!;
       audio[k] = [];
+      if (plan.kind === 'distill') rendered.push(pieces[0]!);
+      else if (plan.plans[k]!.join === 'crossfade') rendered.push(await crossfadeAsync(pieces, overlapAt(c, rate), c.pythonCompat));
+      else rendered.push(await concatenateAsync(pieces));
     }
-    const n = Math.min(...channels.map((ch) => ch.length));
-    channels = channels.map((ch) => ch.subarray(0, n));
-    if (c.stereoMode === 'mid-side') channels = await midSideAsync(channels[0]!, rate, c.stereoWidth);
-    const length = c.pythonCompat ? Math.floor(c.duration * c.sampleRate) : Math.round(c.duration * c.sampleRate);
-    const trim = (chs: Float32Array[]) => chs.map((ch) => (ch.length > length ? ch.slice(0, length) : ch));
-    // The app normalises and rates the whole rendered signal, then trims: a clip shorter than its chunks
-    // (0.1 s of a 1 s chunk) then peaks below the level and its report describes samples that are cut.
-    // The default mode trims first, so the peak level and the report describe the samples written.
-    const appOrder = c.pythonCompat;
-    if (!appOrder) channels = trim(await resample(channels, rate, c.sampleRate, this.loaded.device));
-    await normalisePeakAsync(channels, PEAK_LEVEL);
-    if (appOrder) channels = await resample(channels, rate, c.sampleRate, this.loaded.device);
-    const quality = await qualityReportAsync(channels, c.sampleRate);
-    channels = trim(channels);
+    const { channels, quality } = await finishChannels(job.finish, rendered);
     const samples = channels[0]!.length;
     return {
       channels,
@@ -310,17 +295,6 @@ export class GenerationPipeline {
       channelCount: channels.length,
       modelName: this.loaded.metadata.name,
     };
-  }
-
-  /** Joins one channel's chunks and low-passes the result. */
-  private async joinAndFilter(plan: ChunkPlan, audio: Float32Array[], c: GenerationConfig, rate: number): Promise<Float32Array> {
-    const joined = plan.join === 'crossfade'
-      ? await crossfadeAsync(audio, overlapAt(c, rate), c.pythonCompat)
-      : await concatenateAsync(audio);
-    // The app filters at 48 kHz whatever the model; in the default mode a cutoff at or above the
-    // model's Nyquist frequency is left out (nothing there to remove).
-    if (LOWPASS_HZ >= rate / 2 || joined.length <= 3 * (LOWPASS_ORDER + 1)) return joined;
-    return sosfiltfiltAsync(butterworthLowpass(LOWPASS_ORDER, LOWPASS_HZ, rate), joined, { output: 'float32' });
   }
 }
 
@@ -334,8 +308,4 @@ async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
   for await (const x of items) out.push(x);
   return out;
-}
-
-function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw new AbortedError('generation was aborted', { cause: signal.reason });
 }

@@ -1,0 +1,85 @@
+/**
+ * The native work of a generation: decoding latents and inverting mels to waveforms, for both plans
+ * (a `.sda` model's chunks, inverted chunk by chunk; a `.distill` model's overlap-added mel, inverted
+ * once). Progress is counted in units of the plan: chunks, or decode steps.
+ */
+import { AbortedError } from '../errors';
+import { griffinLimIterations } from '../model/format';
+import type { LoadedModel } from '../model/load-model';
+import type { Chunk } from './chunk-plan';
+import { drawAnchors, firstFrames, synthesizeMel, trajectoryOf, type DistillChannelPlan } from './distill-plan';
+import type { GenerateOptions } from './pipeline';
+import { TorchRng } from './rng';
+import type { Spectrogram } from './spectrogram';
+
+export interface RenderContext {
+  loaded: LoadedModel;
+  spectrogram: Spectrogram;
+  /** Units done of the whole call's total (shared by every job of a generateMany stream). */
+  progress: { done: number; total: number };
+  options: GenerateOptions;
+}
+
+export function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new AbortedError('generation was aborted', { cause: signal.reason });
+}
+
+/**
+ * Decodes and inverts one batch of `.sda` chunks in a native call (a single chunk, bit-exact, for the
+ * Python-compatible mode). Returns one waveform per chunk.
+ */
+export async function renderChunks(ctx: RenderContext, chunks: Chunk[], pythonCompat: boolean): Promise<Float32Array[]> {
+  const { loaded, spectrogram, progress, options: o } = ctx;
+  const { model } = loaded;
+  const [nMels, frames] = model.melShape;
+  const nIter = griffinLimIterations(loaded.format);
+  throwIfAborted(o.signal);
+  const b = chunks.length;
+  // One latent per decode call: a convolution's last bits depend on the batch it runs in, and
+  // Griffin-Lim's momentum amplifies them, so a chunk must decode the same however jobs are batched
+  // (a seed gives the same audio from generate(), generateMany() and `sda batch`).
+  const mel = { data: new Float32Array(b * nMels * frames) };
+  for (let i = 0; i < b; i++) mel.data.set((await model.decode(chunks[i]!.latent)).data, i * nMels * frames);
+  o.onProgress?.({ stage: 'decode', done: progress.done, total: progress.total });
+  throwIfAborted(o.signal);
+  const ph = new Float32Array(chunks[0]!.phase.length * b);
+  chunks.forEach((c, i) => ph.set(c.phase, i * c.phase.length));
+  const wave = await spectrogram.melToWaveform(
+    { shape: [b, nMels, frames], data: mel.data },
+    { nIter, phases: ph, solver: pythonCompat ? 'lstsq' : 'pinv', perItem: pythonCompat, fast: !pythonCompat },
+  );
+  const len = wave.shape[1]!;
+  const audio: Float32Array[] = [];
+  for (let i = 0; i < b; i++) audio.push(wave.data.subarray(i * len, (i + 1) * len));
+  progress.done += b;
+  o.onProgress?.({ stage: 'invert', done: progress.done, total: progress.total });
+  return audio;
+}
+
+/**
+ * One channel of a `.distill` generation: the anchors and trajectory drawn from its seed, each point
+ * decoded and overlap-added, then one Griffin-Lim over the whole mel with one phase draw (after the
+ * anchors, from the same stream, as Distill's global torch generator gives them).
+ */
+export async function renderDistillChannel(ctx: RenderContext, plan: DistillChannelPlan, pythonCompat: boolean): Promise<Float32Array> {
+  const { loaded, spectrogram, progress, options: o } = ctx;
+  const { model } = loaded;
+  const nMels = model.melShape[0];
+  throwIfAborted(o.signal);
+  const rng = new TorchRng(plan.seed);
+  const trajectory = trajectoryOf(plan, drawAnchors(plan, rng, loaded.latentDim));
+  const decode = async (latent: Float32Array, frames: number) => (await model.decode(latent, { targetShape: [nMels, frames] })).data;
+  const mel = await synthesizeMel(plan, trajectory, nMels, decode, () => {
+    progress.done++;
+    o.onProgress?.({ stage: 'decode', done: progress.done, total: progress.total });
+    throwIfAborted(o.signal);
+  });
+  const frames = plan.invertFrames;
+  const phases = rng.randComplex([1, spectrogram.nFreqs, frames]);
+  const wave = await spectrogram.melToWaveform(
+    { shape: [1, nMels, frames], data: firstFrames(mel, nMels, plan.steps.totalFrames, frames) },
+    { nIter: griffinLimIterations(loaded.format), phases, solver: pythonCompat ? 'lstsq' : 'pinv', perItem: pythonCompat, fast: !pythonCompat },
+  );
+  o.onProgress?.({ stage: 'invert', done: progress.done, total: progress.total });
+  return wave.data;
+}
