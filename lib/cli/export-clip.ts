@@ -6,7 +6,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { defaultFileName, type ExportedFiles, type ExportOptions } from '../generate/export';
+import { FORMAT_EXTENSIONS, defaultFileName, type ExportedFiles, type ExportOptions } from '../generate/export';
 import type { GenerationPipeline, GenerationResult } from '../generate/pipeline';
 import { parseTempFileName } from '../util/atomic-file';
 import { fileAccessError } from '../util/fs-error';
@@ -44,7 +44,7 @@ export async function exportClip(
 ): Promise<ExportedFiles> {
   throwIfStopped();
   // Named here, not inside export(), so --no-clobber checks the very name that will be written.
-  const file = options.fileName ?? defaultFileName(result.seedUsed);
+  const file = options.fileName ?? defaultFileName(result.seedUsed).replace(/\.wav$/, FORMAT_EXTENSIONS[options.format ?? 'wav']);
   const wav = path.join(dir, file);
   return uninterruptible(async () => {
     // Refused here with the CLI's message (naming --no-clobber); export() checks again just before writing.
@@ -54,7 +54,7 @@ export async function exportClip(
     try {
       return await pipeline.export(result, dir, { ...options, fileName: file });
     } catch (err) {
-      // Whichever of the two this export had already renamed into place goes again, so no WAV is left
+      // Whichever of the two this export had already renamed into place goes again, so no file is left
       // without its sidecar (or a sidecar describing audio that was never written).
       pair.forEach((p, i) => {
         const now = identity(p);

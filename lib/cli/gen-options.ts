@@ -17,16 +17,25 @@ import {
   parseBitDepth,
   parseChunkDuration,
   parseConcatMode,
+  parseDepth,
   parseDuration,
+  parseEvolutionAmount,
+  parseFormat,
+  parseHrtf,
   parseOverlapSamples,
   parseSampleRate,
   parseSeed,
   parseSliderList,
+  parseSpatial,
   parseStepsBetween,
   parseStereoMode,
   parseStereoWidth,
+  parseTag,
   type GenOptions,
 } from '../jobs/options';
+import { EXPORT_FORMATS } from '../generate/export';
+import { DEFAULT_SPATIAL, SPATIAL_MODES } from '../generate/spatial';
+import { DEFAULT_ARTIST } from '../generate/encode/tags';
 
 // The options themselves (names, parsing, toGenerationConfig) live in lib/jobs/options.ts, below the CLI,
 // because the queue's workers parse jobs too; the command modules keep importing them from here.
@@ -74,9 +83,21 @@ export const GENERATION_FLAGS: readonly GenerationFlag[] = [
   { key: 'seed', short: 's', arg: '<n>', description: 'random seed (a non-negative integer; drawn and printed when absent); with --count N the clips use seed, seed+1, ...', parse: parseSeed },
   { key: 'concatMode', arg: '<mode>', description: `how chunks are joined: ${CONCAT_MODES.join(' or ')}${dflt(D.concatMode)}`, parse: parseConcatMode },
   { key: 'stereoMode', arg: '<mode>', description: `${STEREO_MODES.join(', ')}${dflt(D.stereoMode)}`, parse: parseStereoMode },
-  { key: 'stereoWidth', arg: '<w>', description: `mid-side stereo width, 0 to 1.5${dflt(D.stereoWidth)}`, parse: parseStereoWidth },
+  { key: 'stereoWidth', arg: '<w>', description: `mid-side stereo width, also the width of --spatial, 0 to 1.5${dflt(D.stereoWidth)}`, parse: parseStereoWidth },
+  {
+    key: 'spatial',
+    arg: '<mode>',
+    description: `spatial output: ${SPATIAL_MODES.join(', ')} (Distill's; replaces --stereo-mode: stereo is mid-side width plus depth, binaural needs --hrtf) (default: from --stereo-mode)`,
+    parse: parseSpatial,
+  },
+  { key: 'depth', arg: '<d>', description: `depth of --spatial, 0 (close) to 1 (distant)${dflt(DEFAULT_SPATIAL.depth)}`, parse: parseDepth },
+  { key: 'hrtf', arg: '<file>', description: 'the SOFA HRTF file of --spatial binaural', parse: parseHrtf },
   { key: 'sampleRate', short: 'r', arg: '<hz>', description: `output sample rate: ${OUTPUT_SAMPLE_RATES.join(', ')}${dflt(D.sampleRate)}`, parse: parseSampleRate },
-  { key: 'bitDepth', short: 'b', arg: '<bits>', description: `WAV sample format: ${BIT_DEPTHS.join(', ')} (32-bit float)${dflt(DEFAULT_BIT_DEPTH)}`, parse: parseBitDepth },
+  { key: 'bitDepth', short: 'b', arg: '<bits>', description: `sample format: ${BIT_DEPTHS.join(', ')} (32-bit float, WAV only); FLAC takes 16 or 24, Ogg and MP3 have none${dflt(DEFAULT_BIT_DEPTH)}`, parse: parseBitDepth },
+  { key: 'format', arg: '<format>', description: `file format: ${EXPORT_FORMATS.join(', ')} (flac lossless, ogg Vorbis, mp3 320 kbps)${dflt('wav')}`, parse: parseFormat },
+  { key: 'artist', arg: '<text>', description: `artist tag of FLAC, Ogg and MP3 files${dflt(DEFAULT_ARTIST)}`, parse: parseTag('artist') },
+  { key: 'album', arg: '<text>', description: 'album tag of FLAC, Ogg and MP3 files (default: the model\'s name)', parse: parseTag('album') },
+  { key: 'title', arg: '<text>', description: 'title tag of FLAC, Ogg and MP3 files (default: none)', parse: parseTag('title') },
   { key: 'chunkDuration', arg: '<seconds>', description: `seconds per chunk, ${MIN_CHUNK_DURATION_S} to ${MAX_DURATION_S}${dflt(D.chunkDuration)}`, parse: parseChunkDuration },
   { key: 'stepsBetween', arg: '<n>', description: `interpolation points between anchors, 1 to 1000${dflt(D.stepsBetween)}`, parse: parseStepsBetween },
   { key: 'overlapSamples', arg: '<n>', description: `crossfade length in samples at 48 kHz, 0 to 48000${dflt(D.overlapSamples)}`, parse: parseOverlapSamples },
@@ -86,6 +107,7 @@ export const GENERATION_FLAGS: readonly GenerationFlag[] = [
     description: 'slider positions, e.g. 0=5,2=-3 (repeatable; the others stay at 0); needs a model with a latent analysis',
     parse: (v: string, prev?: Map<number, number>) => parseSliderList(v, prev),
   },
+  { key: 'evolutionAmount', arg: '<a>', description: `how far a slider generation wanders from the sliders' sound, 0 to 1${dflt(D.evolutionAmount)}`, parse: parseEvolutionAmount },
   { key: 'randomSliders', description: 'random slider positions inside their safe ranges (drawn from the seed); --sliders values override them' },
   { key: 'pythonCompat', description: "reproduce the Python app's output sample for sample (whole 1 s chunks, its crossfade and solver)" },
 ];

@@ -1,6 +1,6 @@
 /**
  * Where `sda generate` and `sda batch` write, checked before any rendering: a render of minutes must not
- * end in "cannot write". `--out` is a folder, or (generate only) a `.wav` path naming the one file.
+ * end in "cannot write". `--out` is a folder, or (generate only) the path of the one audio file.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -12,7 +12,7 @@ import { outputExists, usageError } from './cli-error';
 export interface OutputTarget {
   /** The folder the files go to (absolute; created at the first write when missing). */
   dir: string;
-  /** The WAV file name when `--out` named a file; undefined for a folder. */
+  /** The audio file's name when `--out` named a file; undefined for a folder. */
   file?: string;
 }
 
@@ -34,9 +34,9 @@ export function outputNameProblem(name: string): string | undefined {
 }
 
 /**
- * `--out` as a folder, or as one WAV file when it ends in `.wav` and is not an existing folder (an old
- * folder named `takes.wav` keeps working as a folder). One file cannot hold `--count` clips, and `--name`
- * would contradict it: both are usage errors.
+ * `--out` as a folder, or as one audio file when it ends in `.wav`, `.flac`, `.ogg` or `.mp3` and is not
+ * an existing folder (an old folder named `takes.wav` keeps working as a folder). One file cannot hold
+ * `--count` clips, and `--name` would contradict it: both are usage errors.
  */
 export function outputTarget(out: string, options: { count: number; name?: string }): OutputTarget {
   for (const name of [options.name, out]) {
@@ -44,13 +44,13 @@ export function outputTarget(out: string, options: { count: number; name?: strin
     if (problem) throw usageError(problem);
   }
   const abs = path.resolve(out);
-  if (!/\.wav$/i.test(out) || isDirectory(abs)) return { dir: abs };
+  if (!/\.(wav|flac|ogg|mp3)$/i.test(out) || isDirectory(abs)) return { dir: abs };
   const file = path.basename(abs);
   if (options.count > 1) {
-    throw usageError(`--out ${JSON.stringify(out)} names one WAV file, so --count must be 1 (got ${options.count}); give a folder for several clips`);
+    throw usageError(`--out ${JSON.stringify(out)} names one file, so --count must be 1 (got ${options.count}); give a folder for several clips`);
   }
-  if (options.name !== undefined) throw usageError('--out names the WAV file itself; leave out --name, or give --out a folder');
-  if (file.startsWith('.')) throw usageError(`--out must name a WAV file whose name does not start with "."; got ${JSON.stringify(out)}`);
+  if (options.name !== undefined) throw usageError('--out names the file itself; leave out --name, or give --out a folder');
+  if (file.startsWith('.')) throw usageError(`--out must name a file whose name does not start with "."; got ${JSON.stringify(out)}`);
   return { dir: path.dirname(abs), file };
 }
 
@@ -91,9 +91,9 @@ export function checkOutputFolder(dir: string): void {
   fs.rmSync(probe, { force: true });
 }
 
-/** The sidecar beside a WAV: `x.wav` -> `x.json`. */
+/** The sidecar beside an audio file: `x.wav` (or `.flac`, `.ogg`, `.mp3`) -> `x.json`. */
 export function sidecarPathOf(wavPath: string): string {
-  return wavPath.replace(/\.wav$/i, '.json');
+  return wavPath.replace(/\.(wav|flac|ogg|mp3)$/i, '.json');
 }
 
 /** lstat, not exists: a dangling symlink is an entry that a rename would replace. */
@@ -106,7 +106,7 @@ function present(p: string): boolean {
   }
 }
 
-/** `--no-clobber`: refuses (ERR_SDA_OUTPUT_EXISTS, exit 1) when a WAV or its sidecar is already there. */
+/** `--no-clobber`: refuses (ERR_SDA_OUTPUT_EXISTS, exit 1) when an audio file or its sidecar is already there. */
 export function refuseExisting(wavPaths: readonly string[]): void {
   for (const wav of wavPaths) {
     for (const file of [wav, sidecarPathOf(wav)]) if (present(file)) throw outputExists(file);

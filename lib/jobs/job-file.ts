@@ -3,6 +3,7 @@
  * that are not valid jobs, each with its line number. Shared by the local batch and the queue's
  * submitter, so a line means the same wherever it is rendered.
  */
+import { FORMAT_EXTENSIONS, sidecarNameOf } from '../generate/export';
 import { parseJobOptions, type GenOptions } from './options';
 
 export interface BatchJob {
@@ -52,20 +53,25 @@ export function parseJobs(text: string): { jobs: BatchJob[]; failures: BatchFail
     if (unknown.length > 0) return fail(`unknown key ${JSON.stringify(unknown[0])}; a job has "model", "output" and "options"`);
     const model = job.model;
     if (model !== undefined && (typeof model !== 'string' || model === '')) return fail('"model" must be a non-empty string');
-    let output = job.output;
-    if (output === undefined) output = `job_${String(line).padStart(4, '0')}.wav`;
-    if (typeof output !== 'string' || !output.toLowerCase().endsWith('.wav') || output.includes('/') || output.includes('\\') || output.startsWith('.')) {
-      return fail(`"output" must be a plain file name ending in .wav; got ${JSON.stringify(output)}`, null, (model as string) ?? null);
-    }
-    const taken = outputs.get(output.toLowerCase());
-    if (taken !== undefined) return fail(`output ${output} is already the output of line ${taken}`, output, (model as string) ?? null);
-    outputs.set(output.toLowerCase(), line);
+    // The options first: their format decides the output's extension.
     let options: GenOptions;
     try {
       options = parseJobOptions(job.options);
     } catch (err) {
-      return fail(`options: ${oneLine(err)}`, output, (model as string) ?? null);
+      return fail(`options: ${oneLine(err)}`, typeof job.output === 'string' ? job.output : null, (model as string) ?? null);
     }
+    const ext = FORMAT_EXTENSIONS[options.format ?? 'wav'];
+    let output = job.output;
+    if (output === undefined) output = `job_${String(line).padStart(4, '0')}${ext}`;
+    if (typeof output !== 'string' || !output.toLowerCase().endsWith(ext) || output.includes('/') || output.includes('\\') || output.startsWith('.')) {
+      const why = options.format ? ` (options.format "${options.format}")` : '';
+      return fail(`"output" must be a plain file name ending in ${ext}${why}; got ${JSON.stringify(output)}`, null, (model as string) ?? null);
+    }
+    // Keyed by the sidecar's name: x.wav and x.flac would share x.json.
+    const key = sidecarNameOf(output).toLowerCase();
+    const taken = outputs.get(key);
+    if (taken !== undefined) return fail(`output ${output} is already the output of line ${taken} (or shares its sidecar ${sidecarNameOf(output)})`, output, (model as string) ?? null);
+    outputs.set(key, line);
     jobs.push({ line, model: model as string | undefined, output, options });
   });
   return { jobs, failures };

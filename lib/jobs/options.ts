@@ -21,7 +21,10 @@ import {
   type StereoMode,
 } from '../generate/config';
 import { BIT_DEPTHS, DEFAULT_BIT_DEPTH, type BitDepth } from '../generate/wav';
+import { EXPORT_FORMATS, type ExportFormat, type ExportTags } from '../generate/export';
+import { MAX_TAG_LENGTH } from '../generate/encode/tags';
 import type { AnalysisResult } from '../model/analysis';
+import { DEFAULT_SPATIAL, SPATIAL_MODES, type SpatialConfig, type SpatialMode } from '../generate/spatial';
 
 /** The generation options: the keys of a batch job's `options`, and (kebab-cased) the flags of `sda generate`. */
 export interface GenOptions {
@@ -34,8 +37,19 @@ export interface GenOptions {
   sampleRate?: OutputSampleRate;
   stepsBetween?: number;
   overlapSamples?: number;
+  evolutionAmount?: number;
+  /** The spatial mode (GenerationConfig.spatial.mode); its width is `stereoWidth`, its depth `depth`. */
+  spatial?: SpatialMode;
+  depth?: number;
+  /** The SOFA HRTF file of `spatial: 'binaural'`. */
+  hrtf?: string;
   /** An export option (the WAV's sample format), not part of the GenerationConfig. */
   bitDepth?: BitDepth;
+  /** Export options: the file's format and its tags (FLAC, Ogg and MP3 only). */
+  format?: ExportFormat;
+  artist?: string;
+  album?: string;
+  title?: string;
   /** Slider positions by index. */
   sliders?: Map<number, number>;
   randomSliders?: boolean;
@@ -44,7 +58,7 @@ export interface GenOptions {
 
 export const GEN_OPTION_KEYS = [
   'duration', 'seed', 'chunkDuration', 'concatMode', 'stereoMode', 'stereoWidth', 'sampleRate', 'stepsBetween', 'overlapSamples',
-  'bitDepth', 'sliders', 'randomSliders', 'pythonCompat',
+  'evolutionAmount', 'spatial', 'depth', 'hrtf', 'bitDepth', 'format', 'artist', 'album', 'title', 'sliders', 'randomSliders', 'pythonCompat',
 ] as const satisfies ReadonlyArray<keyof GenOptions>;
 
 function bad(message: string): never {
@@ -121,6 +135,27 @@ export function parseStereoWidth(v: unknown): number {
   return n;
 }
 
+export function parseEvolutionAmount(v: unknown): number {
+  const n = num('evolutionAmount', v);
+  if (n < 0 || n > 1) bad(`evolutionAmount must be a number from 0 to 1; got ${JSON.stringify(v)}`);
+  return n;
+}
+
+export function parseSpatial(v: unknown): SpatialMode {
+  return oneOf('spatial', v, SPATIAL_MODES);
+}
+
+export function parseDepth(v: unknown): number {
+  const n = num('depth', v);
+  if (n < 0 || n > 1) bad(`depth must be a number from 0 to 1; got ${JSON.stringify(v)}`);
+  return n;
+}
+
+export function parseHrtf(v: unknown): string {
+  if (typeof v !== 'string' || v === '') bad(`hrtf must be the path of a SOFA file; got ${JSON.stringify(v)}`);
+  return v;
+}
+
 export function parseSampleRate(v: unknown): OutputSampleRate {
   return oneOf('sampleRate', v, OUTPUT_SAMPLE_RATES, true);
 }
@@ -128,6 +163,21 @@ export function parseSampleRate(v: unknown): OutputSampleRate {
 /** Exactly '16', '24' or '32f' (strings): `32` or `16-bit` are refused, not guessed at. */
 export function parseBitDepth(v: unknown): BitDepth {
   return oneOf('bitDepth', v, BIT_DEPTHS);
+}
+
+/** The export's format: exactly 'wav', 'flac', 'ogg' or 'mp3'. */
+export function parseFormat(v: unknown): ExportFormat {
+  return oneOf('format', v, EXPORT_FORMATS);
+}
+
+/** A tag's text (artist, album, title): a string of at most MAX_TAG_LENGTH characters, no NUL. */
+export function parseTag(name: 'artist' | 'album' | 'title') {
+  return (v: unknown): string => {
+    if (typeof v !== 'string') bad(`${name} must be a string; got ${JSON.stringify(v)}`);
+    if (v.length > MAX_TAG_LENGTH) bad(`${name} is too long: at most ${MAX_TAG_LENGTH} characters; got ${v.length}`);
+    if (v.includes('\u0000')) bad(`${name} must not contain a NUL character`);
+    return v;
+  };
 }
 
 /** `--sliders INDEX=POSITION[,INDEX=POSITION...]` (integers), added to `previous` (the flag repeats). */
@@ -174,7 +224,15 @@ const JOB_PARSERS: { [K in keyof GenOptions]-?: (v: unknown) => GenOptions[K] } 
   sampleRate: parseSampleRate,
   stepsBetween: parseStepsBetween,
   overlapSamples: parseOverlapSamples,
+  evolutionAmount: parseEvolutionAmount,
+  spatial: parseSpatial,
+  depth: parseDepth,
+  hrtf: parseHrtf,
   bitDepth: parseBitDepth,
+  format: parseFormat,
+  artist: parseTag('artist'),
+  album: parseTag('album'),
+  title: parseTag('title'),
   sliders: parseSliderValue,
   randomSliders: bool('randomSliders'),
   pythonCompat: bool('pythonCompat'),
@@ -197,7 +255,24 @@ export interface ResolvedGeneration {
   config: Partial<GenerationConfig>;
   /** The export's bit depth (undefined: the export default). */
   bitDepth: BitDepth | undefined;
+  /** The export's format (undefined: WAV). */
+  format: ExportFormat | undefined;
+  /** The export's tags from artist, album and title (undefined with none: Distill's defaults). */
+  tags: ExportTags | undefined;
   sliderPositions: number[] | null;
+}
+
+/** The spatial config of `spatial`, `stereoWidth` (its width), `depth` and `hrtf`; null without `spatial`. */
+function spatialOf(o: GenOptions): SpatialConfig | null {
+  if (o.spatial === undefined) {
+    if (o.depth !== undefined) bad('depth is the depth of a spatial mode: give spatial (stereo or binaural) with it');
+    if (o.hrtf !== undefined) bad('hrtf is the HRTF file of spatial "binaural": give spatial binaural with it');
+    return null;
+  }
+  if (o.hrtf !== undefined && o.spatial !== 'binaural') bad(`hrtf is only used by spatial "binaural"; got spatial ${JSON.stringify(o.spatial)}`);
+  const s: SpatialConfig = { mode: o.spatial, width: o.stereoWidth ?? DEFAULT_SPATIAL.width, depth: o.depth ?? DEFAULT_SPATIAL.depth };
+  if (o.hrtf !== undefined) s.hrtfPath = o.hrtf;
+  return s;
 }
 
 /**
@@ -207,7 +282,7 @@ export interface ResolvedGeneration {
  */
 export function toGenerationConfig(o: GenOptions, analysis: AnalysisResult | null, seed: number | undefined = o.seed): ResolvedGeneration {
   // Same keys on both sides; picked one by one because `o` may be a whole set of command flags.
-  const { sliders, randomSliders, bitDepth } = o;
+  const { sliders, randomSliders, bitDepth, format } = o;
   const config: Partial<GenerationConfig> = {
     duration: o.duration,
     seed: seed ?? null,
@@ -218,6 +293,8 @@ export function toGenerationConfig(o: GenOptions, analysis: AnalysisResult | nul
     sampleRate: o.sampleRate,
     stepsBetween: o.stepsBetween,
     overlapSamples: o.overlapSamples,
+    evolutionAmount: o.evolutionAmount,
+    spatial: spatialOf(o),
     pythonCompat: o.pythonCompat,
   };
   let sliderPositions: number[] | null = null;
@@ -234,5 +311,11 @@ export function toGenerationConfig(o: GenOptions, analysis: AnalysisResult | nul
     sliderPositions = positions;
     config.latentVector = Array.from(slidersToLatent(positions, analysis));
   }
-  return { config, bitDepth, sliderPositions };
+  const tags: ExportTags = {};
+  if (o.artist !== undefined) tags.artist = o.artist;
+  if (o.album !== undefined) tags.album = o.album;
+  if (o.title !== undefined) tags.title = o.title;
+  if (format === 'flac' && bitDepth === '32f') bad('FLAC holds integer samples: bitDepth must be "16" or "24" with format "flac"; got "32f" (32-bit float is for WAV)');
+  if (Object.keys(tags).length > 0 && (format ?? 'wav') === 'wav') bad('artist, album and title are tags of FLAC, Ogg and MP3 files; WAV files carry none (give format flac, ogg or mp3)');
+  return { config, bitDepth, format, tags: Object.keys(tags).length > 0 ? tags : undefined, sliderPositions };
 }

@@ -11,6 +11,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { validateGenerationConfig } from '../generate/config';
+import { sidecarNameOf } from '../generate/export';
 import { configToPythonDict } from '../generate/sidecar';
 import { DEFAULT_BIT_DEPTH } from '../generate/wav';
 import type { AnalysisResult } from '../model/analysis';
@@ -58,13 +59,15 @@ export function sidecarMismatch(job: BatchJob, sidecarText: string, model: Resum
   if (seed === undefined) return 'the sidecar has no seed';
   let expected: Record<string, unknown>;
   try {
-    const { config, bitDepth } = toGenerationConfig(job.options, model.analysis, seed);
-    expected = configToPythonDict(validateGenerationConfig(config, model.latentDim), seed, bitDepth ?? DEFAULT_BIT_DEPTH);
+    const { config, bitDepth, format } = toGenerationConfig(job.options, model.analysis, seed);
+    expected = configToPythonDict(validateGenerationConfig(config, model.latentDim), seed, bitDepth ?? DEFAULT_BIT_DEPTH, format ?? 'wav');
   } catch (err) {
     return `the job's options are invalid (${(err as Error).message})`; // rendering reports it
   }
-  // A sidecar from before `python_compat` was recorded was written in the default mode.
-  const recorded: Record<string, unknown> = { python_compat: false, ...gen };
+  // A sidecar from before `python_compat` was recorded was written in the default mode; one from before
+  // `export_format` was recorded, beside a WAV; one from before `spatial` and `evolution_amount`, with
+  // their defaults (null, 0.5: the same audio).
+  const recorded: Record<string, unknown> = { python_compat: false, export_format: 'wav', spatial: null, evolution_amount: 0.5, ...gen };
   for (const [key, want] of Object.entries(expected)) {
     if (key === 'max_duration_s') continue; // a constant of the package, not something the job chose
     if (key === 'latent_vector' && job.options.randomSliders && job.options.seed === undefined) {
@@ -94,7 +97,7 @@ export async function splitDoneJobs(
     let sidecarText: string;
     try {
       if (!fs.statSync(wav).isFile()) throw new Error('not a file');
-      sidecarText = fs.readFileSync(wav.replace(/\.wav$/i, '.json'), 'utf8'); // the sidecar beside it
+      sidecarText = fs.readFileSync(path.join(outDir, sidecarNameOf(job.output)), 'utf8'); // the sidecar beside it
     } catch {
       todo.push(job);
       continue;

@@ -55,7 +55,7 @@ export function jobOptions(id: string, o: EnqueueOptions): JobsOptions {
 
 function outputsPresent(outDir: string, output: string): boolean {
   const wav = path.join(outDir, output);
-  return fs.existsSync(wav) && fs.existsSync(wav.replace(/\.wav$/i, '.json'));
+  return fs.existsSync(wav) && fs.existsSync(wav.replace(/\.(wav|flac|ogg|mp3)$/i, '.json'));
 }
 
 /**

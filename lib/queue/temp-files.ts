@@ -10,7 +10,7 @@ import { parseTempFileName } from '../util/atomic-file';
 
 /** Removes the temp files left for `<outDir>/<output>` and its sidecar; returns their names. */
 export function removeStaleTempFiles(outDir: string, output: string): string[] {
-  const targets = new Set([output, output.replace(/\.wav$/i, '.json')]);
+  const targets = new Set([output, output.replace(/\.(wav|flac|ogg|mp3)$/i, '.json')]);
   let names: string[];
   try {
     names = fs.readdirSync(outDir);

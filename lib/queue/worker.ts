@@ -130,7 +130,7 @@ export async function startWorker(options: WorkerOptions): Promise<WorkerHandle>
       // The local batch's resume rule: both files there and the sidecar describing this job.
       let sidecarText: string | undefined;
       try {
-        if (fs.statSync(wav).isFile()) sidecarText = fs.readFileSync(wav.replace(/\.wav$/i, '.json'), 'utf8');
+        if (fs.statSync(wav).isFile()) sidecarText = fs.readFileSync(wav.replace(/\.(wav|flac|ogg|mp3)$/i, '.json'), 'utf8');
       } catch {
         sidecarText = undefined;
       }
@@ -142,13 +142,13 @@ export async function startWorker(options: WorkerOptions): Promise<WorkerHandle>
       }
       const { pipeline, release } = await cache.acquire(file);
       try {
-        const { config, bitDepth } = toGenerationConfig(options, pipeline.loaded.analysis);
+        const { config, bitDepth, format, tags } = toGenerationConfig(options, pipeline.loaded.analysis);
         const result = await batcherOf(pipeline).render(pipeline.validate(config));
         try {
-          await pipeline.export(result, outDir, { fileName: d.output, bitDepth });
+          await pipeline.export(result, outDir, { fileName: d.output, bitDepth, format, tags });
         } catch (err) {
           // Neither file of a failed pair stays: the retry writes both.
-          for (const p of [wav, wav.replace(/\.wav$/i, '.json')]) {
+          for (const p of [wav, wav.replace(/\.(wav|flac|ogg|mp3)$/i, '.json')]) {
             try {
               if (fs.lstatSync(p).isFile()) fs.rmSync(p, { force: true });
             } catch {

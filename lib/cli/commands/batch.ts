@@ -13,6 +13,7 @@ import { loadModel } from '../../model/load-model';
 import { EXIT_FAILURE, EXIT_OK } from '../exit-codes';
 import { cliParser, parseJobOptions, parsePositiveInt, toGenerationConfig, type GenOptions } from '../gen-options';
 import { BIT_DEPTHS, type BitDepth } from '../../generate/wav';
+import { EXPORT_FORMATS, type ExportFormat, type ExportTags } from '../../generate/export';
 import { CONCAT_MODES, OUTPUT_SAMPLE_RATES, STEREO_MODES } from '../../generate/config';
 import { resolveModelsDir } from '../models-dir';
 import { printJson } from '../output';
@@ -93,11 +94,14 @@ export function registerBatch(program: Command): void {
 A job is one line of JSON; every key is optional:
   {"model": "pads", "output": "pad_01.wav", "options": {"duration": 4, "seed": 1, "stereoMode": "mid-side"}}
   model    a .sda file, a model id or name in the library (default: the demo model)
-  output   the WAV file name in --out (default job_<line>.wav); the sidecar is <name>.json
+  output   the file name in --out, ending in the format's extension (default job_<line>.wav, or .flac,
+           .ogg, .mp3 with options.format); the sidecar is <name>.json
   options  the API's option names (the \`sda generate\` flags in camelCase) and values:
            duration, seed, chunkDuration, concatMode (${CONCAT_MODES.join('|')}),
            stereoMode (${STEREO_MODES.join('|')}), stereoWidth, sampleRate (${OUTPUT_SAMPLE_RATES.join('|')}),
-           stepsBetween, overlapSamples, bitDepth ("${BIT_DEPTHS.join('"|"')}", strings),
+           stepsBetween, overlapSamples, evolutionAmount (0 to 1), spatial (${SPATIAL_MODES.join('|')}),
+           depth (0 to 1), hrtf (a SOFA file, for binaural), bitDepth ("${BIT_DEPTHS.join('"|"')}", strings),
+           format (${EXPORT_FORMATS.join('|')}), artist, album, title (tags of flac, ogg and mp3 files),
            sliders ({"0": 3} or [3, 0, -2]), randomSliders, pythonCompat (true|false)
 Blank lines and lines starting with # are ignored.
 
@@ -140,6 +144,9 @@ interface ReadyJob {
   config: Partial<GenerationConfig>;
   /** The export's bit depth (undefined: the default). */
   bitDepth: BitDepth | undefined;
+  /** The export's format (undefined: WAV) and tags. */
+  format: ExportFormat | undefined;
+  tags: ExportTags | undefined;
 }
 
 /**
@@ -261,20 +268,20 @@ async function runBatch(jobsArg: string, f: BatchFlags): Promise<BatchSummary> {
       const ready: ReadyJob[] = [];
       for (const job of group) {
         try {
-          const { config, bitDepth } = toGenerationConfig(job.options, pipeline.loaded.analysis);
-          ready.push({ job, config: pipeline.validate(config), bitDepth });
+          const { config, bitDepth, format, tags } = toGenerationConfig(job.options, pipeline.loaded.analysis);
+          ready.push({ job, config: pipeline.validate(config), bitDepth, format, tags });
         } catch (err) {
           fail(job, err);
           done++;
           tick();
         }
       }
-      const exportOne = async ({ job, bitDepth }: ReadyJob, result: GenerationResult) => {
+      const exportOne = async ({ job, bitDepth, format, tags }: ReadyJob, result: GenerationResult) => {
         if (stopReason()) return;
         try {
           // The pair appears together or not at all, even on Ctrl-C (lib/cli/export-clip.ts).
-          const files = await exportClip(pipeline, result, outDir, { fileName: job.output, bitDepth, overwrite: f.clobber });
-          summary.outputs.push(files.wavPath);
+          const files = await exportClip(pipeline, result, outDir, { fileName: job.output, bitDepth, overwrite: f.clobber, format, tags });
+          summary.outputs.push(files.audioPath);
           summary.written++;
         } catch (err) {
           fail(job, err);

@@ -1,11 +1,14 @@
-/** `sda generate [model]`: audio from a model (the demo model when none is named), as WAV + sidecar JSON. */
+/** `sda generate [model]`: audio from a model (the demo model when none is named), as WAV (or FLAC, Ogg, MP3) + sidecar JSON. */
 import { randomInt } from 'crypto';
 import * as path from 'path';
 import type { Command } from 'commander';
 import { GenerationPipeline, type GenerationProgress } from '../../generate/pipeline';
+import { generateBlend, type BlendMode } from '../../generate/blend';
+import { blendSliders, openBlend, parseBlendMode, parseBlendSpec, resolveBlend, type BlendSpec } from '../blend-options';
 import { loadModel } from '../../model/load-model';
 import { MAX_SEED } from '../../generate/config';
 import { DEFAULT_BIT_DEPTH } from '../../generate/wav';
+import { FORMAT_EXTENSIONS } from '../../generate/export';
 import { usageError } from '../cli-error';
 import { EXIT_OK } from '../exit-codes';
 import { exportClip } from '../export-clip';
@@ -26,10 +29,16 @@ interface GenerateFlags extends GenOptions {
   modelsDir?: string;
   json?: boolean;
   progress: boolean;
+  blend?: BlendSpec[];
+  blendMode?: BlendMode;
 }
 
 export interface GeneratedFile {
+  /** The audio file written. */
+  file: string;
+  /** The same path as `file`, under its name from when WAV was the only format. */
   wav: string;
+  format: string;
   sidecar: string;
   seed: number;
   /** Seconds. */
@@ -57,13 +66,15 @@ export function registerGenerate(program: Command): void {
   const cmd = program
     .command('generate')
     .argument('[model]', 'a .sda/.distill file, or a model id, id prefix or name in the library (default: the demo model)')
-    .description('generate audio from a model and write WAV files with their sidecar JSON');
+    .description('generate audio from a model and write WAV (or FLAC, Ogg, MP3) files with their sidecar JSON');
   addGenerationFlags(cmd)
     .option('-n, --count <n>', 'number of clips', cliParser(parseCount), 1)
-    .option('-o, --out <dir|file.wav>', 'output folder (created when missing), or the WAV file itself (then --count is 1)', '.')
-    .option('--name <file.wav>', 'output file name (default gen_<UTC time>_seed<seed>.wav); with --count N, _1 .. _N are added')
-    .option('--no-clobber', 'refuse to replace an existing WAV or sidecar (exit 1) instead of overwriting it')
+    .option('-o, --out <dir|file>', 'output folder (created when missing), or the audio file itself, ending in the format\'s extension (then --count is 1)', '.')
+    .option('--name <file>', 'output file name, ending in the format\'s extension (default gen_<UTC time>_seed<seed>.<ext>); with --count N, _1 .. _N are added')
+    .option('--no-clobber', 'refuse to replace an existing audio file or sidecar (exit 1) instead of overwriting it')
     .option('--device <device>', 'auto, cpu, cuda, cuda:N or mps', 'auto')
+    .option('--blend <model:weight>', 'blend this model with weight 0-100 (repeatable, up to 4; instead of the model argument); --sliders positions apply to every model', cliParser(parseBlendSpec))
+    .option('--blend-mode <mode>', 'latent (average the latent vectors, render with the first model; one latent size) or audio (average the renders) (default: "latent")', cliParser(parseBlendMode))
     .option('--models-dir <dir>', 'the model library (default: $SDA_MODELS_DIR, else [paths] models of ./config.toml, else data/models)')
     .option('--no-progress', 'no progress bar (there is none anyway when stderr is not a terminal)')
     .option('--json', 'print the files written and their quality as JSON')
@@ -78,10 +89,15 @@ Examples:
   $ sda generate pads --concat-mode interpolation --stereo-mode dual-seed --bit-depth 32f
   $ sda generate pads --random-sliders --count 4 --json | jq '.[].wav'
   $ sda generate pads --seed 7 --out takes/pad.wav --no-clobber
+  $ sda generate pads --format flac --bit-depth 16 --title "Pad take" --out takes
+  $ sda generate pads --format mp3 --artist "Me" --album "Pads" --count 3
+  $ sda generate --blend pads:60 --blend drones:40 --blend-mode audio --sliders 0=3 --duration 4
 
-Prints the paths of the WAV files written, one per line (each has a .json sidecar beside it). The output
-folder is checked before rendering. Ctrl-C or a closed stdout stops after the file being written: every
-WAV is complete and has its sidecar.
+Prints the paths of the files written, one per line (each has a .json sidecar beside it). --format flac,
+ogg or mp3 writes FLAC (16 or 24-bit), Ogg Vorbis or MP3 (320 kbps; 96 kHz becomes 48 kHz) tagged as
+Distill does: --artist, --album, --title, and the seed and model name. The output folder is checked
+before rendering. Ctrl-C or a closed stdout stops after the file being written: every file is complete
+and has its sidecar.
 Exit codes: 0 written, 1 failure (model not found or unreadable, output not writable or existing with
 --no-clobber, generation or write failed), 2 bad usage, 130 stopped by Ctrl-C, 141 stdout closed.`,
     )
@@ -91,21 +107,30 @@ Exit codes: 0 written, 1 failure (model not found or unreadable, output not writ
 }
 
 async function runGenerate(modelArg: string | undefined, f: GenerateFlags): Promise<void> {
-  if (f.name !== undefined && (!f.name.toLowerCase().endsWith('.wav') || f.name.includes('/') || f.name.includes('\\') || f.name.startsWith('.'))) {
-    throw usageError(`--name must be a plain file name ending in .wav; got ${JSON.stringify(f.name)}`);
+  const ext = FORMAT_EXTENSIONS[f.format ?? 'wav'];
+  if (f.name !== undefined && (!f.name.toLowerCase().endsWith(ext) || f.name.includes('/') || f.name.includes('\\') || f.name.startsWith('.'))) {
+    throw usageError(`--name must be a plain file name ending in ${ext}${f.format ? ` (--format ${f.format})` : ''}; got ${JSON.stringify(f.name)}`);
   }
   checkSeedRange(f);
   const target = outputTarget(f.out, f);
+  if (target.file !== undefined && !target.file.toLowerCase().endsWith(ext)) {
+    throw usageError(`--out ${JSON.stringify(f.out)} names a file that does not end in ${ext}${f.format ? ` (--format ${f.format})` : ' (give --format for FLAC, Ogg or MP3)'}`);
+  }
   const names = Array.from({ length: f.count }, (_, i) => clipName(target.file ?? f.name, i, f.count));
   const { dir: modelsDir } = resolveModelsDir(f.modelsDir);
-  const resolved = await resolveModel(modelArg, modelsDir);
+  if (f.blend && modelArg !== undefined) throw usageError('give the models of a blend with --blend MODEL:WEIGHT only, not also as the model argument');
+  if (f.blend && f.randomSliders) throw usageError('--random-sliders is not available with --blend (the models have different sliders); give --sliders');
+  if (!f.blend && f.blendMode) throw usageError('--blend-mode needs --blend MODEL:WEIGHT');
+  const blendModels = f.blend ? await resolveBlend(f.blend, modelsDir) : null;
+  const resolved = blendModels ? null : await resolveModel(modelArg, modelsDir);
   // Before the model is loaded and anything rendered: a folder we cannot write, or (with --no-clobber)
   // names already taken, would only be found after all the work.
   checkOutputFolder(target.dir);
   if (!f.clobber) refuseExisting(names.filter((n): n is string => n !== undefined).map((n) => path.join(target.dir, n)));
   throwIfStopped();
-  const loaded = await loadModel(resolved.path, { device: f.device });
-  const pipeline = new GenerationPipeline(loaded);
+  const blend = blendModels ? await openBlend(blendModels, f.device) : null;
+  const pipeline = blend ? blend.first : new GenerationPipeline(await loadModel(resolved!.path, { device: f.device }));
+  const loaded = pipeline.loaded;
   const bar = new ProgressBar({ enabled: f.progress ? undefined : false });
   const outDir = target.dir;
   const written: GeneratedFile[] = [];
@@ -114,16 +139,24 @@ async function runGenerate(modelArg: string | undefined, f: GenerateFlags): Prom
     for (let i = 0; i < f.count; i++) {
       throwIfStopped();
       const seed = firstSeed + i;
-      const { config, bitDepth, sliderPositions } = toGenerationConfig(f, loaded.analysis, seed);
+      // A blend's sliders are shared positions, turned into each model's vector by generateBlend.
+      const gen = toGenerationConfig(blend ? { ...f, sliders: undefined } : f, loaded.analysis, seed);
+      const { config, bitDepth, format, tags } = gen;
+      const sliderPositions = blend ? blendSliders(f.sliders) : gen.sliderPositions;
       const label = f.count > 1 ? `clip ${i + 1}/${f.count}` : 'generating';
-      const result = await pipeline.generate(config, {
+      const options = {
         signal: stopSignal(),
         onProgress: (p: GenerationProgress) => bar.update(p.done, p.total, label, `seed ${seed}`, p.stage === 'finish'),
-      });
-      const files = await exportClip(pipeline, result, outDir, { fileName: names[i], bitDepth, overwrite: f.clobber });
+      };
+      const result = blend
+        ? await generateBlend(blend.sources, config, { ...options, mode: f.blendMode, sliders: sliderPositions ?? [] })
+        : await pipeline.generate(config, options);
+      const files = await exportClip(pipeline, result, outDir, { fileName: names[i], bitDepth, overwrite: f.clobber, format, tags });
       bar.clear();
       const item: GeneratedFile = {
-        wav: files.wavPath,
+        file: files.audioPath,
+        wav: files.audioPath,
+        format: format ?? 'wav',
         sidecar: files.sidecarPath,
         seed: result.seedUsed,
         duration: result.duration,
@@ -134,11 +167,12 @@ async function runGenerate(modelArg: string | undefined, f: GenerateFlags): Prom
         sliders: sliderPositions,
       };
       written.push(item);
-      if (!f.json) printLines([item.wav]);
+      if (!f.json) printLines([item.file]);
     }
   } finally {
     bar.clear();
-    pipeline.dispose();
+    if (blend) blend.dispose();
+    else pipeline.dispose();
   }
   if (f.json) printJson(written);
   process.exitCode = EXIT_OK;
@@ -146,7 +180,7 @@ async function runGenerate(modelArg: string | undefined, f: GenerateFlags): Prom
 
 /** The file name of clip `i`: `--name` (or the `--out` file) as given, with `_1 .. _N` for several clips. */
 function clipName(name: string | undefined, i: number, count: number): string | undefined {
-  return name !== undefined && count > 1 ? name.replace(/\.wav$/i, `_${i + 1}.wav`) : name;
+  return name !== undefined && count > 1 ? name.replace(/(\.[^.]+)$/, `_${i + 1}$1`) : name;
 }
 
 /**
