@@ -8,6 +8,7 @@ import { InvalidArgumentError } from '../errors';
 import { MAX_DURATION_S, type ConcatMode, type GenerationConfig, type StereoMode } from './config';
 import type { ExportFormat } from './export';
 import type { GenerationResult } from './pipeline';
+import type { SpatialConfig } from './spatial';
 import { qualityToPythonDict } from './quality';
 import { BIT_DEPTHS, DEFAULT_BIT_DEPTH, type BitDepth } from './wav';
 
@@ -99,16 +100,25 @@ export function configToPythonDict(c: GenerationConfig, seedUsed: number, bitDep
     concat_mode: PYTHON_CONCAT_MODE[c.concatMode],
     stereo_mode: PYTHON_STEREO_MODE[c.stereoMode],
     stereo_width: c.stereoWidth,
+    // Distill's `vars(SpatialConfig)` (null: from stereo_mode); the HRTF file's path only when one is used.
+    spatial: c.spatial ? spatialToPythonDict(c.spatial) : null,
     export_format: exportFormat,
     sample_rate: c.sampleRate,
     bit_depth: PYTHON_BIT_DEPTH[bitDepth],
     steps_between: c.stepsBetween,
     overlap_samples: c.overlapSamples,
+    evolution_amount: c.evolutionAmount,
     latent_vector: c.latentVector ? Array.from(c.latentVector) : null,
     // Not a field of the app's config: recorded so a sidecar says which length behaviour made its WAV
     // (`sda batch` re-renders a job when its options no longer match its sidecar).
     python_compat: c.pythonCompat,
   };
+}
+
+function spatialToPythonDict(s: SpatialConfig): Record<string, unknown> {
+  const d: Record<string, unknown> = { mode: s.mode, width: s.width, depth: s.depth };
+  if (s.hrtfPath !== undefined) d.hrtf_path = s.hrtfPath;
+  return d;
 }
 
 /**

@@ -15,6 +15,7 @@ import { cliParser, parseJobOptions, parsePositiveInt, toGenerationConfig, type 
 import { BIT_DEPTHS, type BitDepth } from '../../generate/wav';
 import { EXPORT_FORMATS, type ExportFormat, type ExportTags } from '../../generate/export';
 import { CONCAT_MODES, OUTPUT_SAMPLE_RATES, STEREO_MODES } from '../../generate/config';
+import { SPATIAL_MODES } from '../../generate/spatial';
 import { resolveModelsDir } from '../models-dir';
 import { printJson } from '../output';
 import { ProgressBar } from '../progress';
