@@ -1,0 +1,276 @@
+// `.distill` models: Distill's generation (overlap-added mels, one Griffin-Lim) reproduced from the same
+// seed with pythonCompat, the intermediates it is built from, and the default mode's length and fidelity.
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { GenerationPipeline, InvalidArgumentError, loadModel, type GenerationConfig } from '../lib';
+import { drawAnchors, planDistill, synthesizeMel, trajectoryOf, type DistillGeometry } from '../lib/generate/distill-plan';
+import { TorchRng } from '../lib/generate/rng';
+import { GENUINE, ROOT } from './helpers/paths';
+import { runPython } from './helpers/python';
+import { readNpy } from './helpers/npy';
+import { correlation } from './helpers/signal';
+
+const DIR = path.join(GENUINE, 'distill');
+const REFS = path.join(DIR, 'refs');
+const gen = JSON.parse(fs.readFileSync(path.join(REFS, 'generation.json'), 'utf8'));
+const sliderVectors = readNpy(path.join(REFS, 'slider_vectors.npy'));
+
+/** A Distill GenerationConfig (as generation.json records it) in the package's vocabulary. */
+function ourConfig(py: Record<string, any>): Partial<GenerationConfig> {
+  const stereo: Record<string, GenerationConfig['stereoMode']> = { mono: 'mono', mid_side: 'mid-side', dual_seed: 'dual-seed' };
+  return {
+    duration: py.duration_s,
+    seed: py.seed,
+    chunkDuration: py.chunk_duration_s,
+    concatMode: py.concat_mode === 'latent_interpolation' ? 'interpolation' : 'crossfade',
+    stereoMode: stereo[py.stereo_mode],
+    stereoWidth: py.stereo_width,
+    spatial: py.spatial ? { mode: py.spatial.mode, width: py.spatial.width, depth: py.spatial.depth } : null,
+    sampleRate: py.sample_rate,
+    stepsBetween: py.steps_between,
+    overlapSamples: py.overlap_samples,
+    evolutionAmount: py.evolution_amount,
+    // The slider runs record their vector as a row of slider_vectors.npy.
+    latentVector: py.latent_vector ? sliderVectors.data.slice(py.latent_vector.row * 32, (py.latent_vector.row + 1) * 32) : null,
+    pythonCompat: true,
+  };
+}
+
+let pipeline: GenerationPipeline;
+beforeAll(async () => {
+  pipeline = new GenerationPipeline(await loadModel(path.join(DIR, 'models/head_distill_public_fixture_latent_32.distill'), { device: 'cpu' }));
+});
+afterAll(() => pipeline?.dispose());
+
+function geometry(): DistillGeometry {
+  const { loaded, spectrogram } = pipeline;
+  return {
+    latentDim: loaded.latentDim, nMels: loaded.model.melShape[0], decoderFrames: loaded.model.melShape[1],
+    hop: loaded.spectrogram.hopLength, nFreqs: spectrogram.nFreqs, minFrames: spectrogram.minInvertibleFrames,
+  };
+}
+
+function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  expect(a.length).toBe(b.length);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
+  return m;
+}
+
+const snr = (v: number | string) => (typeof v === 'string' ? Number(v) : v); // the refs write Infinity as a string
+
+/**
+ * Griffin-Lim over a whole multi-second mel (128 iterations, momentum 0.99) is chaotic in the last bits of
+ * its FFTs: the same torch 2.13 running Distill's inversion on this machine's CPU (test/python/
+ * distill_griffinlim.py on Distill's own stored mel and phase) gives 0.99976 against crossfade_3s and
+ * 0.99857 against sliders_evo0p5_4s (thread count alone moves it by 2e-4); the references were made on
+ * another CPU. Ours equals torch's here (57.5), so the bar is 0.999 except where Distill's own code run
+ * here does not reach it.
+ */
+const BAR: Record<string, number> = { sliders_evo0p5_4s: 0.998 };
+
+describe('57.1 pythonCompat reproduces every Distill run', () => {
+  test.each(Object.keys(gen.runs))('%s: same length and channels, correlation >= 0.999, same quality', async (name) => {
+    const run = gen.runs[name];
+    const config = ourConfig(run.config);
+    const result = await pipeline.generate(config);
+    const want = readNpy(path.join(REFS, run.file));
+    const n = run.shape[run.shape.length - 1];
+    expect(result.channelCount).toBe(run.channels);
+    expect(result.sampleRate).toBe(run.sample_rate);
+    expect(result.seedUsed).toBe(run.seed_used);
+    for (let ch = 0; ch < run.channels; ch++) {
+      const ref = want.data.subarray(ch * n, (ch + 1) * n);
+      expect(result.channels[ch]!.length).toBe(n);
+      expect(correlation(result.channels[ch]!, ref)).toBeGreaterThanOrEqual(BAR[name] ?? 0.999);
+    }
+    const q = run.quality;
+    if (Number.isFinite(snr(q.snr_db))) expect(Math.abs(result.quality.snrDb - snr(q.snr_db))).toBeLessThanOrEqual(0.1);
+    else expect(result.quality.snrDb).toBe(snr(q.snr_db));
+    expect(result.quality.clipping.clippedSamples).toBe(q.clipping.clipped_samples);
+    // After resampling, the peak is a sample of a waveform that agrees to correlation 0.999: 1e-3 (0.01 dB).
+    expect(Math.abs(result.quality.clipping.peakValue - q.clipping.peak_value)).toBeLessThan(1e-3);
+    expect(result.quality.clipping.hasClipping).toBe(q.clipping.has_clipping);
+    expect(result.quality.rating).toBe(q.rating);
+  });
+});
+
+describe('57.2 the intermediates equal Distill\'s', () => {
+  test('crossfade 3 s: 3 anchors, 5 trajectory points and the overlap-added mel', async () => {
+    const run = gen.runs.crossfade_3s;
+    const c = pipeline.validate(ourConfig(run.config));
+    const plan = planDistill(c, [42], 48000, geometry()).channels[0]!;
+    expect(plan.steps.steps).toBe(run.derived_from_head_helpers.num_decode_steps);
+    expect(plan.steps.totalFrames).toBe(run.derived_from_head_helpers.total_mel_frames);
+    expect(plan.anchorCount).toBe(run.derived_from_head_helpers.num_anchors);
+    const trajectory = trajectoryOf(plan, drawAnchors(plan, new TorchRng(42), 32));
+    const want = readNpy(path.join(REFS, 'inter_crossfade_3s_trajectory.npy'));
+    expect(trajectory).toHaveLength(want.shape[0]!);
+    // float32 SLERP of unit-scale vectors: a few ulps apart at most.
+    expect(maxAbsDiff(concat(trajectory), want.data)).toBeLessThan(1e-5);
+    await expectMel(plan, trajectory, 'inter_crossfade_3s_mel.npy');
+  });
+
+  test('sliders with evolution 0.5: the slider vector and 2 evolved anchors, 7 points, the mel', async () => {
+    const run = gen.runs.sliders_evo0p5_4s;
+    const c = pipeline.validate(ourConfig(run.config));
+    const plan = planDistill(c, [42], 48000, geometry()).channels[0]!;
+    const anchors = drawAnchors(plan, new TorchRng(42), 32);
+    expect(maxAbsDiff(concat(anchors), readNpy(path.join(REFS, 'inter_sliders_evo0p5_4s_anchors.npy')).data)).toBeLessThan(1e-5);
+    const trajectory = trajectoryOf(plan, anchors);
+    expect(maxAbsDiff(concat(trajectory), readNpy(path.join(REFS, 'inter_sliders_evo0p5_4s_trajectory.npy')).data)).toBeLessThan(1e-5);
+    await expectMel(plan, trajectory, 'inter_sliders_evo0p5_4s_mel.npy');
+  });
+});
+
+describe('57.5 the inversion is torch\'s own', () => {
+  test.each([
+    ['inter_crossfade_3s_mel.npy', 3],
+    ['inter_sliders_evo0p5_4s_mel.npy', 2],
+  ])('%s: Griffin-Lim of Distill\'s mel equals this machine\'s torch (Python), correlation > 0.99999', async (file, draws) => {
+    const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'sda57-')), 'wave.npy');
+    runPython(path.join(ROOT, 'test/python/distill_griffinlim.py'), [path.join(REFS, file), '42', String(draws), out]);
+    const torchWave = readNpy(out).data;
+    const mel = readNpy(path.join(REFS, file));
+    const T = mel.shape[3]!;
+    const rng = new TorchRng(42);
+    for (let i = 0; i < draws; i++) rng.randn([1, 32]);
+    const ours = await pipeline.spectrogram.melToWaveform(
+      { shape: [1, 128, T], data: mel.data },
+      { nIter: 128, phases: rng.randComplex([1, pipeline.spectrogram.nFreqs, T]), solver: 'lstsq', perItem: true },
+    );
+    expect(ours.data.length).toBe((T - 1) * 512);
+    expect(correlation(ours.data, torchWave)).toBeGreaterThan(0.99999);
+  });
+});
+
+async function expectMel(plan: ReturnType<typeof planDistill>['channels'][number], trajectory: Float32Array[], file: string): Promise<void> {
+  const { model } = pipeline.loaded;
+  const nMels = model.melShape[0];
+  const mel = await synthesizeMel(plan, trajectory, nMels, async (z, frames) => (await model.decode(z, { targetShape: [nMels, frames] })).data);
+  const want = readNpy(path.join(REFS, file));
+  expect(want.shape).toEqual([1, 1, nMels, plan.steps.totalFrames]);
+  // Log-mel values of a few units; the Hann window and the decoder agree with torch to float32 rounding.
+  expect(maxAbsDiff(mel, want.data)).toBeLessThan(1e-4);
+}
+
+function concat(vs: Float32Array[]): Float32Array {
+  const out = new Float32Array(vs.reduce((n, v) => n + v.length, 0));
+  let at = 0;
+  for (const v of vs) {
+    out.set(v, at);
+    at += v.length;
+  }
+  return out;
+}
+
+describe('57.3 the default mode', () => {
+  test.each([
+    [3, 48000], [2.5, 44100], [0.3, 96000], [1, 48000],
+  ])('%s s at %s Hz: exactly round(duration * rate) samples', async (duration, sampleRate) => {
+    const r = await pipeline.generate({ duration, sampleRate: sampleRate as GenerationConfig['sampleRate'], seed: 7 });
+    expect(r.channels[0]!.length).toBe(Math.round(duration * sampleRate));
+    let peak = 0;
+    for (const v of r.channels[0]!) peak = Math.max(peak, Math.abs(v));
+    expect(peak).toBeCloseTo(0.891, 5); // normalised after the trim: the samples written peak at the level
+  });
+
+  test('the same seed gives the same samples; another seed differs; stereo with depth has two channels', async () => {
+    const a = await pipeline.generate({ duration: 2, seed: 11 });
+    const b = await pipeline.generate({ duration: 2, seed: 11 });
+    const other = await pipeline.generate({ duration: 2, seed: 12 });
+    expect(Buffer.from(a.channels[0]!.buffer).equals(Buffer.from(b.channels[0]!.buffer))).toBe(true);
+    expect(Math.abs(correlation(a.channels[0]!, other.channels[0]!))).toBeLessThan(0.9);
+    const dual = await pipeline.generate({ duration: 2, seed: 11, stereoMode: 'dual-seed' });
+    expect(dual.channelCount).toBe(2);
+    expect(Math.abs(correlation(dual.channels[0]!, dual.channels[1]!))).toBeLessThan(0.9);
+  });
+
+  test('generateMany gives each config what generate() gives', async () => {
+    const configs: Array<Partial<GenerationConfig>> = [{ duration: 1.5, seed: 3 }, { duration: 1, seed: 4, spatial: { mode: 'stereo', width: 0.7, depth: 0.5 } }];
+    const many = await pipeline.generateBatch(configs);
+    for (const [i, c] of configs.entries()) {
+      const one = await pipeline.generate(c);
+      expect(many[i]!.channels.length).toBe(one.channels.length);
+      many[i]!.channels.forEach((ch, k) => expect(Buffer.from(ch.buffer).equals(Buffer.from(one.channels[k]!.buffer))).toBe(true));
+    }
+  });
+
+  test('is at least as close to its decoded mels as Distill\'s output (spectral convergence)', async () => {
+    const run = gen.runs.crossfade_3s;
+    const compat = await pipeline.generate(ourConfig(run.config));
+    const ours = await pipeline.generate({ ...ourConfig(run.config), pythonCompat: false });
+    const scCompat = await convergence(compat.channels[0]!, compat.config);
+    const scOurs = await convergence(ours.channels[0]!, ours.config);
+    // Both figures are printed for docs/generation.md.
+    console.log(`57.3 spectral convergence, 3 s seed 42: default ${scOurs.toFixed(4)}, pythonCompat ${scCompat.toFixed(4)}`);
+    expect(scOurs).toBeLessThanOrEqual(scCompat * 1.02);
+  });
+});
+
+/**
+ * || g |STFT(x)| - S || / || S ||, S the magnitude the overlap-added mel asks for (its inverse mel, square
+ * root of the power), g the least-squares gain (the output is peak-normalised, S is not), over the frames
+ * both cover.
+ */
+async function convergence(x: Float32Array, c: GenerationConfig): Promise<number> {
+  const { spectrogram, loaded } = pipeline;
+  const plan = planDistill(c, [c.seed!], loaded.spectrogram.sampleRate, geometry()).channels[0]!;
+  const nMels = loaded.model.melShape[0];
+  const trajectory = trajectoryOf(plan, drawAnchors(plan, new TorchRng(c.seed!), loaded.latentDim));
+  const mel = await synthesizeMel(plan, trajectory, nMels, async (z, frames) => (await loaded.model.decode(z, { targetShape: [nMels, frames] })).data);
+  const T = plan.steps.totalFrames;
+  const power = await spectrogram.inverseMel({ shape: [1, nMels, T], data: mel.map((v) => Math.expm1(Math.max(0, v))) }, 'lstsq');
+  const mag = await spectrogram.magnitude({ shape: [1, x.length], data: x });
+  const frames = Math.min(mag.shape[2]!, T);
+  const F = spectrogram.nFreqs;
+  let xs = 0;
+  let xx = 0;
+  let ss = 0;
+  for (let f = 0; f < F; f++) {
+    for (let t = 0; t < frames; t++) {
+      const a = mag.data[f * mag.shape[2]! + t]!;
+      const s = Math.sqrt(Math.max(0, power.data[f * T + t]!));
+      xs += a * s;
+      xx += a * a;
+      ss += s * s;
+    }
+  }
+  const g = xs / xx;
+  let num = 0;
+  for (let f = 0; f < F; f++) {
+    for (let t = 0; t < frames; t++) {
+      const a = mag.data[f * mag.shape[2]! + t]!;
+      const s = Math.sqrt(Math.max(0, power.data[f * T + t]!));
+      num += (g * a - s) ** 2;
+    }
+  }
+  return Math.sqrt(num / ss);
+}
+
+describe('57.4 config validation', () => {
+  test.each([
+    [{ evolutionAmount: 1.5 }, 'evolutionAmount must be a number in [0, 1]; got 1.5'],
+    [{ evolutionAmount: 'lots' }, 'evolutionAmount must be a number in [0, 1]; got "lots"'],
+    [{ spatial: { mode: 'surround' } }, 'spatial.mode must be one of "mono", "stereo", "binaural"; got "surround"'],
+    [{ spatial: { mode: 'stereo', width: 2 } }, 'spatial.width must be a number from 0 to 1.5; got 2'],
+    [{ spatial: { mode: 'stereo', depth: -0.1 } }, 'spatial.depth must be a number from 0 to 1; got -0.1'],
+    [{ spatial: { mode: 'binaural' } }, 'spatial.mode "binaural" needs spatial.hrtfPath'],
+    [{ spatial: { mode: 'stereo', level: 1 } }, 'unknown spatial option "level"'],
+    [{ spatial: 'stereo' }, 'spatial must be null or an object'],
+    [{ chunkDuration: 2 }, 'chunkDuration 2 asks this model for mel windows of 188 frames; its decoder makes 2 to 94'],
+  ])('%j is refused: %s', async (config, message) => {
+    // Refused before any work: validation, then the plan (a chunk's size needs the model).
+    const err = await pipeline.generate(config as Partial<GenerationConfig>).then(() => null, (e: unknown) => e);
+    expect(err).toBeInstanceOf(InvalidArgumentError);
+    expect((err as Error).message).toContain(message);
+  });
+
+  test('defaults: evolutionAmount 0.5, spatial null; a partial spatial gets width 0.7 and depth 0.5', () => {
+    const c = pipeline.validate({});
+    expect(c.evolutionAmount).toBe(0.5);
+    expect(c.spatial).toBeNull();
+    expect(pipeline.validate({ spatial: { mode: 'stereo' } as GenerationConfig['spatial'] }).spatial).toEqual({ mode: 'stereo', width: 0.7, depth: 0.5 });
+  });
+});
