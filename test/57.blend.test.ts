@@ -2,13 +2,17 @@
 // fixture (latent 64, 19 sliders), the `.sda` sample-only fixture (latent 32, no analysis) and Distill's
 // public `.distill` fixture (latent 32, 20 sliders). The slider vector is checked against Distill's own
 // `sliders_to_latent` output (refs/slider_vectors.npy). Needs the native addon (real LibTorch renders).
+import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import {
   generateBlend, normaliseBlendWeights, GenerationPipeline, InvalidArgumentError, loadModel, slidersToLatent, MAX_BLEND_MODELS,
   type GenerationResult, type LoadedModel,
 } from '../lib';
 import { GENUINE } from './helpers/paths';
+import { sda, tmpDir } from './helpers/cli';
 import { readNpy } from './helpers/npy';
+import { runPython } from './helpers/python';
 
 let trained: GenerationPipeline;
 let sampleOnly: GenerationPipeline;
@@ -117,3 +121,46 @@ test('57b.6 bad blends are refused before any render', async () => {
 function peakOf(r: GenerationResult): number {
   return r.channels.reduce((m, c) => c.reduce((mm, v) => Math.max(mm, Math.abs(v)), m), 0);
 }
+
+describe('sda generate --blend', () => {
+  // The compiled CLI (npm run compile, which npm test runs first).
+  test('57b.7 writes the blend generateBlend gives (float WAV read back by scipy), its sidecar names both models', async () => {
+    const out = tmpDir('blend');
+    const distillPath = distill.loaded.path;
+    const trainedPath = trained.loaded.path;
+    const r = sda([
+      'generate', '--blend', `${distillPath}:70`, '--blend', `${trainedPath}:30`, '--blend-mode', 'audio', '--sliders', '0=3,1=-2,2=4',
+      '--seed', '42', '--duration', '1', '--bit-depth', '32f', '--device', 'cpu', '--out', out, '--json', '--no-progress',
+    ]);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const [item] = JSON.parse(r.stdout);
+    expect(item.sliders).toEqual(SLIDERS);
+    const api = await generateBlend([{ pipeline: distill, weight: 70 }, { pipeline: trained, weight: 30 }], base, { mode: 'audio', sliders: SLIDERS });
+    const raw = path.join(out, 'api.f32');
+    fs.writeFileSync(raw, Buffer.from(api.channels[0]!.buffer, api.channels[0]!.byteOffset, api.channels[0]!.byteLength));
+    const check = JSON.parse(runPython(path.join(__dirname, 'python/wav_check.py'), [item.file, raw, '1']));
+    expect(check).toEqual({ rate: 48000, dtype: 'float32', channels: 1, frames: 48000, max_diff: 0 });
+    const sidecar = JSON.parse(fs.readFileSync(item.sidecar, 'utf8').replace(/\bInfinity\b/g, '1e999'));
+    expect(sidecar.model_name).toBe(`${distill.loaded.metadata.name} + ${trained.loaded.metadata.name}`);
+    fs.rmSync(out, { recursive: true, force: true });
+  });
+
+  test('57b.8 bad --blend usage: exit 2 with one line saying what to write', () => {
+    const cases: Array<[string[], RegExp]> = [
+      [['--blend', 'pads'], /--blend takes MODEL:WEIGHT with a weight from 0 to 100, e.g. pads:60; got "pads"/],
+      [['--blend', 'pads:150'], /got "pads:150"/],
+      [['--blend', 'a:1', '--blend', 'b:1', '--blend', 'c:1', '--blend', 'd:1', '--blend', 'e:1'], /at most 4 models/],
+      [['--blend', 'a:1', '--blend-mode', 'mix'], /--blend-mode must be latent or audio; got "mix"/],
+      [['somemodel', '--blend', 'a:1'], /not also as the model argument/],
+      [['--blend-mode', 'audio'], /--blend-mode needs --blend/],
+      [['--blend', 'a:1', '--random-sliders'], /--random-sliders is not available with --blend/],
+    ];
+    for (const [args, message] of cases) {
+      const r = sda(['generate', ...args, '--out', os.tmpdir()]);
+      expect({ args, status: r.status }).toEqual({ args, status: 2 });
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(message);
+    }
+  });
+});

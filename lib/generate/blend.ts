@@ -157,7 +157,8 @@ async function averageResults(results: GenerationResult[], weights: number[], mo
     channels,
     sampleRate: first.sampleRate,
     quality: await qualityReportAsync(rated, first.sampleRate, o),
-    config: first.config,
+    // No one latent vector made this audio (Distill's result keeps the config it was given).
+    config: { ...first.config, latentVector: null },
     seedUsed: first.seedUsed,
     duration: Math.round((n / first.sampleRate) * 1000) / 1000,
     channelCount: channels.length,
