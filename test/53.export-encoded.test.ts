@@ -10,6 +10,7 @@ import { GenerationPipeline, InvalidArgumentError, loadModel, type GenerationRes
 import { DEFAULT_ARTIST } from '../lib/generate/encode/tags';
 import { GENUINE } from './helpers/paths';
 import { runPython } from './helpers/python';
+import { sda } from './helpers/cli';
 
 const DISTILL = path.join(GENUINE, 'distill');
 const EXPORT_REFS = path.join(DISTILL, 'refs/export');
@@ -292,3 +293,61 @@ test('53e.8 a 60 s stereo 96 kHz clip is encoded off the event loop: timers keep
     else expect(decodeMp3(f.audioPath)).toMatchObject({ sampleRate: 48000, channels: 2, errors: 0 });
   }
 }, 300000);
+
+test('53e.9 sda generate --format, --artist, --album, --title and sda batch jobs with the same keys: tagged files, sidecars that say the format, resume by format', () => {
+  const dir = fs.mkdtempSync(path.join(tmp, 'cli-'));
+  const g = sda(['generate', '--duration', '0.4', '--seed', '11', '--format', 'flac', '--bit-depth', '16', '--artist', 'Me', '--title', 'Take', '--out', dir, '--name', 'take.flac', '--json']);
+  expect(g.stderr).toBe('');
+  expect(g.status).toBe(0);
+  const [item] = JSON.parse(g.stdout);
+  expect(item).toMatchObject({ file: path.join(dir, 'take.flac'), wav: path.join(dir, 'take.flac'), format: 'flac', sidecar: path.join(dir, 'take.json'), bitDepth: '16' });
+  const c = check(item.file);
+  expect(c).toMatchObject({ format: 'FLAC', subtype: 'PCM_16' });
+  const demo = JSON.parse(fs.readFileSync(item.sidecar, 'utf8')).model_name;
+  expect(sorted(c.tags)).toEqual(sorted({ ...vorbisTags(demo, 11, 'Take'), artist: ['Me'] }));
+
+  // A batch: a tagged Ogg, an MP3 with the default name, and the same job again is skipped.
+  const jobs = [
+    { output: 'a.ogg', options: { duration: 0.3, seed: 1, format: 'ogg', album: 'Album' } },
+    { options: { duration: 0.3, seed: 2, format: 'mp3', title: 'Two' } },
+  ].map((j) => JSON.stringify(j)).join('\n');
+  const b = sda(['batch', '-', '--out', dir, '--json'], { input: jobs });
+  expect(b.status).toBe(0);
+  expect(JSON.parse(b.stdout)).toMatchObject({ written: 2, failed: 0, outputs: [path.join(dir, 'a.ogg'), path.join(dir, 'job_0002.mp3')] });
+  expect(sorted(check(path.join(dir, 'a.ogg')).tags)).toEqual(sorted({ ...vorbisTags(demo, 1), album: ['Album'] }));
+  expect(check(path.join(dir, 'job_0002.mp3')).tags).toMatchObject({ TIT2: ['Two'], 'TXXX:DISTILL_SEED': ['2'] });
+  expect(JSON.parse(fs.readFileSync(path.join(dir, 'job_0002.json'), 'utf8')).generation.export_format).toBe('mp3');
+  const again = sda(['batch', '-', '--out', dir, '--json'], { input: jobs });
+  expect(JSON.parse(again.stdout)).toMatchObject({ written: 0, skipped: 2 });
+
+  // Refused with messages that say what is allowed: before anything is rendered or written.
+  const before = fs.readdirSync(dir).sort();
+  const bad: [string[], RegExp][] = [
+    [['--format', 'aiff'], /format must be one of "wav", "flac", "ogg", "mp3"; got "aiff"/],
+    [['--format', 'flac', '--bit-depth', '32f'], /FLAC holds integer samples: bitDepth must be "16" or "24" with format "flac"; got "32f"/],
+    [['--title', 'x'], /artist, album and title are tags of FLAC, Ogg and MP3 files; WAV files carry none/],
+    [['--format', 'ogg', '--name', 'x.wav'], /--name must be a plain file name ending in \.ogg \(--format ogg\)/],
+    [['--format', 'mp3', '--out', path.join(dir, 'x.flac')], /names a file that does not end in \.mp3 \(--format mp3\)/],
+  ];
+  for (const [args, message] of bad) {
+    const r = sda(['generate', '--duration', '0.2', '--out', dir, ...args]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(message);
+  }
+  const badJobs = sda(['batch', '-', '--out', dir, '--json'], {
+    input: [
+      { output: 'c.wav', options: { format: 'flac' } },
+      { output: 'd.wav', options: { duration: 0.1, seed: 4 } },
+      { output: 'd.mp3', options: { format: 'mp3' } },
+      { options: { format: 'ogg', artist: 5 } },
+    ].map((j) => JSON.stringify(j)).join('\n'),
+  });
+  const s = JSON.parse(badJobs.stdout);
+  expect(s.failures.map((f: { error: string }) => f.error)).toEqual([
+    expect.stringMatching(/"output" must be a plain file name ending in \.flac \(options\.format "flac"\); got "c\.wav"/),
+    expect.stringMatching(/output d\.mp3 is already the output of line 2 \(or shares its sidecar d\.json\)/),
+    expect.stringMatching(/options: artist must be a string; got 5/),
+  ]);
+  expect(s).toMatchObject({ written: 1, failed: 3 });
+  expect(fs.readdirSync(dir).sort()).toEqual([...before, 'd.json', 'd.wav'].sort());
+});
