@@ -159,9 +159,10 @@ export class GenerationPipeline {
   }
 
   /**
-   * Writes the sidecar JSON, then the WAV, atomically (see export.ts), as `options` say: `bitDepth`
-   * ('16', '24' default, '32f'), `fileName`, `overwrite` (default true), `format` ('wav'). The result is
-   * not changed, so it can be exported again in another form.
+   * Writes the sidecar JSON, then the audio file, atomically (see export.ts), as `options` say: `format`
+   * ('wav' default, 'flac', 'ogg', 'mp3'), `bitDepth` ('16', '24' default, '32f'), `tags` (FLAC, Ogg,
+   * MP3), `fileName`, `overwrite` (default true). The result is not changed, so it can be exported again
+   * in another form.
    */
   export(result: GenerationResult, dir: string, options?: ExportOptions): Promise<ExportedFiles> {
     return exportResult(result, dir, options);
