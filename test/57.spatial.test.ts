@@ -260,3 +260,26 @@ describe('binaural', () => {
     clearHrtfCache();
   });
 });
+
+describe('in the pipeline', () => {
+  test('57.12 generate() with spatial binaural renders the model\'s mono output binaurally (.distill model, pythonCompat)', async () => {
+    // Binaural output is linear in the signal, so the pipeline's binaural render is its mono render
+    // (same seed and config) rendered binaurally and peak-levelled again, up to float32 rounding of the
+    // two scalings. (Whether that mono render is Distill's is test/57.generate-distill's business.)
+    const { GenerationPipeline, loadModel } = await import('../lib');
+    const pipeline = new GenerationPipeline(await loadModel(path.join(GENUINE, 'distill/models/head_distill_public_fixture_latent_32.distill'), { device: 'cpu' }));
+    try {
+      const hrtfPath = path.join(tmp, 'hrtf48.sofa');
+      const spatial = { mode: 'binaural' as const, width: 1.2, depth: 0.4, hrtfPath };
+      const config = { duration: 3, seed: 42, pythonCompat: true };
+      const [own] = (await pipeline.generate(config)).channels;
+      const r = await pipeline.generate({ ...config, spatial });
+      const expected = await applySpatialAsync(own!, 48000, spatial);
+      await normalisePeakAsync(expected, 0.891);
+      expect(r.channelCount).toBe(2);
+      expect(worst(r.channels, expected)).toBeLessThanOrEqual(2 ** -22);
+    } finally {
+      pipeline.dispose();
+    }
+  });
+});
