@@ -8,6 +8,9 @@ import { drawAnchors, planDistill, synthesizeMel, trajectoryOf, type DistillGeom
 import { TorchRng } from '../lib/generate/rng';
 import { GENUINE, ROOT } from './helpers/paths';
 import { runPython } from './helpers/python';
+import { sda, tmpDir } from './helpers/cli';
+import { configToPythonDict } from '../lib/generate/sidecar';
+import type { BitDepth } from '../lib/generate/wav';
 import { readNpy } from './helpers/npy';
 import { correlation } from './helpers/signal';
 
@@ -273,5 +276,39 @@ describe('57.4 config validation', () => {
     expect(c.evolutionAmount).toBe(0.5);
     expect(c.spatial).toBeNull();
     expect(pipeline.validate({ spatial: { mode: 'stereo' } as GenerationConfig['spatial'] }).spatial).toEqual({ mode: 'stereo', width: 0.7, depth: 0.5 });
+  });
+});
+
+describe('57.6 the sidecar and the command line', () => {
+  const bitDepths: Record<string, BitDepth> = { '16-bit': '16', '24-bit': '24', '32-bit float': '32f' };
+
+  test.each(Object.keys(gen.runs))('%s: the sidecar\'s generation block is Distill\'s config, fields in its order', (name) => {
+    const run = gen.runs[name];
+    const c = pipeline.validate(ourConfig(run.config));
+    const ours = configToPythonDict(c, run.seed_used, bitDepths[run.config.bit_depth]!, 'wav');
+    const { python_compat: compat, latent_vector: ourVector, ...rest } = ours;
+    const { latent_vector: theirVector, ...theirs } = run.config;
+    expect(compat).toBe(true); // ours, after Distill's fields
+    expect(Object.keys(ours).slice(0, -1)).toEqual(Object.keys(run.config));
+    expect(rest).toEqual(theirs);
+    if (theirVector) expect(maxAbsDiff(ourVector as number[], sliderVectors.data.slice(theirVector.row * 32, (theirVector.row + 1) * 32))).toBe(0);
+    else expect(ourVector).toBeNull();
+  });
+
+  test('sda generate --spatial stereo --depth 0.2 --stereo-width 1.1 --evolution-amount 0.3 renders and records them', () => {
+    const out = tmpDir('distill-cli');
+    const model = path.join(DIR, 'models/head_distill_public_fixture_latent_32.distill');
+    const r = sda(['generate', model, '-d', '1.5', '-s', '5', '--spatial', 'stereo', '--depth', '0.2', '--stereo-width', '1.1',
+      '--evolution-amount', '0.3', '--sliders', '0=3', '-o', out, '--name', 'take.wav']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const side = JSON.parse(fs.readFileSync(path.join(out, 'take.json'), 'utf8'));
+    expect(side.generation.spatial).toEqual({ mode: 'stereo', width: 1.1, depth: 0.2 });
+    expect(side.generation.evolution_amount).toBe(0.3);
+    expect(side.audio.channels).toBe(2);
+    expect(side.audio.duration_s).toBe(1.5);
+    const bad = sda(['generate', model, '-d', '1', '--depth', '0.2', '-o', out]);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('depth is the depth of a spatial mode');
   });
 });
