@@ -5,7 +5,7 @@
  */
 import FFT from 'fft.js';
 import * as fs from 'node:fs';
-import { copyLoop, runSliced, type SliceOptions } from '../util/slices';
+import { runSliced, type SliceOptions } from '../util/slices';
 import { withFsErrorsAsync } from '../util/fs-error';
 import { butterworthLowpass, sosfiltfiltAsync } from './lowpass';
 import { readSofaHrir, DEFAULT_HRTF_DIRECTION, type SofaHrir } from './sofa';
@@ -90,7 +90,8 @@ export function depthLowpass(depth: number, rate: number): number[][] | null {
 /**
  * `[x * h for h of irs]`, each cut to x's length (scipy's `fftconvolve(x, h)[:n]`), by overlap-add of
  * FFT blocks in float64, then rounded to float32 (Distill's convolution runs in float32: the two differ
- * by float32 rounding only). One block per range of the loop.
+ * by float32 rounding only). One block per range of the loop; each ear's pending sums are one FFT frame
+ * of float64, so the memory is the float32 results.
  */
 function* convolveHeadWork(x: Float32Array, irs: Float32Array[]) {
   const n = x.length;
@@ -106,7 +107,9 @@ function* convolveHeadWork(x: Float32Array, irs: Float32Array[]) {
     fft.realTransform(s, padded);
     return s;
   });
-  const acc = irs.map(() => new Float64Array(n));
+  const out = irs.map(() => new Float32Array(n));
+  // tails[k][i]: the sum so far for sample `at + i`; samples before the next block's start are complete.
+  const tails = irs.map(() => new Float64Array(size));
   const frame = new Float64Array(size);
   const xs = fft.createComplexArray() as number[];
   const ys = fft.createComplexArray() as number[];
@@ -129,16 +132,17 @@ function* convolveHeadWork(x: Float32Array, irs: Float32Array[]) {
           }
           fft.completeSpectrum(ys);
           fft.inverseTransform(y, ys);
-          const out = acc[k]!;
-          const stop = Math.min(size, n - at);
-          for (let i = 0; i < stop; i++) out[at + i] = out[at + i]! + y[2 * i]!;
+          const tail = tails[k]!;
+          for (let i = 0; i < size; i++) tail[i] = tail[i]! + y[2 * i]!;
+          const done = Math.min(block, n - at);
+          for (let i = 0; i < done; i++) out[k]![at + i] = tail[i]!;
+          tail.copyWithin(0, block);
+          tail.fill(0, size - block);
         });
       }
     },
   };
-  const result = acc.map(() => new Float32Array(n));
-  for (const [k, a] of acc.entries()) yield copyLoop(a, result[k]!);
-  return result;
+  return out;
 }
 
 /**
