@@ -250,7 +250,7 @@ test('53e.6 bad options are refused before anything is written, each with a mess
   expect(fs.readdirSync(dir)).toEqual([]);
 });
 
-test('53e.7 default names end in the format\'s extension; the sidecar beside it records the format', async () => {
+test('53e.7 default names end in the format\'s extension; the sidecar beside it records the format; exports started together all complete', async () => {
   const result = results.get('mono 48k')!;
   const dir = fs.mkdtempSync(path.join(tmp, 'names-'));
   for (const format of ['flac', 'ogg', 'mp3'] as const) {
@@ -263,6 +263,14 @@ test('53e.7 default names end in the format\'s extension; the sidecar beside it 
     expect(side.generation.export_format).toBe(format);
   }
   expect(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  // Started at once: they queue for the one encoder thread and each gets its own file. (Names of their
+  // own: as in Distill, x.flac and x.ogg would share the sidecar x.json.)
+  const formats = ['flac', 'ogg', 'mp3', 'flac', 'ogg', 'mp3'] as const;
+  const together = await Promise.all(formats.map((format, i) => pipeline.export(result, dir, { format, fileName: `together_${i}.${format}`, tags: { title: `n${i}` } })));
+  together.forEach((f, i) => {
+    const c = check(f.audioPath);
+    expect(c.tags.title ?? c.tags.TIT2).toEqual([`n${i}`]);
+  });
 });
 
 test('53e.8 a 60 s stereo 96 kHz clip is encoded off the event loop: timers keep running while each format is written', async () => {

@@ -31,10 +31,19 @@ export interface Mp3Encoder {
   finish(tags: Id3Tags): { head: Uint8Array; tail: Uint8Array };
 }
 
+let lame: Promise<WasmEncoder> | undefined;
+
+/**
+ * An MP3 encoder for one stream. The WASM instance is made once per thread (compiling it takes about
+ * 100 ms) and reset by configure() for each stream; a thread encodes one stream at a time.
+ */
 export async function createMp3Encoder(sampleRate: number, channels: 1 | 2): Promise<Mp3Encoder> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const wme = require('wasm-media-encoders') as typeof import('wasm-media-encoders');
-  const enc: WasmEncoder = await wme.createMp3Encoder();
+  lame ??= (require('wasm-media-encoders') as typeof import('wasm-media-encoders')).createMp3Encoder().catch((err: unknown) => {
+    lame = undefined; // tried again by the next stream
+    throw err;
+  });
+  const enc = await lame;
   enc.configure({ channels, sampleRate, bitrate: MP3_BITRATE, outputSampleRate: mp3OutputRate(sampleRate) });
   return {
     // The encoder owns the bytes it returns until its next call: copied.

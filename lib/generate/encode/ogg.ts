@@ -24,10 +24,19 @@ export interface VorbisEncoder {
  */
 export const VORBIS_QUALITY = 4;
 
+let vorbis: Promise<Awaited<ReturnType<typeof import('wasm-media-encoders').createOggEncoder>>> | undefined;
+
+/**
+ * A Vorbis encoder for one stream. The WASM instance is made once per thread (compiling it takes about
+ * 300 ms) and reset by configure() for each stream; a thread encodes one stream at a time.
+ */
 export async function createVorbisEncoder(sampleRate: number, channels: 1 | 2, serial: number): Promise<VorbisEncoder> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const wme = require('wasm-media-encoders') as typeof import('wasm-media-encoders');
-  const enc = await wme.createOggEncoder();
+  vorbis ??= (require('wasm-media-encoders') as typeof import('wasm-media-encoders')).createOggEncoder().catch((err: unknown) => {
+    vorbis = undefined; // tried again by the next stream
+    throw err;
+  });
+  const enc = await vorbis;
   enc.configure({ channels, sampleRate, vbrQuality: VORBIS_QUALITY, oggSerialNo: serial });
   return {
     push: (data) => enc.encode(data).slice(),
