@@ -6,7 +6,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { spawnSync } from 'child_process';
 import { monitorEventLoopDelay } from 'perf_hooks';
-import { GenerationPipeline, InvalidArgumentError, loadModel, type GenerationResult } from '../lib';
+import { GenerationPipeline, InvalidArgumentError, loadModel, sidecarFor, strictJson, type GenerationResult } from '../lib';
 import { DEFAULT_ARTIST } from '../lib/generate/encode/tags';
 import { GENUINE } from './helpers/paths';
 import { runPython } from './helpers/python';
@@ -143,6 +143,9 @@ test.each(KINDS)('53e.3 %s MP3 320 kbps: mpg123 decodes it at the MP3 rate, with
   const side = JSON.parse(fs.readFileSync(mp3.sidecarPath, 'utf8'));
   expect(side.audio).toMatchObject({ file: `${base}.mp3`, format: 'MP3', sample_rate: rate });
   expect(side.generation).toMatchObject({ export_format: 'mp3', sample_rate: result.sampleRate });
+  // sidecarFor gives what export wrote, without writing anything.
+  const object = sidecarFor(result, { fileName: `${base}.mp3`, format: 'mp3' });
+  expect({ ...JSON.parse(strictJson(object)), timestamp: 'x' }).toEqual({ ...side, timestamp: 'x' });
   const c = check(mp3.audioPath);
   expect(c).toMatchObject({ rate, channels: result.channelCount, bitrate: 320000 });
   expect(c.tags).toEqual({

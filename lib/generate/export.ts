@@ -130,7 +130,7 @@ export function sidecarNameOf(name: string): string {
 export async function exportResult(result: GenerationResult, dir: string, options?: ExportOptions): Promise<ExportedFiles> {
   const o = checkExportOptions(options);
   // Before any work: an MP3 cannot hold every rate (96 kHz becomes 48 kHz; others are refused).
-  const fileRate = o.format === 'mp3' ? mp3OutputRate(result.sampleRate) : result.sampleRate;
+  if (o.format === 'mp3') mp3OutputRate(result.sampleRate);
   const now = new Date();
   const name = o.fileName ?? defaultFileName(result.seedUsed, now).replace(/\.wav$/, FORMAT_EXTENSIONS[o.format]);
   const audioPath = path.join(dir, name);
@@ -148,7 +148,6 @@ export async function exportResult(result: GenerationResult, dir: string, option
           tags: resolveTags(o.tags, result.modelName, result.seedUsed),
         });
   const sidecar = sidecarFor(result, { bitDepth: o.bitDepth, fileName: name, now, format: o.format });
-  sidecar.audio.sample_rate = fileRate;
   await fs.promises.mkdir(dir, { recursive: true });
   await writeFileAtomic(sidecarPath, `${strictJson(sidecar)}\n`);
   await writeFileAtomic(audioPath, audio);

@@ -6,6 +6,7 @@
  */
 import { InvalidArgumentError } from '../errors';
 import { MAX_DURATION_S, type ConcatMode, type GenerationConfig, type StereoMode } from './config';
+import { mp3OutputRate } from './encode/mp3';
 import type { ExportFormat } from './export';
 import type { GenerationResult } from './pipeline';
 import type { SpatialConfig } from './spatial';
@@ -141,7 +142,8 @@ export function sidecarFor(result: GenerationResult, options: SidecarOptions = {
       // Every format's extension is its name (.wav, .flac, .ogg, .mp3).
       file: options.fileName ?? defaultFileName(result.seedUsed, now).replace(/\.wav$/, `.${format}`),
       format: format.toUpperCase() as GenerationSidecar['audio']['format'],
-      sample_rate: result.sampleRate,
+      // The file's rate: an MP3 of a 96 kHz result is at 48 kHz.
+      sample_rate: format === 'mp3' ? mp3OutputRate(result.sampleRate) : result.sampleRate,
       bit_depth: PYTHON_BIT_DEPTH[bitDepth],
       channels: result.channelCount,
       duration_s: result.duration,
