@@ -61,8 +61,8 @@ export {
   plannedChunkCount, outputSampleCount, CONCAT_MODES, STEREO_MODES, OUTPUT_SAMPLE_RATES,
 } from './generate/config';
 export type { GenerationConfig, ConcatMode, StereoMode, OutputSampleRate } from './generate/config';
-export { Spectrogram, resample, spectralConvergence } from './generate/spectrogram';
-export type { Float32Tensor, InvertOptions } from './generate/spectrogram';
+export { DEFAULT_STOP_RULE, Spectrogram, resample, spectralConvergence } from './generate/spectrogram';
+export type { Float32Tensor, InvertOptions, StopRule } from './generate/spectrogram';
 export { TorchRng } from './generate/rng';
 // Export: how a result is written (bitDepth, fileName, overwrite, format) is given here, not to generate().
 // sidecarFor(result, options) is the sidecar object export() writes, without writing anything.
@@ -86,7 +86,7 @@ export type { BinauralOptions, Hrtf } from './generate/binaural';
 export { readSofaHrir, SOFA_LIMITS, DEFAULT_HRTF_DIRECTION } from './generate/sofa';
 export type { SofaHrir } from './generate/sofa';
 // Blending up to 4 models (Distill's blend engine): generateBlend([{ pipeline | model, weight }], config,
-// { mode: 'latent' | 'audio', sliders }).
+// { blendMode: 'latent' | 'audio', sliders }).
 export { generateBlend, normaliseBlendWeights, BLEND_MODES, MAX_BLEND_MODELS } from './generate/blend';
 export type { BlendMode, BlendSource, BlendOptions } from './generate/blend';
 

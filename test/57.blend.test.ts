@@ -45,7 +45,7 @@ test('57b.1 a model weighted 100 beside one weighted 0 renders as that model alo
   expect(slidersToLatent(sliders20, distill.loaded.analysis!)).toEqual(distillVector);
   const alone = await distill.generate({ ...base, latentVector: distillVector });
   for (const mode of ['latent', 'audio'] as const) {
-    const blend = await generateBlend([{ pipeline: distill, weight: 100 }, { pipeline: trained, weight: 0 }], base, { mode, sliders: SLIDERS });
+    const blend = await generateBlend([{ pipeline: distill, weight: 100 }, { pipeline: trained, weight: 0 }], base, { blendMode: mode, sliders: SLIDERS });
     expect(blend.channels).toEqual(alone.channels);
     expect(blend.modelName).toBe(distill.loaded.metadata.name);
   }
@@ -53,7 +53,7 @@ test('57b.1 a model weighted 100 beside one weighted 0 renders as that model alo
 
 test('57b.2 audio mode is the weighted average of each model\'s own render (an .sda and a .distill model, stereo)', async () => {
   const config = { ...base, spatial: { mode: 'stereo' as const, width: 0.7, depth: 0.5 } };
-  const blend = await generateBlend([{ pipeline: trained, weight: 30 }, { pipeline: distill, weight: 70 }], config, { mode: 'audio', sliders: SLIDERS });
+  const blend = await generateBlend([{ pipeline: trained, weight: 30 }, { pipeline: distill, weight: 70 }], config, { blendMode: 'audio', sliders: SLIDERS });
   const zTrained = slidersToLatent([...SLIDERS, ...new Array(16).fill(0)], trained.loaded.analysis!);
   const a = await trained.generate({ ...config, latentVector: zTrained });
   const b = await distill.generate({ ...config, latentVector: distillVector });
@@ -73,7 +73,7 @@ test('57b.3 latent mode renders the weighted average of the vectors with the fir
   // is 0.75 times the `.distill` model's, rendered by whichever comes first.
   const scaled = Float32Array.from(distillVector, (v) => 0.75 * v);
   const viaDistill = await generateBlend(
-    [{ pipeline: sampleOnly, weight: 0 }, { pipeline: distill, weight: 75 }, { pipeline: sampleOnly, weight: 25 }], base, { mode: 'latent', sliders: SLIDERS },
+    [{ pipeline: sampleOnly, weight: 0 }, { pipeline: distill, weight: 75 }, { pipeline: sampleOnly, weight: 25 }], base, { blendMode: 'latent', sliders: SLIDERS },
   );
   expect(viaDistill.channels).toEqual((await distill.generate({ ...base, latentVector: scaled })).channels);
   expect(viaDistill.modelName).toBe(`${distill.loaded.metadata.name} + ${sampleOnly.loaded.metadata.name}`);
@@ -83,13 +83,13 @@ test('57b.3 latent mode renders the weighted average of the vectors with the fir
 
 test('57b.4 latent mode refuses models of different latent sizes, naming them; audio mode blends them', async () => {
   const sources = [{ pipeline: distill, weight: 50 }, { pipeline: trained, weight: 50 }];
-  const e = await generateBlend(sources, base, { mode: 'latent' }).catch((x: unknown) => x);
+  const e = await generateBlend(sources, base, { blendMode: 'latent' }).catch((x: unknown) => x);
   expect(e).toBeInstanceOf(InvalidArgumentError);
   expect((e as Error).message).toBe(
     `latent blending needs models of one latent size; these have ${JSON.stringify(distill.loaded.metadata.name)}: 32, ` +
-      `${JSON.stringify(trained.loaded.metadata.name)}: 64. Use blend mode "audio" to blend models of different latent sizes.`,
+      `${JSON.stringify(trained.loaded.metadata.name)}: 64. Use blendMode "audio" to blend models of different latent sizes.`,
   );
-  const audio = await generateBlend(sources, base, { mode: 'audio' });
+  const audio = await generateBlend(sources, base, { blendMode: 'audio' });
   expect(audio.channels[0]!.length).toBe(48000);
 });
 
@@ -107,7 +107,7 @@ test('57b.6 bad blends are refused before any render', async () => {
     [[[{ pipeline: distill, weight: 101 }], base], /blend source 0: weight must be a number from 0 to 100; got 101/],
     [[[{ pipeline: distill, weight: 0 }, { pipeline: trained, weight: 0 }], base], /every blend weight is 0/],
     [[[{ pipeline: distill, weight: 50 }], { ...base, latentVector: distillVector }], /not from latentVector/],
-    [[[{ pipeline: distill, weight: 50 }], base, { mode: 'spectral' as never }], /blend mode must be "latent" or "audio"/],
+    [[[{ pipeline: distill, weight: 50 }], base, { blendMode: 'spectral' as never }], /blendMode must be "latent" or "audio"/],
     [[[{ pipeline: distill, weight: 50 }], base, { sliders: [99] }], /blend source 0 \(HEAD Distill Public Fixture \(latent 32\)\): positions\[0\] must be an integer in \[-10, 10\]/],
   ];
   for (const [args, message] of bad) {
@@ -136,7 +136,7 @@ describe('sda generate --blend', () => {
     expect(r.status).toBe(0);
     const [item] = JSON.parse(r.stdout);
     expect(item.sliders).toEqual(SLIDERS);
-    const api = await generateBlend([{ pipeline: distill, weight: 70 }, { pipeline: trained, weight: 30 }], base, { mode: 'audio', sliders: SLIDERS });
+    const api = await generateBlend([{ pipeline: distill, weight: 70 }, { pipeline: trained, weight: 30 }], base, { blendMode: 'audio', sliders: SLIDERS });
     const raw = path.join(out, 'api.f32');
     fs.writeFileSync(raw, Buffer.from(api.channels[0]!.buffer, api.channels[0]!.byteOffset, api.channels[0]!.byteLength));
     const check = JSON.parse(runPython(path.join(__dirname, 'python/wav_check.py'), [item.file, raw, '1']));

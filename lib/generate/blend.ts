@@ -25,8 +25,8 @@ export const MAX_BLEND_MODELS = 4;
 export type BlendSource = { weight: number } & ({ pipeline: GenerationPipeline; model?: undefined } | { model: LoadedModel; pipeline?: undefined });
 
 export interface BlendOptions extends GenerateOptions {
-  /** `latent` (default, as Distill's blend engine starts) or `audio`. */
-  mode?: BlendMode;
+  /** `latent` (default, as Distill's blend engine starts) or `audio`; the CLI's `--blend-mode`. */
+  blendMode?: BlendMode;
   /**
    * Slider positions shared by the models (default all 0, each model's latent mean): position i moves
    * slider i of every model that has one. Positions past a model's sliders are not used for it.
@@ -47,7 +47,7 @@ export function normaliseBlendWeights(weights: readonly number[]): number[] {
  * config has none). The result's `modelName` joins the blended models' names with " + ".
  */
 export async function generateBlend(sources: readonly BlendSource[], config: Partial<GenerationConfig>, options: BlendOptions = {}): Promise<GenerationResult> {
-  const { mode = 'latent', sliders = [], ...generateOptions } = options;
+  const { blendMode: mode = 'latent', sliders = [], ...generateOptions } = options;
   checkBlend(sources, config, mode, sliders);
   const owned: GenerationPipeline[] = [];
   try {
@@ -68,7 +68,7 @@ export async function generateBlend(sources: readonly BlendSource[], config: Par
       if (new Set(dims).size > 1) {
         throw new InvalidArgumentError(
           `latent blending needs models of one latent size; these have ${active.map((a, i) => `${JSON.stringify(names[i])}: ${dims[i]}`).join(', ')}. ` +
-            'Use blend mode "audio" to blend models of different latent sizes.',
+            'Use blendMode "audio" to blend models of different latent sizes.',
         );
       }
       const result = await render(0, averageVectors(vectors, weights));
@@ -94,7 +94,7 @@ function checkBlend(sources: readonly BlendSource[], config: Partial<GenerationC
     }
   });
   if (!sources.some((s) => s.weight > 0)) throw new InvalidArgumentError('every blend weight is 0: give at least one model a weight above 0');
-  if (!BLEND_MODES.includes(mode as BlendMode)) throw new InvalidArgumentError(`blend mode must be "latent" or "audio"; got ${JSON.stringify(mode)}`);
+  if (!BLEND_MODES.includes(mode as BlendMode)) throw new InvalidArgumentError(`blendMode must be "latent" or "audio"; got ${JSON.stringify(mode)}`);
   if (!Array.isArray(sliders)) throw new InvalidArgumentError('blend sliders must be an array of slider positions');
   if (config.latentVector !== undefined && config.latentVector !== null) {
     throw new InvalidArgumentError('a blend takes its latent vectors from slider positions (option "sliders"), not from latentVector');

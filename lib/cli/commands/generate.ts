@@ -149,7 +149,7 @@ async function runGenerate(modelArg: string | undefined, f: GenerateFlags): Prom
         onProgress: (p: GenerationProgress) => bar.update(p.done, p.total, label, `seed ${seed}`, p.stage === 'finish'),
       };
       const result = blend
-        ? await generateBlend(blend.sources, config, { ...options, mode: f.blendMode, sliders: sliderPositions ?? [] })
+        ? await generateBlend(blend.sources, config, { ...options, blendMode: f.blendMode, sliders: sliderPositions ?? [] })
         : await pipeline.generate(config, options);
       const files = await exportClip(pipeline, result, outDir, { fileName: names[i], bitDepth, overwrite: f.clobber, format, tags });
       bar.clear();
