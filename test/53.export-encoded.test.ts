@@ -5,7 +5,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { spawnSync } from 'child_process';
-import { monitorEventLoopDelay } from 'perf_hooks';
+import { monitorEventLoopDelay, performance } from 'perf_hooks';
 import { GenerationPipeline, InvalidArgumentError, loadModel, sidecarFor, strictJson, type GenerationResult } from '../lib';
 import { DEFAULT_ARTIST } from '../lib/generate/encode/tags';
 import { GENUINE } from './helpers/paths';
@@ -276,7 +276,7 @@ test('53e.7 default names end in the format\'s extension; the sidecar beside it 
   });
 });
 
-test('53e.8 a 60 s stereo 96 kHz clip is encoded off the event loop: timers keep running while each format is written', async () => {
+test('53e.8 a 60 s stereo 96 kHz clip is encoded off the event loop: it stays mostly idle and timers keep running while each format is written', async () => {
   // A real result, its audio repeated to 60 s (generating 60 s at 96 kHz would take minutes here).
   const short = results.get('stereo 96k')!;
   const frames = 60 * 96000;
@@ -287,19 +287,24 @@ test('53e.8 a 60 s stereo 96 kHz clip is encoded off the event loop: timers keep
   });
   const long: GenerationResult = { ...short, channels, duration: 60, config: { ...short.config, duration: 60 } };
   const dir = fs.mkdtempSync(path.join(tmp, 'long-'));
+  // The encoder thread started and its encoders compiled (once per process), as in any export but the first.
+  for (const format of ['flac', 'ogg', 'mp3'] as const) await pipeline.export(short, dir, { format, fileName: `warm.${format}` });
   for (const format of ['flac', 'ogg', 'mp3'] as const) {
     const h = monitorEventLoopDelay({ resolution: 10 });
     h.enable();
+    const elu0 = performance.eventLoopUtilization();
     const t0 = performance.now();
     const f = await pipeline.export(long, dir, { format, fileName: `long.${format}` });
     const seconds = (performance.now() - t0) / 1000;
+    const elu = performance.eventLoopUtilization(elu0).utilization;
     h.disable();
     const maxMs = h.max / 1e6;
-    // Encoding this clip takes seconds (reported below); done on the event loop it would block it that
-    // long. Off it, the loop only waits for copies of 64k-frame chunks and the file writes: 250 ms
-    // leaves room for a machine shared with other test processes.
-    console.log(`53e.8 ${format}: ${seconds.toFixed(2)} s, ${fs.statSync(f.audioPath).size} bytes, longest event-loop delay ${maxMs.toFixed(1)} ms`);
-    expect(maxMs).toBeLessThan(250);
+    console.log(`53e.8 ${format}: ${seconds.toFixed(2)} s, ${fs.statSync(f.audioPath).size} bytes, event loop busy ${(100 * elu).toFixed(1)} % of the time, longest delay ${maxMs.toFixed(1)} ms`);
+    // Encoding on the event loop would keep it busy nearly all the export long, in one stretch or in
+    // slices. Off it, the loop only copies 64k-frame chunks and writes the file. Both measures are
+    // relative to the export's own time, so a machine loaded by other processes slows both sides alike.
+    expect(elu).toBeLessThan(0.5);
+    expect(maxMs).toBeLessThan((seconds * 1000) / 2);
     if (format !== 'mp3') expect(check(f.audioPath)).toMatchObject({ rate: 96000, channels: 2, frames });
     else expect(decodeMp3(f.audioPath)).toMatchObject({ sampleRate: 48000, channels: 2, errors: 0 });
   }
