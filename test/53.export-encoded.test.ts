@@ -356,6 +356,8 @@ test('53e.9 sda generate --format, --artist, --album, --title and sda batch jobs
       { output: 'd.wav', options: { duration: 0.1, seed: 4 } },
       { output: 'd.mp3', options: { format: 'mp3' } },
       { options: { format: 'ogg', artist: 5 } },
+      { options: { format: 'flac', bitDepth: '32f' } },
+      { options: { title: 'wav has no tags' } },
     ].map((j) => JSON.stringify(j)).join('\n'),
   });
   const s = JSON.parse(badJobs.stdout);
@@ -363,7 +365,9 @@ test('53e.9 sda generate --format, --artist, --album, --title and sda batch jobs
     expect.stringMatching(/"output" must be a plain file name ending in \.flac \(options\.format "flac"\); got "c\.wav"/),
     expect.stringMatching(/output d\.mp3 is already the output of line 2 \(or shares its sidecar d\.json\)/),
     expect.stringMatching(/options: artist must be a string; got 5/),
+    expect.stringMatching(/options: FLAC holds integer samples: bitDepth must be "16" or "24" with format "flac"; got "32f"/),
+    expect.stringMatching(/options: artist, album and title are tags of FLAC, Ogg and MP3 files; WAV files carry none/),
   ]);
-  expect(s).toMatchObject({ written: 1, failed: 3 });
+  expect(s).toMatchObject({ written: 1, failed: 5 });
   expect(fs.readdirSync(dir).sort()).toEqual([...before, 'd.json', 'd.wav'].sort());
 });

@@ -4,7 +4,7 @@
  * submitter, so a line means the same wherever it is rendered.
  */
 import { FORMAT_EXTENSIONS, sidecarNameOf } from '../generate/export';
-import { parseJobOptions, type GenOptions } from './options';
+import { exportTagsOf, parseJobOptions, type GenOptions } from './options';
 
 export interface BatchJob {
   /** 1-based line number in the jobs file. */
@@ -57,6 +57,7 @@ export function parseJobs(text: string): { jobs: BatchJob[]; failures: BatchFail
     let options: GenOptions;
     try {
       options = parseJobOptions(job.options);
+      exportTagsOf(options); // a format, bit depth and tags that do not go together fail the line, not a render
     } catch (err) {
       return fail(`options: ${oneLine(err)}`, typeof job.output === 'string' ? job.output : null, (model as string) ?? null);
     }

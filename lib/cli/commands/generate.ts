@@ -12,7 +12,7 @@ import { FORMAT_EXTENSIONS } from '../../generate/export';
 import { usageError } from '../cli-error';
 import { EXIT_OK } from '../exit-codes';
 import { exportClip } from '../export-clip';
-import { GENERATION_FLAGS, cliParser, flagSpec, parseCount, toGenerationConfig, type GenOptions } from '../gen-options';
+import { GENERATION_FLAGS, cliParser, exportTagsOf, flagSpec, parseCount, toGenerationConfig, type GenOptions } from '../gen-options';
 import { resolveModelsDir } from '../models-dir';
 import { checkOutputFolder, outputTarget, refuseExisting } from '../output-folder';
 import { printJson, printLines } from '../output';
@@ -112,6 +112,7 @@ async function runGenerate(modelArg: string | undefined, f: GenerateFlags): Prom
     throw usageError(`--name must be a plain file name ending in ${ext}${f.format ? ` (--format ${f.format})` : ''}; got ${JSON.stringify(f.name)}`);
   }
   checkSeedRange(f);
+  exportTagsOf(f); // format, bit depth and tags that do not go together: refused before the model loads
   const target = outputTarget(f.out, f);
   if (target.file !== undefined && !target.file.toLowerCase().endsWith(ext)) {
     throw usageError(`--out ${JSON.stringify(f.out)} names a file that does not end in ${ext}${f.format ? ` (--format ${f.format})` : ' (give --format for FLAC, Ogg or MP3)'}`);
