@@ -3,7 +3,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { GenerationPipeline, InvalidArgumentError, loadModel, type GenerationConfig } from '../lib';
+import { AbortedError, GenerationPipeline, InvalidArgumentError, loadModel, type GenerationConfig } from '../lib';
 import { drawAnchors, planDistill, synthesizeMel, trajectoryOf, type DistillGeometry } from '../lib/generate/distill-plan';
 import { TorchRng } from '../lib/generate/rng';
 import { GENUINE, ROOT } from './helpers/paths';
@@ -11,6 +11,8 @@ import { runPython } from './helpers/python';
 import { sda, tmpDir } from './helpers/cli';
 import { configToPythonDict } from '../lib/generate/sidecar';
 import type { BitDepth } from '../lib/generate/wav';
+import { applySpatialAsync } from '../lib/generate/spatial';
+import { midSideAsync } from '../lib/generate/stereo';
 import { readNpy } from './helpers/npy';
 import { correlation } from './helpers/signal';
 
@@ -191,6 +193,19 @@ describe('57.3 the default mode', () => {
     expect(Math.abs(correlation(dual.channels[0]!, dual.channels[1]!))).toBeLessThan(0.9);
   });
 
+  test('progress counts decode steps; an abort stops between steps with AbortedError', async () => {
+    const seen: Array<{ stage: string; done: number; total: number }> = [];
+    await pipeline.generate({ duration: 3, seed: 1 }, { onProgress: (p) => seen.push({ ...p }) });
+    // 3 s at 48 kHz: 283 frames needed, windows of 94 frames every 47: 6 steps.
+    expect(seen.filter((p) => p.stage === 'decode').map((p) => p.done)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(seen.at(-1)).toEqual({ stage: 'finish', done: 6, total: 6 });
+    const ac = new AbortController();
+    const err = await pipeline
+      .generate({ duration: 20, seed: 1 }, { signal: ac.signal, onProgress: (p) => p.done === 2 && ac.abort() })
+      .then(() => null, (e: unknown) => e);
+    expect(err).toBeInstanceOf(AbortedError);
+  });
+
   test('generateMany gives each config what generate() gives', async () => {
     const configs: Array<Partial<GenerationConfig>> = [{ duration: 1.5, seed: 3 }, { duration: 1, seed: 4, spatial: { mode: 'stereo', width: 0.7, depth: 0.5 } }];
     const many = await pipeline.generateBatch(configs);
@@ -310,5 +325,41 @@ describe('57.6 the sidecar and the command line', () => {
     const bad = sda(['generate', model, '-d', '1', '--depth', '0.2', '-o', out]);
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain('depth is the depth of a spatial mode');
+  });
+});
+
+describe('57.7 spatial in the pipeline, both formats', () => {
+  /** Per channel: `got` is `want` up to one gain (the pipeline normalises after spatial). */
+  function expectProportional(got: Float32Array[], want: Float32Array[]): void {
+    expect(got.length).toBe(want.length);
+    got.forEach((ch, k) => expect(correlation(ch, want[k]!.subarray(0, ch.length))).toBeGreaterThan(0.99999));
+  }
+
+  test('.distill binaural with a SOFA file: two channels of exactly the length, the mono render through the HRTF', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sda57-sofa-'));
+    runPython(path.join(ROOT, 'test/python/make_sofa.py'), [dir]);
+    const spatial = { mode: 'binaural' as const, width: 0.8, depth: 0.4, hrtfPath: path.join(dir, 'hrtf48.sofa') };
+    const mono = await pipeline.generate({ duration: 1, seed: 3 });
+    const binaural = await pipeline.generate({ duration: 1, seed: 3, spatial });
+    expect(binaural.channelCount).toBe(2);
+    expect(binaural.channels.map((ch) => ch.length)).toEqual([48000, 48000]);
+    expectProportional(binaural.channels, await applySpatialAsync(mono.channels[0]!, 48000, spatial));
+    expect(binaural.config.spatial).toEqual(spatial);
+  });
+
+  test('.sda with spatial stereo: the mono render through Distill\'s stereo with depth; without it, its own mid-side', async () => {
+    const modelsDir = path.join(GENUINE, 'trained/models');
+    const sda = new GenerationPipeline(await loadModel(path.join(modelsDir, fs.readdirSync(modelsDir).find((f) => f.endsWith('.sda'))!), { device: 'cpu' }));
+    try {
+      const spatial = { mode: 'stereo' as const, width: 1.2, depth: 0.6 };
+      const mono = await sda.generate({ duration: 1.2, seed: 9 });
+      const stereo = await sda.generate({ duration: 1.2, seed: 9, spatial, stereoMode: 'dual-seed' }); // spatial wins: no dual seed
+      expect(stereo.channelCount).toBe(2);
+      expectProportional(stereo.channels, await applySpatialAsync(mono.channels[0]!, 48000, spatial));
+      const legacy = await sda.generate({ duration: 1.2, seed: 9, stereoMode: 'mid-side', stereoWidth: 1.2 });
+      expectProportional(legacy.channels, await midSideAsync(mono.channels[0]!, 48000, 1.2));
+    } finally {
+      sda.dispose();
+    }
   });
 });

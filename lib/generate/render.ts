@@ -11,6 +11,7 @@ import { drawAnchors, firstFrames, synthesizeMel, trajectoryOf, type DistillChan
 import type { GenerateOptions } from './pipeline';
 import { TorchRng } from './rng';
 import type { Spectrogram } from './spectrogram';
+import { yieldToEventLoop } from '../util/slices';
 
 export interface RenderContext {
   loaded: LoadedModel;
@@ -22,6 +23,23 @@ export interface RenderContext {
 
 export function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new AbortedError('generation was aborted', { cause: signal.reason });
+}
+
+/** Complex values per draw of a whole-mel phase (512 KB; a 60 s mel has 5.8 M). */
+const PHASE_BLOCK = 65536;
+
+/**
+ * `rand(complex64)` of `count` values, drawn in blocks with the event loop served between them (one draw
+ * for a 60 s mel takes ~90 ms). torch's CPU uniform draws value by value from the generator, so blocks
+ * give exactly the one draw's values (test/57's parity runs depend on it).
+ */
+async function drawPhases(rng: TorchRng, count: number): Promise<Float32Array> {
+  const out = new Float32Array(2 * count);
+  for (let at = 0; at < count; at += PHASE_BLOCK) {
+    out.set(rng.randComplex([Math.min(PHASE_BLOCK, count - at)]), 2 * at);
+    await yieldToEventLoop();
+  }
+  return out;
 }
 
 /**
@@ -75,7 +93,7 @@ export async function renderDistillChannel(ctx: RenderContext, plan: DistillChan
     throwIfAborted(o.signal);
   });
   const frames = plan.invertFrames;
-  const phases = rng.randComplex([1, spectrogram.nFreqs, frames]);
+  const phases = await drawPhases(rng, spectrogram.nFreqs * frames);
   const wave = await spectrogram.melToWaveform(
     { shape: [1, nMels, frames], data: firstFrames(mel, nMels, plan.steps.totalFrames, frames) },
     { nIter: griffinLimIterations(loaded.format), phases, solver: pythonCompat ? 'lstsq' : 'pinv', perItem: pythonCompat, fast: !pythonCompat },
