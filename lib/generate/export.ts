@@ -54,9 +54,9 @@ export interface ExportOptions {
    */
   fileName?: string;
   /**
-   * Replace a WAV or sidecar already there (default true, as the Python app does). false: refuse with
-   * OutputExistsError before writing anything. The check is made before the write, so it guards
-   * against mistakes, not against another process writing the same name at the same moment.
+   * Replace an audio file or sidecar already there (default true, as the Python app does). false:
+   * refuse with OutputExistsError before writing anything. The check is made before the write, so it
+   * guards against mistakes, not against another process writing the same name at the same moment.
    */
   overwrite?: boolean;
   /** The container: 'wav' (default), 'flac', 'ogg' (Vorbis) or 'mp3' (320 kbps CBR). */
