@@ -17,6 +17,7 @@
         "native/convvae.cc",
         "native/convvae_binding.cc",
         "native/spectrogram.cc",
+        "native/griffin_lim.cc",
         "native/spectrogram_binding.cc"
       ],
       "include_dirs": [
@@ -31,7 +32,7 @@
       ],
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++14", "-std=gnu++17"],
-      "cflags_cc": ["-std=gnu++17", "-fexceptions", "-frtti", "-Wno-unused-parameter", "-fopenmp"],
+      "cflags_cc": ["-std=gnu++17", "-fexceptions", "-frtti", "-Wno-unused-parameter", "-fopenmp", "-fno-math-errno"],
       "ldflags": ["-fopenmp"],
       "libraries": [
         "-L<!(node scripts/libtorch-paths.js libdir)",

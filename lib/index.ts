@@ -61,8 +61,8 @@ export {
   plannedChunkCount, outputSampleCount, CONCAT_MODES, STEREO_MODES, OUTPUT_SAMPLE_RATES,
 } from './generate/config';
 export type { GenerationConfig, ConcatMode, StereoMode, OutputSampleRate } from './generate/config';
-export { Spectrogram, resample, spectralConvergence } from './generate/spectrogram';
-export type { Float32Tensor, InvertOptions } from './generate/spectrogram';
+export { DEFAULT_STOP_RULE, Spectrogram, resample, spectralConvergence } from './generate/spectrogram';
+export type { Float32Tensor, InvertOptions, StopRule } from './generate/spectrogram';
 export { TorchRng } from './generate/rng';
 // Export: how a result is written (bitDepth, fileName, overwrite, format) is given here, not to generate().
 // sidecarFor(result, options) is the sidecar object export() writes, without writing anything.

@@ -43,6 +43,8 @@ inline int64_t checkedElementCount(const std::vector<int64_t>& shape, const std:
 struct FloatTensor {
   std::vector<float> data;
   std::vector<int64_t> shape;
+  // Griffin-Lim results only: the iterations each batch item ran (handed back as `iterations`).
+  std::vector<int64_t> iterations;
 };
 
 struct CudaDeviceInfo {

@@ -26,6 +26,11 @@ inline Napi::Value tensorToJs(Napi::Env env, FloatTensor& t) {
   Napi::Array shape = Napi::Array::New(env, t.shape.size());
   for (size_t i = 0; i < t.shape.size(); ++i) shape.Set(static_cast<uint32_t>(i), static_cast<double>(t.shape[i]));
   out.Set("shape", shape);
+  if (!t.iterations.empty()) {
+    Napi::Array its = Napi::Array::New(env, t.iterations.size());
+    for (size_t i = 0; i < t.iterations.size(); ++i) its.Set(static_cast<uint32_t>(i), static_cast<double>(t.iterations[i]));
+    out.Set("iterations", its);
+  }
   return out;
 }
 

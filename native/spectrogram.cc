@@ -50,6 +50,7 @@
 #include <numeric>
 
 #include "bridge.h"
+#include "griffin_lim.h"
 #include "torch_device.h"
 
 namespace sda {
@@ -99,8 +100,12 @@ struct Spectrogram::Impl {
   // Builds the filterbank, its pseudo-inverse and the window on the device. On the LibTorch thread only.
   void prepare();
 
-  // griffinLimFast runs on CPU, for an even n_fft: its reflect indexing assumes frames of 2 * (n_fft/2).
+  // griffinLimLoops runs on CPU, for an even n_fft: its reflect indexing assumes frames of 2 * (n_fft/2).
   bool fastApplies() const { return device.is_cpu() && cfg.nFft % 2 == 0; }
+
+  // Griffin-Lim of power spectrograms [B, F, T] as `o` says (loops or torch ops, initial phase, stopping
+  // rule); writes the iterations each item ran to `its`.
+  at::Tensor invert(const at::Tensor& power, const InvertOptions& o, std::vector<int64_t>& its) const;
 
   at::Tensor stft(const at::Tensor& x) const {
     return at::stft(x, cfg.nFft, cfg.hopLength, cfg.nFft, window, /*center=*/true, "reflect", /*normalized=*/false,
@@ -120,97 +125,46 @@ struct Spectrogram::Impl {
     throw NativeFailure(kErrInvalidArgument, "unknown inverse-mel solver " + solver + " (use lstsq or pinv)");
   }
 
-  // torchaudio.functional.griffinlim, power 2, on [B, F, T].
-  at::Tensor griffinLim(const at::Tensor& spec, at::Tensor angles, int64_t nIter, double momentum) const {
+  // torchaudio.functional.griffinlim, power 2, on [B, F, T], op for op. With a stopping rule, an item that
+  // has stopped keeps its phase while the others go on, so it ends as it would alone.
+  at::Tensor griffinLim(const at::Tensor& spec, at::Tensor angles, int64_t nIter, double momentum,
+                        const StopRule& stop = StopRule(), std::vector<int64_t>* iterations = nullptr) const {
     at::Tensor mag = spec.pow(1.0 / 2.0);
     at::Tensor tprev = at::scalar_tensor(0.0, at::TensorOptions().dtype(at::kFloat).device(device));
+    const int64_t B = spec.size(0);
+    std::vector<std::vector<double>> sc(static_cast<size_t>(B));
+    std::vector<int64_t> ran(static_cast<size_t>(B), nIter);
+    std::vector<uint8_t> active(static_cast<size_t>(B), 1);
+    at::Tensor magNorm;
+    if (stop.tolerance > 0) magNorm = mag.flatten(1).norm(2, {1}).clamp_min(1e-30);
     for (int64_t i = 0; i < nIter; ++i) {
       at::Tensor inverse = istft(mag * angles);
       at::Tensor rebuilt = stft(inverse);
-      angles = rebuilt;
-      if (momentum != 0.0) angles = angles - tprev.mul_(momentum / (1 + momentum));
-      angles = angles.div(angles.abs().add(1e-16));
-      tprev = rebuilt;
+      at::Tensor next = rebuilt;
+      if (momentum != 0.0) next = next - tprev.mul_(momentum / (1 + momentum));
+      next = next.div(next.abs().add(1e-16));
+      if (stop.tolerance <= 0) {
+        angles = next;
+        tprev = rebuilt;
+        continue;
+      }
+      // One host read per iteration: each item's spectral convergence, for the stopping rule.
+      at::Tensor err = (rebuilt.abs() - mag).flatten(1).norm(2, {1}).div(magNorm).to(at::kCPU, at::kDouble).contiguous();
+      at::Tensor moving = at::from_blob(active.data(), {B, 1, 1}, at::kByte).to(device).to(at::kBool);
+      angles = at::where(moving, next, angles);
+      tprev = at::where(moving, rebuilt, tprev);
+      bool any = false;
+      for (int64_t b = 0; b < B; ++b) {
+        if (!active[b]) continue;
+        sc[b].push_back(err.data_ptr<double>()[b]);
+        ran[b] = i + 1;
+        active[b] = !stop.done(sc[b]);
+        any = any || active[b];
+      }
+      if (!any) break;
     }
+    if (iterations) *iterations = ran;
     return istft(mag * angles);
-  }
-
-  // The same Griffin-Lim iteration on CPU with the overlap-add, reflect padding and framing written as
-  // plain loops over preallocated buffers and only the FFTs left to LibTorch: about twice as fast as
-  // going through stft/istft (which rebuild the window envelope, check it and allocate on every call).
-  // Rounding differs from torchaudio's in the last bits, which momentum 0.99 amplifies, so the
-  // Python-compatible mode does not use it. Items of the batch run in parallel.
-  at::Tensor griffinLimFast(const at::Tensor& spec, const at::Tensor& angles0, int64_t nIter, double momentum) const {
-    using cfloat = c10::complex<float>;
-    const int64_t B = spec.size(0), F = spec.size(1), T = spec.size(2);
-    const int64_t N = cfg.nFft, H = cfg.hopLength, pad = N / 2, L = H * (T - 1);
-    at::Tensor winT = window.to(at::kCPU).contiguous();
-    const float* w = winT.data_ptr<float>();
-    // 1 / sum of squared windows over each output sample (torch.istft's envelope, centre-trimmed).
-    std::vector<float> invEnv(static_cast<size_t>(L), 0.f);
-    for (int64_t t = 0; t < T; ++t) {
-      for (int64_t k = 0; k < N; ++k) {
-        const int64_t j = t * H + k - pad;
-        if (j >= 0 && j < L) invEnv[j] += w[k] * w[k];
-      }
-    }
-    for (auto& e : invEnv) e = e > 1e-11f ? 1.f / e : 0.f;
-    at::Tensor mag = spec.pow(1.0 / 2.0).transpose(1, 2).contiguous();  // [B, T, F]
-    at::Tensor ang = angles0.transpose(1, 2).contiguous();               // [B, T, F]
-    at::Tensor out = at::empty({B, L}, at::TensorOptions().dtype(at::kFloat));
-    const float c = static_cast<float>(momentum / (1 + momentum));
-    at::parallel_for(0, B, 1, [&](int64_t b0, int64_t b1) {
-      const auto cplx = at::TensorOptions().dtype(at::kComplexFloat);
-      const auto real = at::TensorOptions().dtype(at::kFloat);
-      at::Tensor X = at::empty({T, F}, cplx), R = at::empty({T, F}, cplx), prev = at::zeros({T, F}, cplx);
-      at::Tensor frames = at::empty({T, N}, real), frames2 = at::empty({T, N}, real);
-      std::vector<float> y(static_cast<size_t>(L));
-      for (int64_t b = b0; b < b1; ++b) {
-        const float* m = mag[b].data_ptr<float>();
-        at::Tensor a = ang[b].clone();
-        cfloat* ap = a.data_ptr<cfloat>();
-        cfloat* xp = X.data_ptr<cfloat>();
-        cfloat* rp = R.data_ptr<cfloat>();
-        cfloat* pp = prev.data_ptr<cfloat>();
-        prev.zero_();
-        const int64_t TF = T * F;
-        auto inverse = [&]() {  // y = istft(mag * angles)
-          for (int64_t i = 0; i < TF; ++i) xp[i] = ap[i] * m[i];
-          at::fft_irfft_out(frames, X, N, -1);
-          const float* fr = frames.data_ptr<float>();
-          std::fill(y.begin(), y.end(), 0.f);
-          for (int64_t t = 0; t < T; ++t) {
-            const int64_t k0 = std::max<int64_t>(0, pad - t * H), k1 = std::min<int64_t>(N, L + pad - t * H);
-            const float* f = fr + t * N;
-            float* dst = y.data() + (t * H - pad);
-            for (int64_t k = k0; k < k1; ++k) dst[k] += f[k] * w[k];
-          }
-          for (int64_t j = 0; j < L; ++j) y[j] *= invEnv[j];
-        };
-        for (int64_t it = 0; it < nIter; ++it) {
-          inverse();
-          // stft(y): reflect-padded frames times the window
-          float* f2 = frames2.data_ptr<float>();
-          for (int64_t t = 0; t < T; ++t) {
-            for (int64_t k = 0; k < N; ++k) {
-              int64_t j = t * H + k - pad;
-              if (j < 0) j = -j;
-              else if (j >= L) j = 2 * (L - 1) - j;
-              f2[t * N + k] = y[j] * w[k];
-            }
-          }
-          at::fft_rfft_out(R, frames2, c10::nullopt, -1);
-          for (int64_t i = 0; i < TF; ++i) {
-            const cfloat v = rp[i] - pp[i] * c;
-            ap[i] = v / (std::sqrt(v.real() * v.real() + v.imag() * v.imag()) + 1e-16f);
-            pp[i] = rp[i];
-          }
-        }
-        inverse();
-        std::memcpy(out[b].data_ptr<float>(), y.data(), sizeof(float) * L);
-      }
-    });
-    return out;
   }
 };
 
@@ -317,6 +271,19 @@ FloatTensor Spectrogram::inverseMel(const std::vector<float>& mel, int64_t batch
 
 namespace {
 
+void checkInvertOptions(const InvertOptions& o) {
+  if (o.init != "phases" && o.init != "pghi") {
+    throw NativeFailure(kErrInvalidArgument, "unknown initial phase " + o.init + " (use phases or pghi)");
+  }
+  if (!(o.tolerance >= 0 && o.tolerance < 1) || o.stopWindow < 1 || o.stopWindow > 100000 || o.minIter < 0 || o.minIter > 100000) {
+    throw NativeFailure(kErrInvalidArgument, "stopping rule: tolerance must be in [0, 1), stopWindow in [1, 100000], minIter in [0, 100000]");
+  }
+}
+
+}  // namespace
+
+namespace {
+
 at::Tensor initialAngles(const InvertOptions& o, at::IntArrayRef shape, const c10::Device& device) {
   if (o.phases.empty()) return at::ones(shape, at::TensorOptions().dtype(at::kComplexFloat).device(device));
   std::vector<int64_t> realShape(shape.begin(), shape.end());
@@ -326,41 +293,72 @@ at::Tensor initialAngles(const InvertOptions& o, at::IntArrayRef shape, const c1
 
 }  // namespace
 
+at::Tensor Spectrogram::Impl::invert(const at::Tensor& power, const InvertOptions& o, std::vector<int64_t>& its) const {
+  const int64_t B = power.size(0), F = power.size(1), T = power.size(2);
+  const StopRule stop{o.tolerance, o.stopWindow, o.minIter};
+  const StftGeometry g{cfg.nFft, cfg.hopLength};
+  // The phase-gradient integration runs on the host (a sequential walk over the bins, cheap next to the
+  // iterations); its phases then go to the device like given ones.
+  auto pghi = [&]() { return pghiPhases(power.pow(0.5).transpose(1, 2).to(at::kCPU), g); };  // [B, T, F]
+  if (o.fast && fastApplies()) {
+    at::Tensor mag = power.pow(0.5).transpose(1, 2).contiguous();  // [B, T, F]
+    at::Tensor phase = o.init == "pghi" ? pghi() : initialAngles(o, {B, F, T}, device).transpose(1, 2);
+    return griffinLimLoops(mag, mag * phase, window, g, o.nIter, o.momentum, stop, its);
+  }
+  at::Tensor angles = o.init == "pghi" ? pghi().transpose(1, 2).to(device) : initialAngles(o, {B, F, T}, device);
+  if (!o.perItem) return griffinLim(power, angles, o.nIter, o.momentum, stop, &its);
+  std::vector<at::Tensor> outs;
+  its.clear();
+  for (int64_t b = 0; b < B; ++b) {
+    std::vector<int64_t> one;
+    outs.push_back(griffinLim(power.slice(0, b, b + 1), angles.slice(0, b, b + 1), o.nIter, o.momentum, stop, &one));
+    its.push_back(one.at(0));
+  }
+  return at::cat(outs, 0);
+}
+
 FloatTensor Spectrogram::griffinLim(const std::vector<float>& spec, int64_t batch, int64_t frames, const InvertOptions& o) {
   const Impl& m = *impl_;
   checkInvertible(m.cfg, frames);
+  checkInvertOptions(o);
   return torchCall([&] {
     impl_->prepare();
-    const int64_t F = nFreqs();
-    at::Tensor s = fromHost(spec, {batch, F, frames}, m.device);
-    at::Tensor angles = initialAngles(o, {batch, F, frames}, m.device);
-    if (o.fast && m.fastApplies() && !o.perItem) return toHost(m.griffinLimFast(s, angles, o.nIter, o.momentum));
-    if (!o.perItem) return toHost(m.griffinLim(s, angles, o.nIter, o.momentum));
-    std::vector<at::Tensor> outs;
-    for (int64_t b = 0; b < batch; ++b) {
-      outs.push_back(m.griffinLim(s.slice(0, b, b + 1), angles.slice(0, b, b + 1), o.nIter, o.momentum));
-    }
-    return toHost(at::cat(outs, 0));
+    std::vector<int64_t> its;
+    FloatTensor out = toHost(m.invert(fromHost(spec, {batch, nFreqs(), frames}, m.device), o, its));
+    out.iterations = std::move(its);
+    return out;
   });
 }
 
 FloatTensor Spectrogram::melToWaveform(const std::vector<float>& mel, int64_t batch, int64_t frames, const InvertOptions& o) {
   const Impl& m = *impl_;
   checkInvertible(m.cfg, frames);
+  checkInvertOptions(o);
   return torchCall([&] {
     impl_->prepare();
-    const int64_t F = nFreqs();
     at::Tensor logMel = fromHost(mel, {batch, m.cfg.nMels, frames}, m.device);
-    at::Tensor angles = initialAngles(o, {batch, F, frames}, m.device);
-    const bool fast = o.fast && m.fastApplies();
-    auto one = [&](const at::Tensor& lm, const at::Tensor& a) {
-      at::Tensor lin = m.inverseMel(at::expm1(lm.clamp_min(0)), o.solver);
-      return fast ? m.griffinLimFast(lin, a, o.nIter, o.momentum) : m.griffinLim(lin, a, o.nIter, o.momentum);
-    };
-    if (!o.perItem) return toHost(one(logMel, angles));
-    std::vector<at::Tensor> outs;
-    for (int64_t b = 0; b < batch; ++b) outs.push_back(one(logMel.slice(0, b, b + 1), angles.slice(0, b, b + 1)));
-    return toHost(at::cat(outs, 0));
+    std::vector<int64_t> its;
+    at::Tensor wave;
+    if (!o.perItem) {
+      wave = m.invert(m.inverseMel(at::expm1(logMel.clamp_min(0)), o.solver), o, its);
+    } else {
+      // One chunk at a time, inverse mel included, exactly as the Python app runs each chunk.
+      std::vector<at::Tensor> outs;
+      for (int64_t b = 0; b < batch; ++b) {
+        InvertOptions one = o;
+        if (!o.phases.empty()) {
+          const size_t per = o.phases.size() / static_cast<size_t>(batch);
+          one.phases.assign(o.phases.begin() + per * b, o.phases.begin() + per * (b + 1));
+        }
+        std::vector<int64_t> itsOne;
+        outs.push_back(m.invert(m.inverseMel(at::expm1(logMel.slice(0, b, b + 1).clamp_min(0)), o.solver), one, itsOne));
+        its.insert(its.end(), itsOne.begin(), itsOne.end());
+      }
+      wave = at::cat(outs, 0);
+    }
+    FloatTensor out = toHost(wave);
+    out.iterations = std::move(its);
+    return out;
   });
 }
 

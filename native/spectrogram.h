@@ -33,9 +33,17 @@ struct InvertOptions {
   // One Griffin-Lim call per batch item, exactly as torchaudio runs it on one chunk (bit-for-bit with the
   // Python app); otherwise the whole batch at once.
   bool perItem = false;
-  // On CPU, the loop-level Griffin-Lim (griffinLimFast): same algorithm, about twice as fast, not
+  // On CPU, the loop-level Griffin-Lim (griffin_lim.cc): same algorithm, several times faster, not
   // bit-identical to torchaudio's.
   bool fast = false;
+  // Initial phase: "phases" (the phases above, or ones) or "pghi" (from the magnitude itself by
+  // phase-gradient heap integration; `phases` is then not used).
+  std::string init = "phases";
+  // Stop early once the spectral convergence improves by less than this (relative) over `stopWindow`
+  // iterations, after at least `minIter` (StopRule in griffin_lim.h); 0 runs all nIter iterations.
+  double tolerance = 0.0;
+  int64_t stopWindow = 8;
+  int64_t minIter = 0;
 };
 
 class Spectrogram {
@@ -55,7 +63,8 @@ class Spectrogram {
   // linear mel [B, nMels, T] -> relu(least squares) [B, nFreqs, T].
   FloatTensor inverseMel(const std::vector<float>& mel, int64_t batch, int64_t frames, const std::string& solver);
   // power spectrogram [B, nFreqs, T] -> waveform [B, (T - 1) * hop]. Needs hop * (T - 1) > nFft / 2
-  // (NativeFailure kErrInvalidArgument otherwise), as melToWaveform.
+  // (NativeFailure kErrInvalidArgument otherwise), as melToWaveform. Both set `iterations` of the result
+  // to the iterations each item ran.
   FloatTensor griffinLim(const std::vector<float>& spec, int64_t batch, int64_t frames, const InvertOptions& o);
   // log1p-mel [B, nMels, T] -> waveform: expm1(clamp(mel, 0)), inverse mel, Griffin-Lim (SPEC 4).
   FloatTensor melToWaveform(const std::vector<float>& mel, int64_t batch, int64_t frames, const InvertOptions& o);

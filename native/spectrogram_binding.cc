@@ -31,6 +31,10 @@ InvertOptions invertOptions(const Napi::CallbackInfo& info, size_t i) {
   if (given("perItem")) o.perItem = boolValue(obj.Get("perItem"), "options.perItem");
   if (given("fast")) o.fast = boolValue(obj.Get("fast"), "options.fast");
   if (given("phases")) o.phases = copyFloat32Array(obj.Get("phases"), "options.phases");
+  if (given("init")) o.init = stringValue(obj.Get("init"), "options.init");
+  if (given("tolerance")) o.tolerance = numberValue(obj.Get("tolerance"), "options.tolerance");
+  if (given("stopWindow")) o.stopWindow = intValue(obj.Get("stopWindow"), "options.stopWindow");
+  if (given("minIter")) o.minIter = intValue(obj.Get("minIter"), "options.minIter");
   return o;
 }
 
@@ -111,7 +115,7 @@ class NativeSpectrogram : public Napi::ObjectWrap<NativeSpectrogram> {
     });
   }
 
-  // griffinLim(powerSpec, batch, frames, options) -> Promise<{data, shape: [B, samples]}>
+  // griffinLim(powerSpec, batch, frames, options) -> Promise<{data, shape: [B, samples], iterations: [B]}>
   Napi::Value GriffinLim(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     return guarded(env, [&]() -> Napi::Value {
@@ -126,7 +130,7 @@ class NativeSpectrogram : public Napi::ObjectWrap<NativeSpectrogram> {
     });
   }
 
-  // melToWaveform(log1pMel, batch, frames, options) -> Promise<{data, shape: [B, samples]}>
+  // melToWaveform(log1pMel, batch, frames, options) -> Promise<{data, shape: [B, samples], iterations: [B]}>
   Napi::Value MelToWaveform(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     return guarded(env, [&]() -> Napi::Value {

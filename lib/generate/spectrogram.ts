@@ -16,7 +16,23 @@ import { copyLoop, runSliced } from '../util/slices';
 export interface Float32Tensor {
   shape: number[];
   data: Float32Array;
+  /** Griffin-Lim results only: the iterations each batch item ran. */
+  iterations?: number[];
 }
+
+/**
+ * Griffin-Lim's stopping rule: after at least `minIter` iterations (default 0), stop once the spectral
+ * convergence of the current estimate, || |STFT(x)| - S || / || S ||, has improved by no more than
+ * `tolerance` (relative) over the last `window` iterations (default 8). `nIter` stays the cap.
+ */
+export interface StopRule {
+  tolerance: number;
+  window?: number;
+  minIter?: number;
+}
+
+/** The stopping rule of the default mode (`fast`), measured in docs/griffin-lim.md. */
+export const DEFAULT_STOP_RULE: Readonly<Required<StopRule>> = Object.freeze({ tolerance: 0.0005, window: 8, minIter: 0 });
 
 export interface InvertOptions {
   /** `pinv` (default: a pseudo-inverse computed once per config) or `lstsq` (gels, as the Python app). */
@@ -30,10 +46,19 @@ export interface InvertOptions {
   /** Invert batch items one by one, exactly as torchaudio does for one chunk (slower). */
   perItem?: boolean;
   /**
-   * On CPU, run Griffin-Lim as plain loops around LibTorch's FFTs (about twice as fast; same algorithm
-   * and convergence, but not bit-identical to torchaudio). Ignored on other devices and with perItem.
+   * The package's own inversion (the default mode), not bit-identical to torchaudio: on CPU, Griffin-Lim
+   * as plain loops around LibTorch's FFTs (several times faster, same iteration), and by default the
+   * initial phase from the magnitude (`init: 'pghi'`) and the stopping rule DEFAULT_STOP_RULE. Without
+   * it, torchaudio's Griffin-Lim op for op (random or given phases, all `nIter` iterations).
    */
   fast?: boolean;
+  /**
+   * Initial phase: `'phases'` (the `phases` above, or ones) or `'pghi'` (phase-gradient heap integration
+   * from the magnitude itself; `phases` is then unused). Default: `'pghi'` with `fast`, else `'phases'`.
+   */
+  init?: 'phases' | 'pghi';
+  /** Stop early on measured convergence (`nIter` is then the cap); `null`: run all `nIter`. Default: DEFAULT_STOP_RULE with `fast`, else null. */
+  stop?: StopRule | null;
 }
 
 function batchOf(t: Float32Tensor, rank: number, what: string): number {
@@ -113,7 +138,7 @@ export class Spectrogram {
     return callNativeAsync(() => native.inverseMel(mel.data, b, mel.shape[2]!, solver));
   }
 
-  /** Griffin-Lim: power spectrogram [B, nFreqs, T] -> waveform [B, (T - 1) * hop]. */
+  /** Griffin-Lim: power spectrogram [B, nFreqs, T] -> waveform [B, (T - 1) * hop], with `iterations` per item. */
   async griffinLim(spec: Float32Tensor, options: InvertOptions = {}): Promise<Float32Tensor> {
     const b = batchOf(spec, 3, 'spec');
     if (spec.shape[1] !== this.nFreqs) throw new InvalidArgumentError(`spec must have ${this.nFreqs} frequency bins; has ${spec.shape[1]}`);
@@ -122,7 +147,10 @@ export class Spectrogram {
     return callNativeAsync(() => native.griffinLim(spec.data, b, spec.shape[2]!, this.rawOptions(options, b, spec.shape[2]!)));
   }
 
-  /** SPEC 4 inversion of log1p-mel [B, nMels, T] (or [B, 1, nMels, T]) to waveforms [B, (T - 1) * hop]. */
+  /**
+   * SPEC 4 inversion of log1p-mel [B, nMels, T] (or [B, 1, nMels, T]) to waveforms [B, (T - 1) * hop],
+   * with `iterations` per item.
+   */
   async melToWaveform(mel: Float32Tensor, options: InvertOptions = {}): Promise<Float32Tensor> {
     const m = mel.shape?.length === 4 ? { shape: [mel.shape[0]!, mel.shape[2]!, mel.shape[3]!], data: mel.data } : mel;
     const b = this.checkMel(m);
@@ -160,7 +188,19 @@ export class Spectrogram {
         throw new InvalidArgumentError(`phases must be a Float32Array of ${want} values (complex [${batch}, ${this.nFreqs}, ${frames}])`);
       }
     }
-    return { solver: o.solver ?? 'pinv', nIter, momentum: o.momentum ?? 0.99, phases: o.phases ?? null, perItem: o.perItem ?? false, fast: o.fast ?? false };
+    const fast = o.fast ?? false;
+    const init = o.init ?? (fast ? 'pghi' : 'phases');
+    if (init !== 'phases' && init !== 'pghi') throw new InvalidArgumentError(`init must be 'phases' or 'pghi'; got ${String(init)}`);
+    const stop = o.stop === undefined ? (fast ? DEFAULT_STOP_RULE : null) : o.stop;
+    const raw: RawInvertOptions = { solver: o.solver ?? 'pinv', nIter, momentum: o.momentum ?? 0.99, phases: o.phases ?? null, perItem: o.perItem ?? false, fast, init };
+    if (stop) {
+      const { tolerance, window = 8, minIter = 0 } = stop;
+      if (!(Number.isFinite(tolerance) && tolerance >= 0 && tolerance < 1)) throw new InvalidArgumentError(`stop.tolerance must be in [0, 1); got ${tolerance}`);
+      if (!Number.isInteger(window) || window < 1 || window > 10000) throw new InvalidArgumentError(`stop.window must be an integer from 1 to 10000; got ${window}`);
+      if (!Number.isInteger(minIter) || minIter < 0 || minIter > 10000) throw new InvalidArgumentError(`stop.minIter must be an integer from 0 to 10000; got ${minIter}`);
+      Object.assign(raw, { tolerance, stopWindow: window, minIter });
+    }
+    return raw;
   }
 }
 

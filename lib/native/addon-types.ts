@@ -56,6 +56,8 @@ export interface NativeConvVae {
 export interface RawTensorResult {
   data: Float32Array;
   shape: number[];
+  /** Griffin-Lim only: the iterations each batch item ran. */
+  iterations?: number[];
 }
 
 /** The spectrogram config with the device to build it on (`power` is always 2 here). */
@@ -71,6 +73,12 @@ export interface RawInvertOptions {
   phases?: Float32Array | null;
   perItem?: boolean;
   fast?: boolean;
+  /** 'phases' (the phases above) or 'pghi' (from the magnitude); absent: 'phases'. */
+  init?: 'phases' | 'pghi';
+  /** Stopping rule (0: none), its window and the iterations always run. */
+  tolerance?: number;
+  stopWindow?: number;
+  minIter?: number;
 }
 
 export interface NativeSpectrogram {
