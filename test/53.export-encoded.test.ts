@@ -6,11 +6,12 @@ import * as os from 'os';
 import * as path from 'path';
 import { spawnSync } from 'child_process';
 import { monitorEventLoopDelay, performance } from 'perf_hooks';
-import { GenerationPipeline, InvalidArgumentError, loadModel, sidecarFor, strictJson, type GenerationResult } from '../lib';
+import { GenerationPipeline, InvalidArgumentError, enqueueJobs, followJobs, loadModel, sidecarFor, startWorker, strictJson, type GenerationResult } from '../lib';
 import { DEFAULT_ARTIST } from '../lib/generate/encode/tags';
 import { GENUINE } from './helpers/paths';
 import { runPython } from './helpers/python';
 import { sda } from './helpers/cli';
+import { startRedis } from './helpers/redis';
 
 const DISTILL = path.join(GENUINE, 'distill');
 const EXPORT_REFS = path.join(DISTILL, 'refs/export');
@@ -371,3 +372,34 @@ test('53e.9 sda generate --format, --artist, --album, --title and sda batch jobs
   expect(s).toMatchObject({ written: 1, failed: 5 });
   expect(fs.readdirSync(dir).sort()).toEqual([...before, 'd.json', 'd.wav'].sort());
 });
+
+test('53e.10 queued jobs (Redis) take format and tags as the local batch does: the worker writes tagged FLAC and MP3 files; a mismatched output is refused when queued', async () => {
+  const redis = await startRedis();
+  const out = fs.mkdtempSync(path.join(tmp, 'queue-'));
+  const connection = redis.url(1);
+  const worker = await startWorker({ connection, queueName: 'enc', out, device: 'cpu', concurrency: 1 });
+  try {
+    await expect(enqueueJobs([{ output: 'q.wav', options: { format: 'flac' } }], { connection, queueName: 'enc' })).rejects.toThrow(
+      /jobs\[0\]\.output: fileName must be a plain file name ending in \.flac \(format "flac"\); got "q\.wav"/,
+    );
+    await expect(enqueueJobs([{ output: 'q.flac', options: { format: 'flac', bitDepth: '32f' } }], { connection, queueName: 'enc' })).rejects.toThrow(/jobs\[0\]\.options: FLAC holds integer samples/);
+    const queued = await enqueueJobs(
+      [
+        { output: 'q.flac', options: { duration: 0.3, seed: 5, format: 'flac', bitDepth: '16', title: 'Queued' } },
+        { output: 'q2.mp3', options: { duration: 0.3, seed: 6, format: 'mp3', artist: 'Q' } },
+      ],
+      { connection, queueName: 'enc' },
+    );
+    const st = await followJobs(queued, { connection, queueName: 'enc' });
+    expect(st.map((x) => x.state)).toEqual(['completed', 'completed']);
+    const model = JSON.parse(fs.readFileSync(path.join(out, 'q.json'), 'utf8')).model_name;
+    const flac = check(path.join(out, 'q.flac'));
+    expect(flac).toMatchObject({ format: 'FLAC', subtype: 'PCM_16' });
+    expect(sorted(flac.tags)).toEqual(sorted(vorbisTags(model, 5, 'Queued')));
+    expect(check(path.join(out, 'q2.mp3')).tags).toMatchObject({ TPE1: ['Q'], 'TXXX:DISTILL_SEED': ['6'] });
+    expect(JSON.parse(fs.readFileSync(path.join(out, 'q2.json'), 'utf8')).generation.export_format).toBe('mp3');
+  } finally {
+    await worker.close();
+    await redis.stop();
+  }
+}, 180000);

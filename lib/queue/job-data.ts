@@ -6,7 +6,7 @@
 import { InvalidArgumentError } from '../errors';
 import { checkExportOptions } from '../generate/export';
 import type { BatchJob } from '../jobs/job-file';
-import { parseJobOptions, type GenOptions } from '../jobs/options';
+import { exportTagsOf, parseJobOptions, type GenOptions } from '../jobs/options';
 import type { QueueJob, QueueJobData } from './types';
 
 /** GenOptions as JSON: every value is JSON already except the slider positions (a Map). */
@@ -24,16 +24,18 @@ export function toJobData(job: QueueJob, index: number): QueueJobData {
   const where = `jobs[${index}]`;
   if (job === null || typeof job !== 'object') throw new InvalidArgumentError(`${where} must be an object { model?, output, options? }`);
   if (job.model !== undefined && (typeof job.model !== 'string' || job.model === '')) throw new InvalidArgumentError(`${where}.model must be a non-empty string`);
-  try {
-    checkExportOptions({ fileName: job.output });
-  } catch (err) {
-    throw new InvalidArgumentError(`${where}.output: ${(err as Error).message}`);
-  }
+  // The options first: their format decides the output's extension.
   let options: GenOptions;
   try {
     options = parseJobOptions(job.options);
+    exportTagsOf(options);
   } catch (err) {
     throw new InvalidArgumentError(`${where}.options: ${(err as Error).message}`);
+  }
+  try {
+    checkExportOptions({ fileName: job.output, format: options.format });
+  } catch (err) {
+    throw new InvalidArgumentError(`${where}.output: ${(err as Error).message}`);
   }
   const line = job.line ?? index + 1;
   if (!Number.isInteger(line) || line < 1) throw new InvalidArgumentError(`${where}.line must be a positive integer`);
