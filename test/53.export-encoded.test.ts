@@ -6,7 +6,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { spawnSync } from 'child_process';
 import { monitorEventLoopDelay, performance } from 'perf_hooks';
-import { GenerationPipeline, InvalidArgumentError, enqueueJobs, followJobs, loadModel, sidecarFor, startWorker, strictJson, type GenerationResult } from '../lib';
+import { EncodeError, GenerationPipeline, InvalidArgumentError, enqueueJobs, followJobs, loadModel, sidecarFor, startWorker, strictJson, type GenerationResult } from '../lib';
 import { DEFAULT_ARTIST } from '../lib/generate/encode/tags';
 import { GENUINE } from './helpers/paths';
 import { runPython } from './helpers/python';
@@ -403,3 +403,15 @@ test('53e.10 queued jobs (Redis) take format and tags as the local batch does: t
     await redis.stop();
   }
 }, 180000);
+
+test('53e.11 an encoder that fails gives EncodeError (ERR_SDA_ENCODE) and writes nothing; the next export gets a working encoder', async () => {
+  const result = results.get('mono 48k')!;
+  const dir = fs.mkdtempSync(path.join(tmp, 'fail-'));
+  // FLAC holds rates up to 655,350 Hz: libFLAC refuses to start this stream, in the worker.
+  const err = await pipeline.export({ ...result, sampleRate: 700000 }, dir, { format: 'flac' }).catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(EncodeError);
+  expect(err).toMatchObject({ code: 'ERR_SDA_ENCODE', message: expect.stringMatching(/^flac encoder: libFLAC could not start the stream/) });
+  expect(fs.readdirSync(dir)).toEqual([]);
+  const ok = await pipeline.export(result, dir, { format: 'flac', fileName: 'after.flac' });
+  expect(check(ok.audioPath)).toMatchObject({ format: 'FLAC', frames: result.channels[0]!.length });
+});
