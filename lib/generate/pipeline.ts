@@ -131,8 +131,10 @@ export class GenerationPipeline {
    * and a result is let go once the consumer asks for the next, so memory holds the batch being rendered
    * and the few generations it belongs to, however many configs are given and however long they are.
    * Each result is the one generate() gives for its config (the same seed gives the same audio). Python-
-   * compatible configs are rendered alone, chunk by chunk, as the app does. Every config is validated
-   * here, before any work: an invalid one throws at once, naming its index.
+   * compatible configs of a `.sda` model are rendered alone, chunk by chunk, as the app does; every config
+   * of a `.distill` model is rendered alone (its plan inverts one whole mel per channel, so `batchSize`
+   * does not apply). Every config is validated and planned here, before any work: an invalid one throws
+   * at once, naming its index.
    */
   generateMany(configs: Array<Partial<GenerationConfig>>, options: GenerateManyOptions = {}): AsyncGenerator<GeneratedItem, void, undefined> {
     const jobs = configs.map((cfg, i) => {
