@@ -108,20 +108,35 @@ export async function createFlacEncoder(sampleRate: number, channels: number, bi
   };
 }
 
-/** The file with STREAMINFO completed and the VORBIS_COMMENT block replaced (see the top of this file). */
+/**
+ * The file with STREAMINFO completed and the VORBIS_COMMENT block replaced (see the top of this file).
+ * Only the chunks that hold the metadata are joined; the audio frames are returned as written, so the
+ * file is not copied here (the worker copies it once, into the buffer it hands over).
+ */
 function rewriteMetadata(chunks: Uint8Array[], info: FlacStreamInfo, comments: readonly (readonly [string, string])[]): Uint8Array[] {
-  const data = Buffer.concat(chunks);
-  if (data.length < 4 || data.toString('latin1', 0, 4) !== 'fLaC') throw new EncodeError('libFLAC did not start its output with "fLaC"');
+  // libFLAC writes "fLaC" and each metadata block in a call of its own, before any frame: a few chunks.
+  for (let k = 1; k <= Math.min(chunks.length, 16); k++) {
+    const head = Buffer.concat(chunks.slice(0, k));
+    const parts = rewriteHead(head, info, comments);
+    if (parts) return [...parts, ...chunks.slice(k)];
+  }
+  throw new EncodeError('libFLAC did not write its metadata before the audio');
+}
+
+/** The rewritten metadata and the rest of `data`, or undefined when `data` ends inside the metadata. */
+function rewriteHead(data: Buffer, info: FlacStreamInfo, comments: readonly (readonly [string, string])[]): Uint8Array[] | undefined {
+  if (data.length < 4) return undefined;
+  if (data.toString('latin1', 0, 4) !== 'fLaC') throw new EncodeError('libFLAC did not start its output with "fLaC"');
   const blocks: Buffer[] = [];
   const block = (type: number, body: Buffer) => Buffer.concat([Buffer.from([type, body.length >> 16, (body.length >> 8) & 0xff, body.length & 0xff]), body]);
   let sawComment = false;
   let at = 4;
   for (let last = false; !last; ) {
-    if (at + 4 > data.length) throw new EncodeError('libFLAC wrote a metadata block past the end of its output');
+    if (at + 4 > data.length) return undefined;
     last = (data[at]! & 0x80) !== 0;
     const type = data[at]! & 0x7f;
     const size = data.readUIntBE(at + 1, 3);
-    if (at + 4 + size > data.length) throw new EncodeError('libFLAC wrote a metadata block past the end of its output');
+    if (at + 4 + size > data.length) return undefined;
     let body: Buffer = Buffer.from(data.subarray(at + 4, at + 4 + size));
     if (type === 0) {
       if (size !== 34) throw new EncodeError(`libFLAC wrote a STREAMINFO block of ${size} bytes (34 expected)`);
