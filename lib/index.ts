@@ -64,7 +64,7 @@ export type { GenerationConfig, ConcatMode, StereoMode, OutputSampleRate } from 
 export { DEFAULT_STOP_RULE, Spectrogram, resample, spectralConvergence } from './generate/spectrogram';
 export type { Float32Tensor, InvertOptions, StopRule } from './generate/spectrogram';
 export { TorchRng } from './generate/rng';
-// Export: how a result is written (bitDepth, fileName, overwrite, format) is given here, not to generate().
+// Export: how a result is written (format, bitDepth, tags, fileName, overwrite) is given here, not to generate().
 // sidecarFor(result, options) is the sidecar object export() writes, without writing anything.
 export { exportResult, strictJson, EXPORT_FORMATS, FORMAT_EXTENSIONS } from './generate/export';
 export type { ExportedFiles, ExportOptions, ExportFormat, ExportTags } from './generate/export';
