@@ -62,14 +62,15 @@ export function planDistill(c: GenerationConfig, seeds: number[], modelRate: num
   if (chunkFrames > g.decoderFrames || chunkFrames < 2) {
     throw new InvalidArgumentError(
       `chunkDuration ${c.chunkDuration} asks this model for mel windows of ${chunkFrames} frames; its decoder makes 2 to ${g.decoderFrames} ` +
-        `(chunkDuration up to ${((g.decoderFrames - 1) * g.hop) / rate} s)`,
+        `(chunkDuration under ${+((g.decoderFrames * g.hop) / rate).toFixed(4)} s)`,
     );
   }
   // The default mode decodes what the exact length needs ((frames - 1) * hop >= samples), not whole chunks.
   const need = Math.ceil(c.duration * rate - 1e-9);
   const needFrames = Math.ceil(need / g.hop) + 1;
   const steps = compat ? decodeSteps(chunks * chunkSamples, chunkSamples, g.hop) : decodeSteps((needFrames - 1) * g.hop, chunkSamples, g.hop);
-  const invertFrames = compat ? steps.totalFrames : Math.max(Math.min(needFrames, steps.totalFrames), Math.min(g.minFrames, steps.totalFrames));
+  // At least Griffin-Lim's minimum where the mel has that many (a clip of a few samples).
+  const invertFrames = compat ? steps.totalFrames : Math.min(Math.max(needFrames, g.minFrames), steps.totalFrames);
   if (invertFrames < g.minFrames) {
     throw new InvalidArgumentError(`chunkDuration ${c.chunkDuration} gives ${invertFrames} mel frames; Griffin-Lim needs at least ${g.minFrames}`);
   }
