@@ -98,6 +98,7 @@ describe('57.1 pythonCompat reproduces every Distill run', () => {
     expect(Math.abs(result.quality.clipping.peakValue - q.clipping.peak_value)).toBeLessThan(1e-3);
     expect(result.quality.clipping.hasClipping).toBe(q.clipping.has_clipping);
     expect(result.quality.rating).toBe(q.rating);
+    expect(result.quality.ratingReason).toBe(q.rating_reason);
   });
 });
 
