@@ -1,9 +1,10 @@
 """Distill's mel_to_waveform on a stored overlap-added mel, run by this machine's torch: the independent
 check that our native inversion is torch's own (test/57.5).
 
-Usage: distill_griffinlim.py MEL.npy SEED ANCHOR_DRAWS OUT.npy
+Usage: distill_griffinlim.py MEL.npy SEED ANCHOR_DRAWS THREADS OUT.npy
   MEL.npy       [1, 1, n_mels, T] log1p-mel (Distill's synthesize_continuous_mel output)
   ANCHOR_DRAWS  how many randn(1, 32)-sized draws Distill made after manual_seed(SEED) before the phase
+  THREADS       torch's thread count: the FFTs' last bits depend on it, so it must be the caller's
 
 torchaudio is not installed here; InverseMelScale (lstsq "gels", then relu) and GriffinLim (momentum 0.99,
 random initial phase) are written as torchaudio 2.x computes them, on the default 48 kHz config.
@@ -14,8 +15,8 @@ import sys
 import numpy as np
 import torch
 
-torch.set_num_threads(2)
-mel_file, seed, draws, out = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+mel_file, seed, draws, threads, out = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
+torch.set_num_threads(threads)
 n_fft, hop, sr, n_mels = 2048, 512, 48000, 128
 n_stft = n_fft // 2 + 1
 
