@@ -10,7 +10,7 @@ import type { Chunk } from './chunk-plan';
 import { drawAnchors, firstFrames, synthesizeMel, trajectoryOf, type DistillChannelPlan } from './distill-plan';
 import type { GenerateOptions } from './pipeline';
 import { TorchRng } from './rng';
-import type { Spectrogram } from './spectrogram';
+import type { InvertOptions, Spectrogram } from './spectrogram';
 import { yieldToEventLoop } from '../util/slices';
 
 export interface RenderContext {
@@ -93,11 +93,14 @@ export async function renderDistillChannel(ctx: RenderContext, plan: DistillChan
     throwIfAborted(o.signal);
   });
   const frames = plan.invertFrames;
-  const phases = await drawPhases(rng, spectrogram.nFreqs * frames);
-  const wave = await spectrogram.melToWaveform(
-    { shape: [1, nMels, frames], data: firstFrames(mel, nMels, plan.steps.totalFrames, frames) },
-    { nIter: griffinLimIterations(loaded.format), phases, solver: pythonCompat ? 'lstsq' : 'pinv', perItem: pythonCompat, fast: !pythonCompat },
-  );
+  const data = firstFrames(mel, nMels, plan.steps.totalFrames, frames);
+  const nIter = griffinLimIterations(loaded.format);
+  // Distill's random start, or the default mode's own inversion: its initial phase comes from the
+  // magnitude (PGHI) and it stops on measured convergence, so no phase is drawn for it.
+  const options: InvertOptions = pythonCompat
+    ? { nIter, phases: await drawPhases(rng, spectrogram.nFreqs * frames), solver: 'lstsq', perItem: true, fast: false }
+    : { nIter, solver: 'pinv', fast: true, init: 'pghi' };
+  const wave = await spectrogram.melToWaveform({ shape: [1, nMels, frames], data }, options);
   o.onProgress?.({ stage: 'invert', done: progress.done, total: progress.total });
   return wave.data;
 }
