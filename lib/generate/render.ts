@@ -76,8 +76,8 @@ export async function renderChunks(ctx: RenderContext, chunks: Chunk[], pythonCo
 
 /**
  * One channel of a `.distill` generation: the anchors and trajectory drawn from its seed, each point
- * decoded and overlap-added, then one Griffin-Lim over the whole mel with one phase draw (after the
- * anchors, from the same stream, as Distill's global torch generator gives them).
+ * decoded and overlap-added, then one Griffin-Lim over the whole mel (with pythonCompat from one phase
+ * draw after the anchors, from the same stream, as Distill's global torch generator gives them).
  */
 export async function renderDistillChannel(ctx: RenderContext, plan: DistillChannelPlan, pythonCompat: boolean): Promise<Float32Array> {
   const { loaded, spectrogram, progress, options: o } = ctx;
