@@ -6,11 +6,13 @@
 #include <ATen/ops/empty.h>
 #include <ATen/ops/fft_irfft.h>
 #include <ATen/ops/fft_rfft.h>
+#include <ATen/ops/from_blob.h>
 #include <ATen/ops/zeros.h>
 #include <c10/util/complex.h>
 
 #include <algorithm>
 #include <cmath>
+#include <complex>
 #include <cstring>
 #include <limits>
 #include <string>
@@ -37,6 +39,11 @@ constexpr double kHannLambda = 0.25645;
 const double kLogFloor = -11.512925464970229;  // log(1e-5)
 // Buckets of the approximate max-heap: 0.4 dB each over the 100 dB range.
 constexpr int kBuckets = 256;
+// Frames per FFT call of the loops: a long item is worked in blocks this size (cache-sized, and few
+// enough calls that the FFT's per-call setup stays small next to its work).
+constexpr int64_t kBlockFrames = 128;
+// Frames per phase-gradient integration (see pghiPhases).
+constexpr int64_t kPghiFrames = 1024;
 
 // x wrapped into [-pi, pi] (near enough: an initial phase), without a libm call.
 inline double wrapPhase(double x) {
@@ -167,74 +174,63 @@ void pghiItem(const float* mag, int64_t T, int64_t F, const StftGeometry& g, cfl
   }
 }
 
-// Work buffers and constants of one Griffin-Lim item.
-struct LoopItem {
-  const StftGeometry& g;
-  const float* w;            // window [nFft]
-  const float* invEnv;       // 1 / sum of squared windows per output sample [L]
-  int64_t T, F, L;
-  std::vector<float> y;      // current waveform [L]
-
-  // y = istft(X): inverse FFTs, windowed overlap-add, divided by the window envelope. The overlap-add runs
-  // over blocks of output samples, so blocks can run in parallel.
-  void inverse(const at::Tensor& X) {
-    const int64_t N = g.nFft, H = g.hop, pad = N / 2;
-    at::Tensor frames = at::fft_irfft(X, N, -1).contiguous();
-    const float* fr = frames.data_ptr<float>();
-    at::parallel_for(0, L, 8192, [&](int64_t j0, int64_t j1) {
-      std::fill(y.begin() + j0, y.begin() + j1, 0.f);
-      // Frames t cover samples [t * H - pad, t * H - pad + N).
-      const int64_t tFirst = std::max<int64_t>(0, (j0 + pad - N) / H), tLast = std::min<int64_t>(T - 1, (j1 - 1 + pad) / H);
-      for (int64_t t = tFirst; t <= tLast; ++t) {
-        const int64_t start = t * H - pad;
-        const int64_t k0 = std::max<int64_t>(0, j0 - start), k1 = std::min<int64_t>(N, j1 - start);
-        const float* f = fr + t * N;
-        float* dst = y.data();
-        for (int64_t k = k0; k < k1; ++k) dst[start + k] += f[k] * w[k];
-      }
-      for (int64_t j = j0; j < j1; ++j) y[j] *= invEnv[j];
-    });
-  }
-
-  // rfft of the windowed frames of y with torch.stft's centre reflect padding.
-  at::Tensor forward() {
-    const int64_t N = g.nFft, H = g.hop, pad = N / 2;
-    at::Tensor frames = at::empty({T, N}, at::TensorOptions().dtype(at::kFloat));
-    float* f2 = frames.data_ptr<float>();
-    at::parallel_for(0, T, 16, [&](int64_t t0, int64_t t1) {
-      for (int64_t t = t0; t < t1; ++t) {
-        const int64_t start = t * H - pad;
-        float* dst = f2 + t * N;
-        if (start >= 0 && start + N <= L) {
-          const float* src = y.data() + start;
-          for (int64_t k = 0; k < N; ++k) dst[k] = src[k] * w[k];
-          continue;
-        }
-        for (int64_t k = 0; k < N; ++k) {
-          int64_t j = start + k;
-          if (j < 0) j = -j;
-          else if (j >= L) j = 2 * (L - 1) - j;
-          dst[k] = y[j] * w[k];
-        }
-      }
-    });
-    return at::fft_rfft(frames, c10::nullopt, -1).contiguous();
-  }
-};
-
 }  // namespace
 
 at::Tensor pghiPhases(const at::Tensor& mag, const StftGeometry& g) {
   const int64_t B = mag.size(0), T = mag.size(1), F = mag.size(2);
-  if (T * F >= std::numeric_limits<int32_t>::max()) {
-    throw NativeFailure(kErrInvalidArgument, "phase-gradient integration: more than 2^31 bins in one item");
+  if ((kPghiFrames + 2) * (F + 2) >= std::numeric_limits<int32_t>::max()) {
+    throw NativeFailure(kErrInvalidArgument, "phase-gradient integration: more than 2^31 bins in one segment");
   }
   at::Tensor m = mag.to(at::kCPU).to(at::kFloat).contiguous();
   at::Tensor out = at::empty({B, T, F}, at::TensorOptions().dtype(at::kComplexFloat));
   const float* mp = m.data_ptr<float>();
   cfloat* op = out.data_ptr<cfloat>();
-  at::parallel_for(0, B, 1, [&](int64_t b0, int64_t b1) {
-    for (int64_t b = b0; b < b1; ++b) pghiItem(mp + b * T * F, T, F, g, op + b * T * F);
+  // A long item (a whole clip) is integrated in segments of kPghiFrames frames, each on its own: the walk
+  // over a segment stays in cache, segments run in parallel, and the phase jumps where two meet are the
+  // kind of error the iterations remove first.
+  const int64_t segments = (T + kPghiFrames - 1) / kPghiFrames;
+  at::parallel_for(0, B * segments, 1, [&](int64_t i0, int64_t i1) {
+    for (int64_t i = i0; i < i1; ++i) {
+      const int64_t b = i / segments, t0 = (i % segments) * kPghiFrames, t1 = std::min(T, t0 + kPghiFrames);
+      pghiItem(mp + (b * T + t0) * F, t1 - t0, F, g, op + (b * T + t0) * F);
+    }
+  });
+  if (segments == 1) return out;
+  // Each segment's phases are known up to a constant: turn each by the constant that best continues the
+  // one before it across their boundary (frame t0 predicted from frame t0 - 1 by the phase advance per
+  // frame, weighted by magnitude), turns adding up along the item.
+  std::vector<cfloat> turn(static_cast<size_t>(B * segments), cfloat(1.f, 0.f));
+  const double a = static_cast<double>(g.hop), M = static_cast<double>(g.nFft);
+  const double tScale = a * M / (kHannLambda * M * M);
+  auto advance = [&](const float* row, int64_t f) {  // the phase advance per frame at bin f (as in pghiItem)
+    const int64_t lo = f > 0 ? f - 1 : 0, hi = f + 1 < F ? f + 1 : F - 1;
+    const double slope = hi > lo ? (std::log(std::max(row[hi], 1e-30f)) - std::log(std::max(row[lo], 1e-30f))) / static_cast<double>(hi - lo) : 0.0;
+    return kTwoPi * a * static_cast<double>(f) / M + tScale * slope;
+  };
+  for (int64_t b = 0; b < B; ++b) {
+    std::complex<double> total(1.0, 0.0);
+    for (int64_t sgm = 1; sgm < segments; ++sgm) {
+      const int64_t t0 = sgm * kPghiFrames;
+      const float* before = mp + (b * T + t0 - 1) * F;
+      const float* after = mp + (b * T + t0) * F;
+      const cfloat* pb = op + (b * T + t0 - 1) * F;
+      const cfloat* pa = op + (b * T + t0) * F;
+      std::complex<double> z(0.0, 0.0);
+      for (int64_t f = 0; f < F; ++f) {
+        const double step = 0.5 * (advance(before, f) + advance(after, f));
+        const std::complex<double> predicted = std::complex<double>(pb[f].real(), pb[f].imag()) * std::polar(1.0, step);
+        z += static_cast<double>(before[f]) * after[f] * predicted * std::conj(std::complex<double>(pa[f].real(), pa[f].imag()));
+      }
+      if (std::abs(z) > 0) total *= z / std::abs(z);
+      turn[b * segments + sgm] = cfloat(static_cast<float>(total.real()), static_cast<float>(total.imag()));
+    }
+  }
+  at::parallel_for(0, B * segments, 1, [&](int64_t i0, int64_t i1) {
+    for (int64_t i = i0; i < i1; ++i) {
+      const int64_t b = i / segments, t0 = (i % segments) * kPghiFrames, t1 = std::min(T, t0 + kPghiFrames);
+      const cfloat r = turn[i];
+      for (cfloat* p = op + (b * T + t0) * F, *end = op + (b * T + t1) * F; p < end; ++p) *p = *p * r;
+    }
   });
   return out;
 }
@@ -253,74 +249,157 @@ at::Tensor griffinLimLoops(const at::Tensor& mag, const at::Tensor& start, const
     }
   }
   for (auto& e : invEnv) e = e > 1e-11f ? 1.f / e : 0.f;
-  at::Tensor magC = mag.contiguous();
-  at::Tensor startC = start.contiguous();
-  at::Tensor out = at::empty({B, L}, at::TensorOptions().dtype(at::kFloat));
-  iterations.assign(static_cast<size_t>(B), 0);
   const float c = static_cast<float>(momentum / (1 + momentum));
-  const int64_t TF = T * F;
 
-  auto runItem = [&](int64_t b) {
-    LoopItem item{g, w, invEnv.data(), T, F, L, std::vector<float>(static_cast<size_t>(L))};
-    const float* m = magC.data_ptr<float>() + b * TF;
+  // The frames of an item are processed in blocks of kBlockFrames, in a wavefront: block k's inverse FFTs
+  // and overlap-add, then block k - 1's forward FFTs and update (its samples are complete once blocks
+  // k - 2 .. k are added, as a block spans at least nFft samples). A long item (a whole clip) so works in
+  // cache-sized pieces, touching each once per iteration, where whole-signal passes would stream
+  // hundreds of MB through memory per iteration; within a block, the FFTs and loops use the threads.
+  const int64_t blockFrames = std::max<int64_t>(kBlockFrames, (N + H - 1) / H);
+  const int64_t nBlocks = (T + blockFrames - 1) / blockFrames;
+  struct Item {
+    const float* m;
+    float* x;                        // the next estimate, magnitude times phase, interleaved complex [T, F]
+    float* prev;                     // the previous rebuilt spectrum (momentum), interleaved complex [T, F]
+    std::vector<float> y;            // the waveform before the window envelope [L]
+    std::vector<double> rowErr, sc;  // the stopping rule's measure, per frame and per iteration
     double magNorm2 = 0;
-    for (int64_t i = 0; i < TF; ++i) magNorm2 += static_cast<double>(m[i]) * m[i];
-    at::Tensor X = startC[b].clone();  // the next estimate: magnitude times phase
-    at::Tensor prev;                   // the previous rebuilt spectrum (momentum)
-    std::vector<double> sc;
-    std::vector<double> rowErr(static_cast<size_t>(T));
-    int64_t it = 0;
-    while (it < nIter) {
-      item.inverse(X);
-      at::Tensor R = item.forward();
-      const float* rp = reinterpret_cast<const float*>(R.data_ptr<cfloat>());
-      // Before the first update there is no previous spectrum: v = R (c 0 against R itself).
-      const float* pp = prev.defined() ? reinterpret_cast<const float*>(prev.data_ptr<cfloat>()) : rp;
-      const float ce = prev.defined() ? c : 0.f;
-      float* xp = reinterpret_cast<float*>(X.data_ptr<cfloat>());
-      const bool measure = stop.tolerance > 0;
-      at::parallel_for(0, T, 16, [&](int64_t t0, int64_t t1) {
-        for (int64_t t = t0; t < t1; ++t) {
-          const int64_t i0 = t * F, i1 = i0 + F;
-          if (measure) {
-            // || |R| - m ||^2 of this frame: the spectral convergence of the estimate R was built from.
-            float e = 0.f;
-            for (int64_t i = i0; i < i1; ++i) {
-              const float d = std::sqrt(rp[2 * i] * rp[2 * i] + rp[2 * i + 1] * rp[2 * i + 1]) - m[i];
-              e += d * d;
-            }
-            rowErr[t] = e;
-          }
-          // X = m * v / |v| with v = R - c * prev: torchaudio's momentum update, normalised, times the magnitude.
-          for (int64_t i = i0; i < i1; ++i) {
-            const float vr = rp[2 * i] - ce * pp[2 * i], vi = rp[2 * i + 1] - ce * pp[2 * i + 1];
-            const float scale = m[i] / (std::sqrt(vr * vr + vi * vi) + 1e-16f);
-            xp[2 * i] = vr * scale;
-            xp[2 * i + 1] = vi * scale;
-          }
+    int64_t ran = 0;
+  };
+  at::Tensor X = start.contiguous().clone();
+  // Blocks keep their rebuilt spectrum here rather than as their own tensors: blocks of the same size
+  // allocated and freed in turn reuse the same memory instead of mapping fresh pages every time.
+  at::Tensor prevAll = at::empty({B, T, F}, at::TensorOptions().dtype(at::kComplexFloat));
+  at::Tensor magC = mag.contiguous();
+  std::vector<Item> items(static_cast<size_t>(B));
+  for (int64_t b = 0; b < B; ++b) {
+    Item& it = items[b];
+    it.m = magC.data_ptr<float>() + b * T * F;
+    it.x = reinterpret_cast<float*>(X.data_ptr<cfloat>() + b * T * F);
+    it.prev = reinterpret_cast<float*>(prevAll.data_ptr<cfloat>() + b * T * F);
+    it.y.assign(static_cast<size_t>(L), 0.f);
+    it.rowErr.assign(static_cast<size_t>(T), 0.0);
+    for (int64_t i = 0; i < T * F; ++i) it.magNorm2 += static_cast<double>(it.m[i]) * it.m[i];
+  }
+  const bool measure = stop.tolerance > 0;
+  // The first output sample past block k's frames.
+  auto blockEnd = [&](int64_t k) { return std::min(L, (std::min(T, (k + 1) * blockFrames) - 1) * H - pad + N); };
+
+  // y += the windowed inverse FFTs of block k's frames (the istft's overlap-add, before the envelope), on
+  // samples zeroed first where no earlier block wrote.
+  auto inverseBlock = [&](Item& it, int64_t k) {
+    const int64_t t0 = k * blockFrames, t1 = std::min(T, t0 + blockFrames);
+    float* y = it.y.data();
+    std::fill(y + (k > 0 ? blockEnd(k - 1) : 0), y + blockEnd(k), 0.f);
+    at::Tensor spec = at::from_blob(it.x + 2 * t0 * F, {t1 - t0, F}, at::kComplexFloat);
+    at::Tensor frames = at::fft_irfft(spec, N, -1).contiguous();
+    const float* fr = frames.data_ptr<float>();
+    const int64_t s0 = std::max<int64_t>(0, t0 * H - pad), s1 = blockEnd(k);
+    // Over ranges of output samples, so the ranges can run in parallel.
+    at::parallel_for(s0, s1, 8192, [&](int64_t j0, int64_t j1) {
+      const int64_t ta = std::max(t0, (j0 + pad - N) / H), tb = std::min(t1 - 1, (j1 - 1 + pad) / H);
+      for (int64_t t = ta; t <= tb; ++t) {
+        const int64_t first = t * H - pad;
+        const int64_t q0 = std::max<int64_t>(0, j0 - first), q1 = std::min<int64_t>(N, j1 - first);
+        const float* f = fr + (t - t0) * N;
+        for (int64_t q = q0; q < q1; ++q) y[first + q] += f[q] * w[q];
+      }
+    });
+  };
+  // Block k's frames of istft(X) (y times the envelope), reflect-padded as torch.stft pads, windowed and
+  // FFT'd; then the measure and the update of X for those frames.
+  auto forwardBlock = [&](Item& it, int64_t k) {
+    const int64_t t0 = k * blockFrames, t1 = std::min(T, t0 + blockFrames);
+    at::Tensor frames = at::empty({t1 - t0, N}, at::TensorOptions().dtype(at::kFloat));
+    float* f2 = frames.data_ptr<float>();
+    const float* y = it.y.data();
+    const float* env = invEnv.data();
+    at::parallel_for(t0, t1, 8, [&](int64_t ta, int64_t tb) {
+      for (int64_t t = ta; t < tb; ++t) {
+        const int64_t first = t * H - pad;
+        float* dst = f2 + (t - t0) * N;
+        if (first >= 0 && first + N <= L) {
+          for (int64_t q = 0; q < N; ++q) dst[q] = y[first + q] * env[first + q] * w[q];
+          continue;
         }
-      });
-      prev = R;
-      ++it;
+        for (int64_t q = 0; q < N; ++q) {
+          int64_t j = first + q;
+          if (j < 0) j = -j;
+          else if (j >= L) j = 2 * (L - 1) - j;
+          dst[q] = y[j] * env[j] * w[q];
+        }
+      }
+    });
+    at::Tensor R = at::fft_rfft(frames, c10::nullopt, -1).contiguous();
+    const float* rBlock = reinterpret_cast<const float*>(R.data_ptr<cfloat>());
+    float* pBlock = it.prev + 2 * t0 * F;
+    // Before the first update there is no previous spectrum: v = R (c 0 against R itself).
+    const bool first = it.ran == 0;
+    const float ce = first ? 0.f : c;
+    at::parallel_for(t0, t1, 8, [&](int64_t ta, int64_t tb) {
+      for (int64_t t = ta; t < tb; ++t) {
+        const float* rp = rBlock + 2 * (t - t0) * F;
+        float* pp = pBlock + 2 * (t - t0) * F;
+        const float* m = it.m + t * F;
+        float* xp = it.x + 2 * t * F;
+        if (measure) {
+          // || |R| - m ||^2 of this frame: the spectral convergence of the estimate R was rebuilt from.
+          float e[4] = {0.f, 0.f, 0.f, 0.f};
+          for (int64_t f = 0; f < F; ++f) {
+            const float d = std::sqrt(rp[2 * f] * rp[2 * f] + rp[2 * f + 1] * rp[2 * f + 1]) - m[f];
+            e[f & 3] += d * d;
+          }
+          it.rowErr[t] = static_cast<double>(e[0]) + e[1] + e[2] + e[3];
+        }
+        // X = m * v / |v| with v = R - c * prev: torchaudio's momentum update, normalised, times the magnitude.
+        for (int64_t f = 0; f < F; ++f) {
+          const float pr = first ? 0.f : pp[2 * f], pi = first ? 0.f : pp[2 * f + 1];
+          const float vr = rp[2 * f] - ce * pr, vi = rp[2 * f + 1] - ce * pi;
+          const float scale = m[f] / (std::sqrt(vr * vr + vi * vi) + 1e-16f);
+          xp[2 * f] = vr * scale;
+          xp[2 * f + 1] = vi * scale;
+        }
+        std::memcpy(pp, rp, sizeof(float) * 2 * F);
+      }
+    });
+  };
+  // One item, all its iterations, so its data stays in cache from one to the next.
+  auto run = [&](Item& it) {
+    for (int64_t iter = 0; iter < nIter; ++iter) {
+      for (int64_t k = 0; k < nBlocks; ++k) {
+        inverseBlock(it, k);
+        if (k > 0) forwardBlock(it, k - 1);
+      }
+      forwardBlock(it, nBlocks - 1);
+      ++it.ran;
       if (measure) {
         double e = 0;
-        for (double v : rowErr) e += v;
-        sc.push_back(magNorm2 > 0 ? std::sqrt(e / magNorm2) : 0.0);
-        if (stop.done(sc)) break;
+        for (double v : it.rowErr) e += v;
+        it.sc.push_back(it.magNorm2 > 0 ? std::sqrt(e / it.magNorm2) : 0.0);
+        if (stop.done(it.sc)) break;
       }
     }
-    item.inverse(X);
-    std::memcpy(out[b].data_ptr<float>(), item.y.data(), sizeof(float) * L);
-    iterations[b] = it;
+    for (int64_t k = 0; k < nBlocks; ++k) inverseBlock(it, k);
+    float* y = it.y.data();
+    at::parallel_for(0, L, 1 << 16, [&](int64_t j0, int64_t j1) {
+      for (int64_t j = j0; j < j1; ++j) y[j] *= invEnv[j];
+    });
   };
-  // Items in parallel when there are enough of them; otherwise one at a time, each with its FFTs and
-  // loops spread over the threads (the loops' parallel_for runs inline inside an outer one).
+  // Chunks of a batch run in parallel, one per thread (the loops' parallel_for runs inline there);
+  // fewer items than threads (a whole clip) run one after the other, each spread over the threads.
   if (B >= at::get_num_threads()) {
     at::parallel_for(0, B, 1, [&](int64_t b0, int64_t b1) {
-      for (int64_t b = b0; b < b1; ++b) runItem(b);
+      for (int64_t b = b0; b < b1; ++b) run(items[b]);
     });
   } else {
-    for (int64_t b = 0; b < B; ++b) runItem(b);
+    for (Item& it : items) run(it);
+  }
+  at::Tensor out = at::empty({B, L}, at::TensorOptions().dtype(at::kFloat));
+  iterations.assign(static_cast<size_t>(B), 0);
+  for (int64_t b = 0; b < B; ++b) {
+    std::memcpy(out[b].data_ptr<float>(), items[b].y.data(), sizeof(float) * L);
+    iterations[b] = items[b].ran;
   }
   return out;
 }
