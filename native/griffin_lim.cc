@@ -338,19 +338,29 @@ at::Tensor griffinLimLoops(const at::Tensor& mag, const at::Tensor& start, const
     const bool first = it.ran == 0;
     const float ce = first ? 0.f : c;
     at::parallel_for(t0, t1, 8, [&](int64_t ta, int64_t tb) {
+      std::vector<float> err2(static_cast<size_t>(measure ? F : 0));
       for (int64_t t = ta; t < tb; ++t) {
         const float* rp = rBlock + 2 * (t - t0) * F;
         float* pp = pBlock + 2 * (t - t0) * F;
         const float* m = it.m + t * F;
         float* xp = it.x + 2 * t * F;
         if (measure) {
-          // || |R| - m ||^2 of this frame: the spectral convergence of the estimate R was rebuilt from.
-          float e[4] = {0.f, 0.f, 0.f, 0.f};
+          // (|R| - m)^2 per bin, then summed over the frame: the squared spectral convergence of the
+          // estimate R was rebuilt from. Two loops, so the first (the square roots) vectorises.
+          float* e2 = err2.data();
           for (int64_t f = 0; f < F; ++f) {
             const float d = std::sqrt(rp[2 * f] * rp[2 * f] + rp[2 * f + 1] * rp[2 * f + 1]) - m[f];
-            e[f & 3] += d * d;
+            e2[f] = d * d;
           }
-          it.rowErr[t] = static_cast<double>(e[0]) + e[1] + e[2] + e[3];
+          float acc[8] = {0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f};
+          int64_t f = 0;
+          for (; f + 8 <= F; f += 8) {
+            for (int q = 0; q < 8; ++q) acc[q] += e2[f + q];
+          }
+          double sum = 0;
+          for (; f < F; ++f) sum += e2[f];
+          for (float a : acc) sum += a;
+          it.rowErr[t] = sum;
         }
         // X = m * v / |v| with v = R - c * prev: torchaudio's momentum update, normalised, times the magnitude.
         for (int64_t f = 0; f < F; ++f) {
