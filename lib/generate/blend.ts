@@ -13,7 +13,8 @@ import type { LoadedModel } from '../model/load-model';
 import type { GenerationConfig } from './config';
 import { GenerationPipeline, type GenerateOptions, type GenerationResult } from './pipeline';
 import { qualityReportAsync } from './quality';
-import { copyLoop, runSliced, type SliceOptions } from '../util/slices';
+import { runSliced, type SliceOptions } from '../util/slices';
+import { concatenateAsync } from './join';
 
 /** `latent`: average the latent vectors, render once (equal latent sizes); `audio`: average the renders. */
 export type BlendMode = 'latent' | 'audio';
@@ -152,7 +153,7 @@ async function averageResults(results: GenerationResult[], weights: number[], mo
     }
     return out;
   })(), o);
-  const rated = flattened && channels.length > 1 ? [await concatenate(channels, o)] : channels;
+  const rated = flattened && channels.length > 1 ? [await concatenateAsync(channels, o)] : channels;
   return {
     channels,
     sampleRate: first.sampleRate,
@@ -164,16 +165,4 @@ async function averageResults(results: GenerationResult[], weights: number[], mo
     channelCount: channels.length,
     modelName,
   };
-}
-
-function concatenate(channels: Float32Array[], o: SliceOptions): Promise<Float32Array> {
-  return runSliced((function* () {
-    const out = new Float32Array(channels.reduce((a, c) => a + c.length, 0));
-    let at = 0;
-    for (const ch of channels) {
-      yield copyLoop(ch, out, at);
-      at += ch.length;
-    }
-    return out;
-  })(), o);
 }

@@ -5,13 +5,13 @@
  * level and the quality report describe exactly the samples written.
  */
 import type { GenerationConfig } from './config';
+import { concatenateAsync } from './join';
 import { butterworthLowpass, sosfiltfiltAsync } from './lowpass';
 import { normalisePeakAsync } from './normalise';
 import { qualityReportAsync, type QualityReport } from './quality';
 import { applySpatialAsync, applySpatialToDualSeedAsync, type SpatialConfig } from './spatial';
 import { resample } from './spectrogram';
 import { midSideAsync } from './stereo';
-import { copyLoop, runSliced } from '../util/slices';
 
 export const PEAK_LEVEL = 0.891;
 const LOWPASS_HZ = 20000;
@@ -59,19 +59,7 @@ export async function finishChannels(p: FinishPlan, rendered: Float32Array[]): P
   if (!appOrder) channels = trim(await resample(channels, rate, c.sampleRate, p.device));
   await normalisePeakAsync(channels, PEAK_LEVEL);
   if (appOrder) channels = await resample(channels, rate, c.sampleRate, p.device);
-  const quality = await qualityReportAsync(p.qualityFlattened && channels.length > 1 ? [await flatten(channels)] : channels, c.sampleRate);
+  // Distill rates the channel-major array flattened (numpy's ravel): the channels one after the other.
+  const quality = await qualityReportAsync(p.qualityFlattened && channels.length > 1 ? [await concatenateAsync(channels)] : channels, c.sampleRate);
   return { channels: trim(channels), quality };
-}
-
-/** The channels one after the other (numpy's ravel of a channel-major array), copied in slices. */
-function flatten(channels: Float32Array[]): Promise<Float32Array> {
-  return runSliced((function* () {
-    const out = new Float32Array(channels.reduce((n, ch) => n + ch.length, 0));
-    let at = 0;
-    for (const ch of channels) {
-      yield copyLoop(ch, out, at);
-      at += ch.length;
-    }
-    return out;
-  })());
 }

@@ -110,6 +110,14 @@ export function parsePositiveInt(name: string, max: number) {
   };
 }
 
+function numberIn(name: string, lo: number, hi: number) {
+  return (v: unknown): number => {
+    const n = num(name, v);
+    if (n < lo || n > hi) bad(`${name} must be a number from ${lo} to ${hi}; got ${JSON.stringify(v)}`);
+    return n;
+  };
+}
+
 function intIn(name: string, lo: number, hi: number) {
   return (v: unknown): number => {
     const n = num(name, v);
@@ -129,27 +137,15 @@ export function parseStereoMode(v: unknown): StereoMode {
   return oneOf('stereoMode', v, STEREO_MODES);
 }
 
-export function parseStereoWidth(v: unknown): number {
-  const n = num('stereoWidth', v);
-  if (n < 0 || n > 1.5) bad(`stereoWidth must be a number from 0 to 1.5; got ${JSON.stringify(v)}`);
-  return n;
-}
+export const parseStereoWidth = numberIn('stereoWidth', 0, 1.5);
 
-export function parseEvolutionAmount(v: unknown): number {
-  const n = num('evolutionAmount', v);
-  if (n < 0 || n > 1) bad(`evolutionAmount must be a number from 0 to 1; got ${JSON.stringify(v)}`);
-  return n;
-}
+export const parseEvolutionAmount = numberIn('evolutionAmount', 0, 1);
 
 export function parseSpatial(v: unknown): SpatialMode {
   return oneOf('spatial', v, SPATIAL_MODES);
 }
 
-export function parseDepth(v: unknown): number {
-  const n = num('depth', v);
-  if (n < 0 || n > 1) bad(`depth must be a number from 0 to 1; got ${JSON.stringify(v)}`);
-  return n;
-}
+export const parseDepth = numberIn('depth', 0, 1);
 
 export function parseHrtf(v: unknown): string {
   if (typeof v !== 'string' || v === '') bad(`hrtf must be the path of a SOFA file; got ${JSON.stringify(v)}`);
