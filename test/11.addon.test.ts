@@ -1,6 +1,7 @@
 // Loading the native addon: the located LibTorch is preloaded, the addon's LibTorch version is checked.
 import * as fs from 'fs';
 import * as os from 'os';
+import { spawnSync } from 'child_process';
 import * as path from 'path';
 import { AddonLoadError, LibtorchNotFoundError, LibtorchVersionMismatchError, libtorchVersion } from '../lib';
 import { loadAddon } from '../lib/native/loader';
@@ -57,4 +58,17 @@ test('11.5 no addon built: a typed error that says how to build it', () => {
   recordLocation({});
   expect(() => loadAddon(tmp)).toThrow(AddonLoadError);
   expect(() => loadAddon(tmp)).toThrow(/No native addon was built .*--build-from-source/);
+});
+
+test("11.6 loading the addon sets MKL_DYNAMIC=FALSE (MKL's thread count fixed), unless the user set it", () => {
+  // A fresh process each: the variable must be in place before the addon's LibTorch is loaded.
+  const probe = `const { loadAddon } = require(${JSON.stringify(path.join(ROOT, 'dist/native/loader.js'))}); loadAddon(); process.stdout.write(String(process.env.MKL_DYNAMIC));`;
+  const run = (env: NodeJS.ProcessEnv) => spawnSync(process.execPath, ['-e', probe], { env, encoding: 'utf8' });
+  const { MKL_DYNAMIC: _unset, ...clean } = process.env;
+  const plain = run(clean);
+  expect(plain.status).toBe(0);
+  expect(plain.stdout).toBe('FALSE');
+  const chosen = run({ ...clean, MKL_DYNAMIC: 'TRUE' });
+  expect(chosen.status).toBe(0);
+  expect(chosen.stdout).toBe('TRUE');
 });
