@@ -1,10 +1,11 @@
 """Distill's mel_to_waveform on a stored overlap-added mel, run by this machine's torch: the independent
 check that our native inversion is torch's own (test/57.5).
 
-Usage: distill_griffinlim.py MEL.npy SEED ANCHOR_DRAWS THREADS OUT.npy
+Usage: distill_griffinlim.py MEL.npy SEED ANCHOR_DRAWS THREADS OUT.npy [N_ITER]
   MEL.npy       [1, 1, n_mels, T] log1p-mel (Distill's synthesize_continuous_mel output)
   ANCHOR_DRAWS  how many randn(1, 32)-sized draws Distill made after manual_seed(SEED) before the phase
   THREADS       torch's thread count: the FFTs' last bits depend on it, so it must be the caller's
+  N_ITER        Griffin-Lim iterations (Distill: 128)
 
 torchaudio is not installed here; InverseMelScale (lstsq "gels", then relu) and GriffinLim (momentum 0.99,
 random initial phase) are written as torchaudio 2.x computes them, on the default 48 kHz config.
@@ -16,6 +17,7 @@ import numpy as np
 import torch
 
 mel_file, seed, draws, threads, out = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
+n_iter = int(sys.argv[6]) if len(sys.argv) > 6 else 128
 torch.set_num_threads(threads)
 n_fft, hop, sr, n_mels = 2048, 512, 48000, 128
 n_stft = n_fft // 2 + 1
@@ -41,7 +43,7 @@ window = torch.hann_window(n_fft)
 mag = spec.pow(1 / 2.0)
 angles = torch.rand(mag.size(), dtype=torch.complex64)
 tprev = torch.tensor(0.0)
-for _ in range(128):
+for _ in range(n_iter):
     inverse = torch.istft(mag * angles, n_fft=n_fft, hop_length=hop, win_length=n_fft, window=window)
     rebuilt = torch.stft(inverse, n_fft=n_fft, hop_length=hop, win_length=n_fft, window=window, center=True,
                          pad_mode="reflect", normalized=False, onesided=True, return_complex=True)
