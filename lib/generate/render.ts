@@ -42,6 +42,13 @@ async function drawPhases(rng: TorchRng, count: number): Promise<Float32Array> {
   return out;
 }
 
+/** The chunks' phases end to end, as one [b, nFreqs, frames] complex array. */
+function gatherPhases(chunks: Chunk[]): Float32Array {
+  const ph = new Float32Array(chunks[0]!.phase.length * chunks.length);
+  chunks.forEach((c, i) => ph.set(c.phase, i * c.phase.length));
+  return ph;
+}
+
 /**
  * Decodes and inverts one batch of `.sda` chunks in a native call (a single chunk, bit-exact, for the
  * Python-compatible mode). Returns one waveform per chunk.
@@ -60,12 +67,12 @@ export async function renderChunks(ctx: RenderContext, chunks: Chunk[], pythonCo
   for (let i = 0; i < b; i++) mel.data.set((await model.decode(chunks[i]!.latent)).data, i * nMels * frames);
   o.onProgress?.({ stage: 'decode', done: progress.done, total: progress.total });
   throwIfAborted(o.signal);
-  const ph = new Float32Array(chunks[0]!.phase.length * b);
-  chunks.forEach((c, i) => ph.set(c.phase, i * c.phase.length));
-  const wave = await spectrogram.melToWaveform(
-    { shape: [b, nMels, frames], data: mel.data },
-    { nIter, phases: ph, solver: pythonCompat ? 'lstsq' : 'pinv', perItem: pythonCompat, fast: !pythonCompat },
-  );
+  // The app's random start needs the chunks' phases; the default mode starts from the magnitude (PGHI),
+  // so its chunks' phases (still drawn: the stream's later latents depend on it) are not gathered or sent.
+  const options: InvertOptions = pythonCompat
+    ? { nIter, phases: gatherPhases(chunks), solver: 'lstsq', perItem: true, fast: false }
+    : { nIter, solver: 'pinv', fast: true, init: 'pghi' };
+  const wave = await spectrogram.melToWaveform({ shape: [b, nMels, frames], data: mel.data }, options);
   const len = wave.shape[1]!;
   const audio: Float32Array[] = [];
   for (let i = 0; i < b; i++) audio.push(wave.data.subarray(i * len, (i + 1) * len));
