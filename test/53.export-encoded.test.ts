@@ -12,6 +12,7 @@ import { GENUINE } from './helpers/paths';
 import { runPython } from './helpers/python';
 import { sda } from './helpers/cli';
 import { startRedis } from './helpers/redis';
+import { correlation } from './helpers/signal';
 
 const DISTILL = path.join(GENUINE, 'distill');
 const EXPORT_REFS = path.join(DISTILL, 'refs/export');
@@ -81,16 +82,6 @@ function decodeMp3(file: string): { sampleRate: number; channels: number; sample
   return { ...info, data: new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4) };
 }
 
-function correlation(a: Float32Array, b: Float32Array, n: number): number {
-  let sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0;
-  for (let i = 0; i < n; i++) {
-    const x = a[i]!, y = b[i]!;
-    sa += x; sb += y; saa += x * x; sbb += y * y; sab += x * y;
-  }
-  const cov = sab - (sa * sb) / n;
-  return cov / Math.sqrt((saa - (sa * sa) / n) * (sbb - (sb * sb) / n));
-}
-
 const KINDS = ['mono 48k', 'stereo 44k', 'stereo 96k'];
 
 test.each(KINDS.flatMap((k) => [[k, '16'], [k, '24']]))('53e.1 %s FLAC %s-bit: libsndfile reads the same integers as the WAV of that depth, the MD5 checks, the tags are Distill\'s', async (kind, depth) => {
@@ -139,7 +130,7 @@ test.each(KINDS)('53e.3 %s MP3 320 kbps: mpg123 decodes it at the MP3 rate, with
   expect(d.samples).toBeLessThanOrEqual(n + 1105 + 2 * 1152);
   if (rate === result.sampleRate) {
     const left = d.data.subarray(1105, 1105 + n - 2000);
-    expect(correlation(result.channels[0]!, left, left.length)).toBeGreaterThan(0.95);
+    expect(correlation(result.channels[0]!.subarray(0, left.length), left)).toBeGreaterThan(0.95);
   }
   const side = JSON.parse(fs.readFileSync(mp3.sidecarPath, 'utf8'));
   expect(side.audio).toMatchObject({ file: `${base}.mp3`, format: 'MP3', sample_rate: rate });

@@ -13,7 +13,7 @@ import { configToPythonDict } from '../lib/generate/sidecar';
 import type { BitDepth } from '../lib/generate/wav';
 import { applySpatialAsync } from '../lib/generate/spatial';
 import { midSideAsync } from '../lib/generate/stereo';
-import { readNpy } from './helpers/npy';
+import { maxAbsDiff, readNpy } from './helpers/npy';
 import { correlation } from './helpers/signal';
 
 const DIR = path.join(GENUINE, 'distill');
@@ -54,13 +54,6 @@ function geometry(): DistillGeometry {
     latentDim: loaded.latentDim, nMels: loaded.model.melShape[0], decoderFrames: loaded.model.melShape[1],
     hop: loaded.spectrogram.hopLength, nFreqs: spectrogram.nFreqs, minFrames: spectrogram.minInvertibleFrames,
   };
-}
-
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
-  return m;
 }
 
 const snr = (v: number | string) => (typeof v === 'string' ? Number(v) : v); // the refs write Infinity as a string
