@@ -4,7 +4,7 @@
  * the whole render to `int(duration * rate)`); the default mode resamples and trims first, so the peak
  * level and the quality report describe exactly the samples written.
  */
-import type { GenerationConfig } from './config';
+import { outputSampleCount, type GenerationConfig } from './config';
 import { concatenateAsync } from './join';
 import { butterworthLowpass, sosfiltfiltAsync } from './lowpass';
 import { normalisePeakAsync } from './normalise';
@@ -53,7 +53,7 @@ export async function finishChannels(p: FinishPlan, rendered: Float32Array[]): P
     channels = channels.map((ch) => ch.subarray(0, n));
     if (c.stereoMode === 'mid-side') channels = await midSideAsync(channels[0]!, rate, c.stereoWidth);
   }
-  const length = c.pythonCompat ? Math.floor(c.duration * c.sampleRate) : Math.round(c.duration * c.sampleRate);
+  const length = outputSampleCount(c);
   const trim = (chs: Float32Array[]) => chs.map((ch) => (ch.length > length ? ch.slice(0, length) : ch));
   const appOrder = c.pythonCompat;
   if (!appOrder) channels = trim(await resample(channels, rate, c.sampleRate, p.device));
