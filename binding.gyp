@@ -18,6 +18,7 @@
         "native/convvae_binding.cc",
         "native/spectrogram.cc",
         "native/griffin_lim.cc",
+        "native/mkl_dft.cc",
         "native/spectrogram_binding.cc"
       ],
       "include_dirs": [

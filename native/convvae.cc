@@ -2,8 +2,12 @@
 // Eval mode throughout: BatchNorm uses running statistics, Dropout2d is the identity.
 #include "convvae.h"
 
+#include <omp.h>
+
 #include <ATen/core/Tensor.h>
+#include <ATen/Parallel.h>
 #include <ATen/ops/batch_norm.h>
+#include <ATen/ops/cat.h>
 #include <ATen/ops/clamp.h>
 #include <ATen/ops/constant_pad_nd.h>
 #include <ATen/ops/conv2d.h>
@@ -143,16 +147,17 @@ std::shared_ptr<ConvVae> ConvVae::create(const ConvVaeConfig& config, const std:
   }
 }
 
-FloatTensor ConvVae::decode(const std::vector<float>& z, int64_t batch, int64_t outH, int64_t outW) {
+FloatTensor ConvVae::decode(const std::vector<float>& z, int64_t batch, int64_t outH, int64_t outW, bool each) {
   const Impl& m = *impl_;
   if (outH < 1 || outW < 1) throw NativeFailure(kErrInvalidArgument, "decode: outH and outW must be positive");
   if (batch < 1 || static_cast<int64_t>(z.size()) != checkedElementCount({batch, m.config.latentDim}, "decode")) {
     throw NativeFailure(kErrInvalidArgument, "decode: z must hold batch * latentDim floats");
   }
-  try {
-    c10::InferenceMode guard;
-    at::Tensor x = at::from_blob(const_cast<float*>(z.data()), {batch, m.config.latentDim}, at::kFloat).to(m.device);
-    x = at::linear(x, m.decFcW, m.decFcB).view({batch, 256, m.h, m.w});
+  const int64_t d = m.config.latentDim;
+  // The decoder on latents x [b, latentDim] (on the model's device), cropped to outH x outW, on the CPU.
+  auto decodeOn = [&m, outH, outW](at::Tensor x) {
+    const int64_t b = x.size(0);
+    x = at::linear(x, m.decFcW, m.decFcB).view({b, 256, m.h, m.w});
     for (int i = 0; i < 3; ++i) {
       x = at::conv_transpose2d(x, m.dec[i].weight, m.dec[i].bias, /*stride=*/2, /*padding=*/1, /*output_padding=*/1);
       x = at::relu(m.decBn[i](x));
@@ -160,11 +165,52 @@ FloatTensor ConvVae::decode(const std::vector<float>& z, int64_t batch, int64_t 
     x = at::conv_transpose2d(x, m.dec[3].weight, m.dec[3].bias, 2, 1, 1);
     x = m.config.distill ? at::softplus(x) : at::sigmoid(x);
     x = x.slice(2, 0, std::min(outH, x.size(2))).slice(3, 0, std::min(outW, x.size(3)));
-    at::Tensor out = x.to(at::kCPU).contiguous();
-    FloatTensor r;
-    r.shape = out.sizes().vec();
-    r.data.resize(out.numel());
-    std::memcpy(r.data.data(), out.data_ptr<float>(), r.data.size() * sizeof(float));
+    return x.to(at::kCPU).contiguous();
+  };
+  auto latents = [&](int64_t b0, int64_t n) {
+    return at::from_blob(const_cast<float*>(z.data()) + b0 * d, {n, d}, at::kFloat).to(m.device);
+  };
+  FloatTensor r;
+  try {
+    c10::InferenceMode guard;
+    if (!each || m.device.type() != at::kCPU) {
+      std::vector<at::Tensor> outs;
+      if (each) {
+        for (int64_t b = 0; b < batch; ++b) outs.push_back(decodeOn(latents(b, 1)));
+      } else {
+        outs.push_back(decodeOn(latents(0, batch)));
+      }
+      at::Tensor out = outs.size() == 1 ? outs[0] : at::cat(outs, 0);
+      r.shape = out.sizes().vec();
+      r.data.resize(out.numel());
+      std::memcpy(r.data.data(), out.data_ptr<float>(), r.data.size() * sizeof(float));
+      return r;
+    }
+    // On the CPU, inside a parallel region of at least two threads even for one latent: nested
+    // parallelism is then off, so every op of every decode runs on one thread, whatever the batch.
+    const int threads = static_cast<int>(std::max<int64_t>(2, std::min<int64_t>(batch, at::get_num_threads())));
+    std::vector<at::Tensor> outs(static_cast<size_t>(batch));
+    std::vector<std::string> errors(static_cast<size_t>(threads));
+#pragma omp parallel num_threads(threads)
+    {
+      const int t = omp_get_thread_num(), n = omp_get_num_threads();
+      try {
+        c10::InferenceMode inner;
+        for (int64_t b = t; b < batch; b += n) outs[b] = decodeOn(latents(b, 1));
+      } catch (const c10::Error& e) {
+        errors[t] = e.what_without_backtrace();
+      } catch (const std::exception& e) {
+        errors[t] = e.what();
+      }
+    }
+    for (const auto& e : errors) {
+      if (!e.empty()) throw NativeFailure(kErrNative, e);
+    }
+    r.shape = outs[0].sizes().vec();
+    r.shape[0] = batch;
+    const size_t per = static_cast<size_t>(outs[0].numel());
+    r.data.resize(per * static_cast<size_t>(batch));
+    for (int64_t b = 0; b < batch; ++b) std::memcpy(r.data.data() + b * per, outs[b].data_ptr<float>(), per * sizeof(float));
     return r;
   } catch (const c10::Error& e) {
     throw NativeFailure(kErrNative, e.what_without_backtrace());

@@ -41,8 +41,10 @@ class ConvVae {
   ~ConvVae();
 
   // z: [batch, latentDim]. Output cropped to [batch, 1, min(outH, H), min(outW, W)] (H x W = padded size).
-  // Returns [B, 1, H, W].
-  FloatTensor decode(const std::vector<float>& z, int64_t batch, int64_t outH, int64_t outW);
+  // Returns [B, 1, H, W]. `each`: every latent decoded on its own by one thread (on the CPU, the latents
+  // spread over the threads), so a latent's mel does not depend on the batch it came in, nor on the
+  // number of threads; otherwise one batched forward pass, whose last bits do depend on the batch.
+  FloatTensor decode(const std::vector<float>& z, int64_t batch, int64_t outH, int64_t outW, bool each = false);
   // mel: [batch, 1, h, w], log1p-mel values.
   EncodeResult encode(const std::vector<float>& mel, int64_t batch, int64_t h, int64_t w);
 

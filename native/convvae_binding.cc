@@ -54,17 +54,20 @@ class NativeConvVae : public Napi::ObjectWrap<NativeConvVae> {
     return model_;
   }
 
-  // decode(z: Float32Array, batch, outH, outW) -> Promise<{ data: Float32Array, shape: number[] }>
+  // decode(z: Float32Array, batch, outH, outW, each: boolean) -> Promise<{ data: Float32Array, shape: number[] }>
   Napi::Value Decode(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     return guarded(env, [&]() -> Napi::Value {
       auto model = live();
-      if (info.Length() != 4) throw NativeFailure(kErrInvalidArgument, "decode(z, batch, outH, outW): 4 arguments expected");
+      if (info.Length() != 5 || !info[4].IsBoolean()) {
+        throw NativeFailure(kErrInvalidArgument, "decode(z, batch, outH, outW, each): 5 arguments expected, each a boolean");
+      }
       auto z = copyFloat32Array(info[0], "z");
       const int64_t batch = intArg(info, 1, "batch"), outH = intArg(info, 2, "outH"), outW = intArg(info, 3, "outW");
+      const bool each = info[4].As<Napi::Boolean>().Value();
       return TorchCall<FloatTensor>::Start(
           env, "sda:decode",
-          [model, z = std::move(z), batch, outH, outW]() { return model->decode(z, batch, outH, outW); }, tensorToJs);
+          [model, z = std::move(z), batch, outH, outW, each]() { return model->decode(z, batch, outH, outW, each); }, tensorToJs);
     });
   }
 

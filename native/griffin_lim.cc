@@ -15,9 +15,11 @@
 #include <complex>
 #include <cstring>
 #include <limits>
+#include <memory>
 #include <string>
 
 #include "bridge.h"
+#include "mkl_dft.h"
 
 namespace sda {
 
@@ -235,12 +237,69 @@ at::Tensor pghiPhases(const at::Tensor& mag, const StftGeometry& g) {
   return out;
 }
 
+namespace {
+
+// The FFTs of the blocks one thread works on: frames [count, nFft] <-> rows [count, nFft/2 + 1] complex,
+// in buffers reused from block to block and iteration to iteration. MKL's descriptors (mkl_dft.h) are
+// committed once per size met (a call meets two at most: whole blocks and the last); where LibTorch has
+// no MKL, at::fft does the work. The inverse is unscaled (nFft times istft's frames): the caller's
+// window carries the 1/nFft.
+class BlockFft {
+ public:
+  BlockFft(int64_t n, int64_t maxCount, int64_t threads)
+      : n_(n), f_(n / 2 + 1), threads_(threads), real_(static_cast<size_t>(maxCount * n)), complex_(static_cast<size_t>(maxCount * 2 * f_)) {}
+
+  // The buffer forward() reads its frames from.
+  float* frames() { return real_.data(); }
+
+  // The spectra of the first `count` frames in frames(): rows of interleaved complex values.
+  const float* forward(int64_t count) {
+    if (RealDft* d = dft(count)) {
+      d->forward(real_.data(), complex_.data());
+      return complex_.data();
+    }
+    held_ = at::fft_rfft(at::from_blob(real_.data(), {count, n_}, at::kFloat), c10::nullopt, -1).contiguous();
+    return reinterpret_cast<const float*>(held_.data_ptr<cfloat>());
+  }
+
+  // The unscaled inverse transforms of `count` rows of `spec` (interleaved complex [count, nFft/2 + 1]).
+  const float* inverse(const float* spec, int64_t count) {
+    if (RealDft* d = dft(count)) {
+      d->backward(spec, real_.data());
+      return real_.data();
+    }
+    at::Tensor in = at::from_blob(const_cast<float*>(spec), {count, f_}, at::kComplexFloat);
+    held_ = at::fft_irfft(in, n_, -1, "forward").contiguous();  // "forward": the inverse unscaled
+    return held_.data_ptr<float>();
+  }
+
+ private:
+  RealDft* dft(int64_t count) {
+    if (!RealDft::available()) return nullptr;
+    for (auto& d : dfts_) {
+      if (d->count() == count) return d.get();
+    }
+    dfts_.push_back(std::make_unique<RealDft>(n_, count, threads_));
+    return dfts_.back().get();
+  }
+
+  int64_t n_, f_, threads_;
+  std::vector<float> real_, complex_;
+  std::vector<std::unique_ptr<RealDft>> dfts_;
+  at::Tensor held_;  // the at::fft result being read (no MKL)
+};
+
+}  // namespace
+
 at::Tensor griffinLimLoops(const at::Tensor& mag, const at::Tensor& start, const at::Tensor& window, const StftGeometry& g,
                            int64_t nIter, double momentum, const StopRule& stop, std::vector<int64_t>& iterations) {
   const int64_t B = mag.size(0), T = mag.size(1), F = mag.size(2);
   const int64_t N = g.nFft, H = g.hop, pad = N / 2, L = H * (T - 1);
   at::Tensor winT = window.to(at::kCPU).to(at::kFloat).contiguous();
   const float* w = winT.data_ptr<float>();
+  // The overlap-add's window with the inverse FFT's 1/nFft folded in (BlockFft's inverse is unscaled).
+  std::vector<float> wInv(static_cast<size_t>(N));
+  for (int64_t k = 0; k < N; ++k) wInv[k] = w[k] / static_cast<float>(N);
   std::vector<float> invEnv(static_cast<size_t>(L), 0.f);
   for (int64_t t = 0; t < T; ++t) {
     for (int64_t k = 0; k < N; ++k) {
@@ -288,13 +347,12 @@ at::Tensor griffinLimLoops(const at::Tensor& mag, const at::Tensor& start, const
 
   // y += the windowed inverse FFTs of block k's frames (the istft's overlap-add, before the envelope), on
   // samples zeroed first where no earlier block wrote.
-  auto inverseBlock = [&](Item& it, int64_t k) {
+  auto inverseBlock = [&](Item& it, int64_t k, BlockFft& fft) {
     const int64_t t0 = k * blockFrames, t1 = std::min(T, t0 + blockFrames);
     float* y = it.y.data();
     std::fill(y + (k > 0 ? blockEnd(k - 1) : 0), y + blockEnd(k), 0.f);
-    at::Tensor spec = at::from_blob(it.x + 2 * t0 * F, {t1 - t0, F}, at::kComplexFloat);
-    at::Tensor frames = at::fft_irfft(spec, N, -1).contiguous();
-    const float* fr = frames.data_ptr<float>();
+    const float* fr = fft.inverse(it.x + 2 * t0 * F, t1 - t0);
+    const float* wi = wInv.data();
     const int64_t s0 = std::max<int64_t>(0, t0 * H - pad), s1 = blockEnd(k);
     // Over ranges of output samples, so the ranges can run in parallel.
     at::parallel_for(s0, s1, 8192, [&](int64_t j0, int64_t j1) {
@@ -303,16 +361,15 @@ at::Tensor griffinLimLoops(const at::Tensor& mag, const at::Tensor& start, const
         const int64_t first = t * H - pad;
         const int64_t q0 = std::max<int64_t>(0, j0 - first), q1 = std::min<int64_t>(N, j1 - first);
         const float* f = fr + (t - t0) * N;
-        for (int64_t q = q0; q < q1; ++q) y[first + q] += f[q] * w[q];
+        for (int64_t q = q0; q < q1; ++q) y[first + q] += f[q] * wi[q];
       }
     });
   };
   // Block k's frames of istft(X) (y times the envelope), reflect-padded as torch.stft pads, windowed and
   // FFT'd; then the measure and the update of X for those frames.
-  auto forwardBlock = [&](Item& it, int64_t k) {
+  auto forwardBlock = [&](Item& it, int64_t k, BlockFft& fft) {
     const int64_t t0 = k * blockFrames, t1 = std::min(T, t0 + blockFrames);
-    at::Tensor frames = at::empty({t1 - t0, N}, at::TensorOptions().dtype(at::kFloat));
-    float* f2 = frames.data_ptr<float>();
+    float* f2 = fft.frames();
     const float* y = it.y.data();
     const float* env = invEnv.data();
     at::parallel_for(t0, t1, 8, [&](int64_t ta, int64_t tb) {
@@ -331,8 +388,7 @@ at::Tensor griffinLimLoops(const at::Tensor& mag, const at::Tensor& start, const
         }
       }
     });
-    at::Tensor R = at::fft_rfft(frames, c10::nullopt, -1).contiguous();
-    const float* rBlock = reinterpret_cast<const float*>(R.data_ptr<cfloat>());
+    const float* rBlock = fft.forward(t1 - t0);
     float* pBlock = it.prev + 2 * t0 * F;
     // Before the first update there is no previous spectrum: v = R (c 0 against R itself).
     const bool first = it.ran == 0;
@@ -375,13 +431,13 @@ at::Tensor griffinLimLoops(const at::Tensor& mag, const at::Tensor& start, const
     });
   };
   // One item, all its iterations, so its data stays in cache from one to the next.
-  auto run = [&](Item& it) {
+  auto run = [&](Item& it, BlockFft& fft) {
     for (int64_t iter = 0; iter < nIter; ++iter) {
       for (int64_t k = 0; k < nBlocks; ++k) {
-        inverseBlock(it, k);
-        if (k > 0) forwardBlock(it, k - 1);
+        inverseBlock(it, k, fft);
+        if (k > 0) forwardBlock(it, k - 1, fft);
       }
-      forwardBlock(it, nBlocks - 1);
+      forwardBlock(it, nBlocks - 1, fft);
       ++it.ran;
       if (measure) {
         double e = 0;
@@ -390,7 +446,7 @@ at::Tensor griffinLimLoops(const at::Tensor& mag, const at::Tensor& start, const
         if (stop.done(it.sc)) break;
       }
     }
-    for (int64_t k = 0; k < nBlocks; ++k) inverseBlock(it, k);
+    for (int64_t k = 0; k < nBlocks; ++k) inverseBlock(it, k, fft);
     float* y = it.y.data();
     at::parallel_for(0, L, 1 << 16, [&](int64_t j0, int64_t j1) {
       for (int64_t j = j0; j < j1; ++j) y[j] *= invEnv[j];
@@ -398,12 +454,16 @@ at::Tensor griffinLimLoops(const at::Tensor& mag, const at::Tensor& start, const
   };
   // Chunks of a batch run in parallel, one per thread (the loops' parallel_for runs inline there);
   // fewer items than threads (a whole clip) run one after the other, each spread over the threads.
+  // Each thread has its own FFT descriptors and buffers (one thread per FFT call in the first case).
+  const int64_t maxCount = std::min(T, blockFrames);
   if (B >= at::get_num_threads()) {
     at::parallel_for(0, B, 1, [&](int64_t b0, int64_t b1) {
-      for (int64_t b = b0; b < b1; ++b) run(items[b]);
+      BlockFft fft(N, maxCount, 1);
+      for (int64_t b = b0; b < b1; ++b) run(items[b], fft);
     });
   } else {
-    for (Item& it : items) run(it);
+    BlockFft fft(N, maxCount, at::get_num_threads());
+    for (Item& it : items) run(it, fft);
   }
   at::Tensor out = at::empty({B, L}, at::TensorOptions().dtype(at::kFloat));
   iterations.assign(static_cast<size_t>(B), 0);

@@ -364,6 +364,7 @@ FloatTensor Spectrogram::melToWaveform(const std::vector<float>& mel, int64_t ba
 
 struct Rng::Impl {
   at::Generator gen;
+  at::Tensor scratch;  // skipComplex's draws
 };
 
 Rng::Rng(uint64_t seed) : impl_(std::make_unique<Impl>()) { impl_->gen = at::detail::createCPUGenerator(seed); }
@@ -387,6 +388,16 @@ std::vector<float> Rng::randComplex(const std::vector<int64_t>& shape) {
   return torchCall([&] {
     at::Tensor c = at::rand(shape, impl_->gen, at::TensorOptions().dtype(at::kComplexFloat));
     return toHost(at::view_as_real(c)).data;
+  });
+}
+
+void Rng::skipComplex(const std::vector<int64_t>& shape) {
+  checkDrawShape(shape);
+  torchCall([&] {
+    at::Tensor& s = impl_->scratch;
+    if (!s.defined()) s = at::empty({0}, at::TensorOptions().dtype(at::kComplexFloat));
+    at::rand_out(s, shape, impl_->gen);  // the same uniform_ over the same count as at::rand
+    return 0;
   });
 }
 

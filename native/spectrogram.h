@@ -86,6 +86,9 @@ class Rng {
   std::vector<float> randn(const std::vector<int64_t>& shape);
   // torch.rand(shape, dtype=complex64) values, interleaved real/imag.
   std::vector<float> randComplex(const std::vector<int64_t>& shape);
+  // Advances the stream exactly as randComplex(shape) would, without handing the values out (drawn into
+  // a buffer the generator keeps for the next skip).
+  void skipComplex(const std::vector<int64_t>& shape);
 
  private:
   struct Impl;

@@ -160,7 +160,8 @@ class NativeRng : public Napi::ObjectWrap<NativeRng> {
  public:
   static Napi::Function Define(Napi::Env env) {
     return DefineClass(env, "NativeRng",
-                       {InstanceMethod<&NativeRng::Randn>("randn"), InstanceMethod<&NativeRng::RandComplex>("randComplex")});
+                       {InstanceMethod<&NativeRng::Randn>("randn"), InstanceMethod<&NativeRng::RandComplex>("randComplex"),
+                        InstanceMethod<&NativeRng::SkipComplex>("skipComplex")});
   }
   // new NativeRng(seed: bigint)
   explicit NativeRng(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NativeRng>(info) {
@@ -187,6 +188,13 @@ class NativeRng : public Napi::ObjectWrap<NativeRng> {
     return guarded(info.Env(), [&]() -> Napi::Value {
       auto shape = intArray(info[0], "shape");
       return toFloat32Array(info.Env(), live().randComplex(shape));
+    });
+  }
+  Napi::Value SkipComplex(const Napi::CallbackInfo& info) {
+    return guarded(info.Env(), [&]() -> Napi::Value {
+      auto shape = intArray(info[0], "shape");
+      live().skipComplex(shape);
+      return info.Env().Undefined();
     });
   }
   Rng& live() {

@@ -168,7 +168,9 @@ test('16.5 every native entry point turns bad arguments into InvalidArgumentErro
     ['setNumThreads(0)', () => binding.setNumThreads(0)],
     ['smokeMatmul(1, ...)', () => binding.smokeMatmul(1 as never, new Float32Array(4), new Float32Array(4), 2)],
     ['decode(string)', () => model.handle.decode('z', 1, 128, 94)],
-    ['decode 2^52 batch', () => model.handle.decode(new Float32Array(64), 2 ** 52, 128, 94)],
+    ['decode 2^52 batch', () => model.handle.decode(new Float32Array(64), 2 ** 52, 128, 94, false)],
+    ['decode 2^52 batch, each', () => model.handle.decode(new Float32Array(64), 2 ** 52, 128, 94, true)],
+    ['decode each "yes"', () => model.handle.decode(new Float32Array(64), 1, 128, 94, 'yes' as never)],
     ['encode(negative sizes)', () => model.handle.encode(new Float32Array(4), -1, -2, 2)],
   ];
   for (const [name, call] of bad) {

@@ -113,3 +113,25 @@ test('32.6 tensors saved from a CUDA device load on the requested device', async
     m.dispose();
   }
 });
+
+test('32.7 each: a latent decodes to the same mel alone or in any batch, and to the app\'s mel within float rounding', async () => {
+  const z = readNpy(path.join(REFS, 'z.npy')); // the app's latents, decoded by the app to decoded_mel.npy
+  const app = readNpy(path.join(REFS, 'decoded_mel.npy')).data;
+  const d = sda.latentDim;
+  const n = z.data.length / d;
+  expect(n).toBeGreaterThan(1);
+  const batch = (await sda.model.decode(z.data, { each: true })).data;
+  const per = batch.length / n;
+  for (let i = 0; i < n; i++) {
+    const alone = (await sda.model.decode(z.data.subarray(i * d, (i + 1) * d), { each: true })).data;
+    expect(Buffer.compare(Buffer.from(alone.buffer, alone.byteOffset, alone.byteLength), Buffer.from(batch.buffer, batch.byteOffset + i * per * 4, per * 4))).toBe(0);
+  }
+  // Reversed batch order: each row still the same bits.
+  const reversed = new Float32Array(z.data.length);
+  for (let i = 0; i < n; i++) reversed.set(z.data.subarray(i * d, (i + 1) * d), (n - 1 - i) * d);
+  const rev = (await sda.model.decode(reversed, { each: true })).data;
+  for (let i = 0; i < n; i++) expect(maxAbsDiff(rev.subarray((n - 1 - i) * per, (n - i) * per), batch.subarray(i * per, (i + 1) * per))).toBe(0);
+  // Sigmoid outputs in [0, 1]: float32 rounding of the convolutions' sums, not a different model.
+  expect(maxAbsDiff(batch, app)).toBeLessThanOrEqual(1e-5);
+  await expect(sda.model.decode(z.data, { each: 'yes' as never })).rejects.toThrow(/each must be a boolean/);
+});

@@ -91,7 +91,7 @@ test('54.4 drawn lazily and interleaved with another plan, each chunk is what th
   const d = trained.loaded.latentDim;
   const frames = trained.loaded.model.melShape[1];
   const g = { latentDim: d, nFreqs: trained.spectrogram.nFreqs, frames, chunkSamples: trained.spectrogram.samplesFor(frames) };
-  const config = trained.validate({ duration: 3, seed: 31 });
+  const config = trained.validate({ duration: 3, seed: 31, pythonCompat: true });
   const a = planChunks(config, 31, 48000, 2400, g);
   const b = planChunks(config, 32, 48000, 2400, g);
   expect(a.count).toBeGreaterThan(1);
@@ -108,6 +108,25 @@ test('54.4 drawn lazily and interleaved with another plan, each chunk is what th
     expect(Array.from(got[i]!.latent)).toEqual(Array.from(z));
   });
   for (let i = 0; i < a.count; i++) expect(Array.from(got[i]!.phase)).toEqual(Array.from(app.randComplex([1, g.nFreqs, frames])));
+});
+
+test('54.4b the default mode hands out no phase, yet its slider latents are the app\'s (the stream is advanced past each phase)', () => {
+  const d = trained.loaded.latentDim;
+  const frames = trained.loaded.model.melShape[1];
+  const g = { latentDim: d, nFreqs: trained.spectrogram.nFreqs, frames, chunkSamples: trained.spectrogram.samplesFor(frames) };
+  const latentVector = Array.from({ length: d }, (_, j) => Math.sin(j));
+  for (const extra of [{ latentVector }, {}, { concatMode: 'interpolation' as const }]) {
+    const compat = planChunks(trained.validate({ duration: 4, seed: 7, pythonCompat: true, ...extra }), 7, 48000, 2400, g);
+    const fast = planChunks(trained.validate({ duration: 4, seed: 7, ...extra }), 7, 48000, 2400, g);
+    expect(fast.count).toBeGreaterThan(2);
+    for (let i = 0; i < Math.min(compat.count, fast.count); i++) {
+      const c = compat.chunks.next().value!;
+      const f = fast.chunks.next().value!;
+      expect(c.phase.length).toBe(2 * g.nFreqs * frames);
+      expect(f.phase.length).toBe(0);
+      expect(Array.from(f.latent)).toEqual(Array.from(c.latent));
+    }
+  }
 });
 
 /** The written peak in the file's integer steps, and the sidecar's peak in the same steps. */

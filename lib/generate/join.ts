@@ -47,11 +47,11 @@ function* crossfadeWork(chunks: Float32Array[], overlap: number, pythonCompat: b
       n,
       grain: FADE_GRAIN,
       body: (from, to) => {
+        // The previous chunk's gain reads the window's first half for the app, its second half otherwise.
+        const prevAt = pythonCompat ? 0 : n;
+        const nextAt = pythonCompat ? n : 0;
         for (let k = from; k < to; k++) {
-          const rising = w[k]!;
-          const falling = w[n + k]!;
-          const [prevGain, nextGain] = pythonCompat ? [rising, falling] : [falling, rising];
-          out[start + k] = Math.fround(Math.fround(out[start + k]! * prevGain) + Math.fround(c[k]! * nextGain));
+          out[start + k] = Math.fround(Math.fround(out[start + k]! * w[prevAt + k]!) + Math.fround(c[k]! * w[nextAt + k]!));
         }
       },
     };

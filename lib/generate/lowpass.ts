@@ -74,28 +74,65 @@ function sosZi(sos: Sos): Array<[number, number]> {
 
 /**
  * One pass of the cascade (direct form II transposed) over `x` in place, forward or from the last sample
- * back (the same as filtering the reversed signal, without reversing it), starting from `zi`.
+ * back (the same as filtering the reversed signal, without reversing it), starting from `zi`. Sections go
+ * four at a time through each range, sample by sample, coefficients and state in locals: the four
+ * recurrences then overlap in the CPU (one section's chain is the latency bound), and every sample sees
+ * the operations of the plain cascade in the same order, so the result is identical.
  */
 function sosfiltLoop(sos: Sos, x: Float64Array, zi: Array<[number, number]>, backward: boolean): Loop {
-  const n = sos.length;
-  const z = zi.map(([a, b]) => [a, b]);
-  const last = x.length - 1;
+  const coef = Float64Array.from(sos.flatMap((s) => [s[0]!, s[1]!, s[2]!, s[4]!, s[5]!]));
+  const z = Float64Array.from(zi.flat());
+  const sections = sos.length;
   return {
     n: x.length,
     grain: FILTER_GRAIN,
     body: (start, end) => {
-      for (let k = start; k < end; k++) {
-        const i = backward ? last - k : k;
-        let cur = x[i]!;
-        for (let s = 0; s < n; s++) {
-          const c = sos[s]!;
-          const zs = z[s]!;
-          const y = c[0]! * cur + zs[0]!;
-          zs[0] = c[1]! * cur - c[4]! * y + zs[1]!;
-          zs[1] = c[2]! * cur - c[5]! * y;
-          cur = y;
+      // This range's indices in x: [lo, hi), walked upwards, or downwards for the backward pass.
+      const lo = backward ? x.length - end : start;
+      const hi = backward ? x.length - start : end;
+      const step = backward ? -1 : 1;
+      const first = backward ? hi - 1 : lo;
+      const count = hi - lo;
+      let s = 0;
+      for (; s + 4 <= sections; s += 4) {
+        const c = 5 * s;
+        const p0 = coef[c]!, p1 = coef[c + 1]!, p2 = coef[c + 2]!, p3 = coef[c + 3]!, p4 = coef[c + 4]!;
+        const q0 = coef[c + 5]!, q1 = coef[c + 6]!, q2 = coef[c + 7]!, q3 = coef[c + 8]!, q4 = coef[c + 9]!;
+        const r0 = coef[c + 10]!, r1 = coef[c + 11]!, r2 = coef[c + 12]!, r3 = coef[c + 13]!, r4 = coef[c + 14]!;
+        const t0 = coef[c + 15]!, t1 = coef[c + 16]!, t2 = coef[c + 17]!, t3 = coef[c + 18]!, t4 = coef[c + 19]!;
+        let pa = z[2 * s]!, pb = z[2 * s + 1]!, qa = z[2 * s + 2]!, qb = z[2 * s + 3]!;
+        let ra = z[2 * s + 4]!, rb = z[2 * s + 5]!, ta = z[2 * s + 6]!, tb = z[2 * s + 7]!;
+        for (let k = 0, i = first; k < count; k++, i += step) {
+          const u = x[i]!;
+          const y0 = p0 * u + pa;
+          pa = p1 * u - p3 * y0 + pb;
+          pb = p2 * u - p4 * y0;
+          const y1 = q0 * y0 + qa;
+          qa = q1 * y0 - q3 * y1 + qb;
+          qb = q2 * y0 - q4 * y1;
+          const y2 = r0 * y1 + ra;
+          ra = r1 * y1 - r3 * y2 + rb;
+          rb = r2 * y1 - r4 * y2;
+          const y3 = t0 * y2 + ta;
+          ta = t1 * y2 - t3 * y3 + tb;
+          tb = t2 * y2 - t4 * y3;
+          x[i] = y3;
         }
-        x[i] = cur;
+        z[2 * s] = pa; z[2 * s + 1] = pb; z[2 * s + 2] = qa; z[2 * s + 3] = qb;
+        z[2 * s + 4] = ra; z[2 * s + 5] = rb; z[2 * s + 6] = ta; z[2 * s + 7] = tb;
+      }
+      for (; s < sections; s++) {
+        const b0 = coef[5 * s]!, b1 = coef[5 * s + 1]!, b2 = coef[5 * s + 2]!, a1 = coef[5 * s + 3]!, a2 = coef[5 * s + 4]!;
+        let z0 = z[2 * s]!, z1 = z[2 * s + 1]!;
+        for (let k = 0, i = first; k < count; k++, i += step) {
+          const u = x[i]!;
+          const y = b0 * u + z0;
+          z0 = b1 * u - a1 * y + z1;
+          z1 = b2 * u - a2 * y;
+          x[i] = y;
+        }
+        z[2 * s] = z0;
+        z[2 * s + 1] = z1;
       }
     },
   };

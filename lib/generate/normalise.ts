@@ -12,7 +12,13 @@ function* normaliseWork(channels: Float32Array[], level: number): SlicedWork<voi
       n: ch.length,
       grain: GRAIN,
       body: (start, end) => {
-        for (let i = start; i < end; i++) peak = Math.max(peak, Math.abs(ch[i]!));
+        // A local maximum per range: a captured variable updated per sample stays in memory, not a register.
+        let m = peak;
+        for (let i = start; i < end; i++) {
+          const a = Math.abs(ch[i]!);
+          if (a > m) m = a;
+        }
+        peak = m;
       },
     };
   }

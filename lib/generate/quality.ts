@@ -38,11 +38,17 @@ function* snrDbWork(channels: Float32Array[], sampleRate: number): SlicedWork<nu
     body: (first, last) => {
       for (let start = first * frame; start < last * frame; start += frame) {
         let power = 0;
-        for (let i = start; i < start + frame; i++) {
-          let v = 0;
-          for (const c of channels) v += c[i]!;
-          v /= channels.length;
-          power += v * v;
+        if (channels.length === 1) {
+          // The common case without the per-sample loop over channels (the same sums: v / 1 is v).
+          const c = channels[0]!;
+          for (let i = start; i < start + frame; i++) power += c[i]! * c[i]!;
+        } else {
+          for (let i = start; i < start + frame; i++) {
+            let v = 0;
+            for (const c of channels) v += c[i]!;
+            v /= channels.length;
+            power += v * v;
+          }
         }
         power /= frame;
         if (Math.sqrt(power) > SIGNAL_RMS) {
@@ -74,17 +80,23 @@ function* clippingWork(channels: Float32Array[]): SlicedWork<ClippingReport> {
       n: c.length,
       grain: GRAIN,
       body: (start, end) => {
+        // Locals per range (captured variables updated per sample would stay in memory).
+        let pk = peak, cl = clipped, rn = run, lg = longest;
         for (let i = start; i < end; i++) {
           const a = Math.abs(c[i]!);
-          if (a > peak) peak = a;
+          if (a > pk) pk = a;
           if (a >= CLIP_LEVEL) {
-            clipped++;
-            run++;
-            if (run > longest) longest = run;
+            cl++;
+            rn++;
+            if (rn > lg) lg = rn;
           } else {
-            run = 0;
+            rn = 0;
           }
         }
+        peak = pk;
+        clipped = cl;
+        run = rn;
+        longest = lg;
       },
     };
   }

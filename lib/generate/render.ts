@@ -60,11 +60,18 @@ export async function renderChunks(ctx: RenderContext, chunks: Chunk[], pythonCo
   const nIter = griffinLimIterations(loaded.format);
   throwIfAborted(o.signal);
   const b = chunks.length;
-  // One latent per decode call: a convolution's last bits depend on the batch it runs in, and
-  // Griffin-Lim's momentum amplifies them, so a chunk must decode the same however jobs are batched
-  // (a seed gives the same audio from generate(), generateMany() and `sda batch`).
-  const mel = { data: new Float32Array(b * nMels * frames) };
-  for (let i = 0; i < b; i++) mel.data.set((await model.decode(chunks[i]!.latent)).data, i * nMels * frames);
+  // A convolution's last bits depend on the batch it runs in, and Griffin-Lim's momentum amplifies them,
+  // so a chunk must decode the same however jobs are batched (a seed gives the same audio from generate(),
+  // generateMany() and `sda batch`): the default mode decodes the batch's latents each on its own, spread
+  // over the threads; the Python-compatible mode one per call, with the app's threading.
+  const mel: { data: Float32Array } = { data: new Float32Array(b * nMels * frames) };
+  if (pythonCompat) {
+    for (let i = 0; i < b; i++) mel.data.set((await model.decode(chunks[i]!.latent)).data, i * nMels * frames);
+  } else {
+    const z = new Float32Array(b * loaded.latentDim);
+    chunks.forEach((c, i) => z.set(c.latent, i * loaded.latentDim));
+    mel.data = (await model.decode(z, { each: true })).data;
+  }
   o.onProgress?.({ stage: 'decode', done: progress.done, total: progress.total });
   throwIfAborted(o.signal);
   // The app's random start needs the chunks' phases; the default mode starts from the magnitude (PGHI),

@@ -27,4 +27,9 @@ export class TorchRng {
   randComplex(shape: number[]): Float32Array {
     return callNativeSync(() => this.native.randComplex(shape));
   }
+
+  /** Advances the stream exactly as `randComplex(shape)` would, without handing the values out. */
+  skipComplex(shape: number[]): void {
+    callNativeSync(() => this.native.skipComplex(shape));
+  }
 }

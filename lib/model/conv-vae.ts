@@ -55,9 +55,13 @@ export class ConvVae {
 
   /**
    * Decodes B latent vectors to mel spectrograms `[B, 1, H, W]`, cropped to `targetShape`
-   * (default: one second, `melShape`) as the Python app's `decode(z, target_shape)` does.
+   * (default: one second, `melShape`) as the Python app's `decode(z, target_shape)` does. By default the
+   * batch is one forward pass, as the app runs it: the last bits of a latent's mel then depend on the
+   * other latents in the batch and on the thread count. With `each: true` every latent is decoded on its
+   * own, on one thread, the latents spread over the threads (on a GPU, one after the other): a latent
+   * gives the same mel whatever it is decoded with, and a batch is decoded faster on a multi-core CPU.
    */
-  async decode(z: LatentInput, options: { targetShape?: readonly [number, number] } = {}): Promise<MelBatch> {
+  async decode(z: LatentInput, options: { targetShape?: readonly [number, number]; each?: boolean } = {}): Promise<MelBatch> {
     const handle = this.live('decode');
     const flat = this.latents(z);
     const [outH, outW] = options.targetShape ?? this.melShape;
@@ -67,7 +71,9 @@ export class ConvVae {
       }
     }
     const batch = flat.length / this.latentDim;
-    const r = await callNativeAsync(() => handle.decode(flat, batch, outH, outW));
+    const each = options.each ?? false;
+    if (typeof each !== 'boolean') throw new InvalidArgumentError(`decode: each must be a boolean; got ${typeof each}`);
+    const r = await callNativeAsync(() => handle.decode(flat, batch, outH, outW, each));
     return { shape: r.shape as MelBatch['shape'], data: r.data };
   }
 

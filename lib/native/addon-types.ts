@@ -41,7 +41,8 @@ export interface RawTensor {
 
 export interface NativeConvVae {
   /** z: [batch, latentDim]; output cropped to at most [batch, 1, outH, outW]. */
-  decode(z: Float32Array, batch: number, outH: number, outW: number): Promise<{ data: Float32Array; shape: number[] }>;
+  /** `each`: every latent decoded on its own, on one thread (see ConvVae.decode). */
+  decode(z: Float32Array, batch: number, outH: number, outW: number, each: boolean): Promise<{ data: Float32Array; shape: number[] }>;
   /** mel: [batch, 1, h, w]. */
   encode(mel: Float32Array, batch: number, h: number, w: number): Promise<{ mu: Float32Array; logvar: Float32Array }>;
   /** Frees the weights (after calls in flight finish). */
@@ -97,6 +98,8 @@ export interface NativeSpectrogram {
 export interface NativeRngInstance {
   randn(shape: number[]): Float32Array;
   randComplex(shape: number[]): Float32Array;
+  /** Advances the stream as randComplex(shape) would, handing nothing out. */
+  skipComplex(shape: number[]): void;
 }
 
 export interface NativeAddon {
