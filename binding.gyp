@@ -8,6 +8,7 @@
       "sources": [
         "native/addon.cc",
         "native/errors.cc",
+        "native/malloc_tuning.cc",
         "native/smoke_worker.cc",
         "native/torch_info.cc",
         "native/torch_smoke.cc",

@@ -10,6 +10,7 @@
 #include "convvae_binding.h"
 #include "errors.h"
 #include "js_values.h"
+#include "malloc_tuning.h"
 #include "smoke_worker.h"
 #include "spectrogram_binding.h"
 #include "torch_thread.h"
@@ -104,6 +105,7 @@ using namespace sda;
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   env.SetInstanceData(new AddonData());
+  tuneMalloc();
   deviceFacts();  // starts the LibTorch thread with the device query as its first task
   exports.Set("libtorchVersion", Napi::Function::New(env, LibtorchVersion, "libtorchVersion"));
   exports.Set("devices", Napi::Function::New(env, Devices, "devices"));

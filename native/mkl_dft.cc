@@ -6,6 +6,8 @@
 
 #include <dlfcn.h>
 
+#include <cstdlib>
+
 #include <string>
 
 #include "bridge.h"
@@ -46,7 +48,9 @@ const Dfti& dfti() {
     d.forward = reinterpret_cast<decltype(d.forward)>(dlsym(RTLD_DEFAULT, "DftiComputeForward"));
     d.backward = reinterpret_cast<decltype(d.backward)>(dlsym(RTLD_DEFAULT, "DftiComputeBackward"));
     d.release = reinterpret_cast<decltype(d.release)>(dlsym(RTLD_DEFAULT, "DftiFreeDescriptor"));
-    d.ok = d.create && d.set && d.commit && d.forward && d.backward && d.release;
+    // SDA_MKL_DFT=0: LibTorch's at::fft instead (the path of builds without MKL; test/58 compares them).
+    const char* off = std::getenv("SDA_MKL_DFT");
+    d.ok = d.create && d.set && d.commit && d.forward && d.backward && d.release && !(off && std::string(off) == "0");
     return d;
   }();
   return table;

@@ -11,7 +11,8 @@ namespace sda {
 
 class RealDft {
  public:
-  // Whether LibTorch's MKL DFTI functions were found in this process (looked up once).
+  // Whether LibTorch's MKL DFTI functions were found in this process (looked up once), and not turned
+  // off with SDA_MKL_DFT=0.
   static bool available();
 
   // `count` transforms of length `n` per call, computed by at most `threads` threads (1 inside a parallel

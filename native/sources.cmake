@@ -2,6 +2,7 @@
 set(SDA_NATIVE_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/addon.cc
   ${CMAKE_CURRENT_LIST_DIR}/errors.cc
+  ${CMAKE_CURRENT_LIST_DIR}/malloc_tuning.cc
   ${CMAKE_CURRENT_LIST_DIR}/smoke_worker.cc
   ${CMAKE_CURRENT_LIST_DIR}/torch_info.cc
   ${CMAKE_CURRENT_LIST_DIR}/torch_smoke.cc

@@ -2,11 +2,12 @@
 // spectral convergence || |STFT(x)| - S || / || S || is at least as good as the Python app's Griffin-Lim
 // (random start, 64 iterations for .sda, 128 for .distill), both measured here with the package's own STFT
 // against the same target S (the app's inverse mel of the decoded mel); and it is deterministic.
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { DEFAULT_STOP_RULE, Spectrogram, TorchRng, loadModel, type Float32Tensor, type LoadedModel } from '../lib';
 import { readNpy } from './helpers/npy';
-import { GENUINE } from './helpers/paths';
+import { GENUINE, ROOT } from './helpers/paths';
 
 /** Every genuine model the repository carries, .sda and .distill. */
 const MODELS = fs.readdirSync(GENUINE)
@@ -195,4 +196,42 @@ test('58.4 the torch-op path (every device but the CPU loops) takes the same sta
   }
   c.spec.dispose();
   model.dispose();
+});
+
+test('58.5 the FFTs through MKL\'s DFTI give the samples LibTorch\'s at::fft gives (the path of builds without MKL)', () => {
+  // Each run in its own process (the choice is made once per process): three chunks in one call, and the
+  // same mels end to end as one long item (blocks of 128 frames and a shorter last one, FFTs threaded).
+  const script = `
+    const { loadModel, Spectrogram, TorchRng } = require(${JSON.stringify(path.join(ROOT, 'dist/index.js'))});
+    const { createHash } = require('crypto');
+    (async () => {
+      const m = await loadModel(${JSON.stringify(path.join(GENUINE, 'trained/models/genuine_trained_fixture_v1.sda'))}, { device: 'cpu' });
+      const spec = new Spectrogram(m.spectrogram, { device: 'cpu' });
+      const rng = new TorchRng(3);
+      const [nMels, frames] = m.model.melShape;
+      const z = Float32Array.from({ length: 3 * m.latentDim }, () => 0);
+      z.set(rng.randn([3, m.latentDim]));
+      const mel = (await m.model.decode(z, { each: true })).data;
+      const long = new Float32Array(mel.length);
+      for (let c = 0; c < 3; c++) for (let k = 0; k < nMels; k++) long.set(mel.subarray((c * nMels + k) * frames, (c * nMels + k + 1) * frames), (k * 3 + c) * frames);
+      const out = [];
+      for (const t of [{ shape: [3, nMels, frames], data: mel }, { shape: [1, nMels, 3 * frames], data: long }]) {
+        const w = await spec.melToWaveform(t, { nIter: 16, solver: 'pinv', fast: true });
+        out.push(createHash('sha1').update(Buffer.from(w.data.buffer, w.data.byteOffset, w.data.byteLength)).digest('hex') + ':' + w.iterations.join(','));
+      }
+      console.log(JSON.stringify(out));
+      spec.dispose();
+      m.dispose();
+    })().catch((e) => { console.error(e); process.exit(1); });`;
+  const run = (env: NodeJS.ProcessEnv) => {
+    const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', env: { ...process.env, ...env } });
+    expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: '' });
+    return JSON.parse(r.stdout.trim().split('\n').pop()!) as string[];
+  };
+  const env = { ...process.env };
+  delete env.SDA_MKL_DFT;
+  const mkl = run(env);
+  const aten = run({ SDA_MKL_DFT: '0' });
+  expect(mkl).toHaveLength(2);
+  expect(aten).toEqual(mkl);
 });
