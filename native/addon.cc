@@ -33,6 +33,7 @@ DeviceFacts& deviceFacts() {
     f->report = promise->get_future().share();
     postToTorchThread([promise, f] {
       try {
+        settleLibtorchStartup();
         DeviceReport r = deviceReport();
         int expected = 0;
         f->threads.compare_exchange_strong(expected, r.cpuThreads);

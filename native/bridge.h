@@ -63,6 +63,9 @@ struct DeviceReport {
 // The LibTorch version these sources were compiled against (TORCH_VERSION).
 std::string libtorchVersion();
 DeviceReport deviceReport();
+// LibTorch's one-time CPU library setups that would otherwise log to stderr at the first convolution,
+// done quietly first thing on the LibTorch thread (torch_info.cc).
+void settleLibtorchStartup();
 void setNumThreads(int n);
 
 // Square matrix product of two row-major n x n matrices on `device` (smoke test of a device).

@@ -1,15 +1,38 @@
 // Version and device facts from LibTorch. Narrow headers only (hooks interfaces, not torch.h).
+#include <ATen/Context.h>
 #include <ATen/Parallel.h>
 #include <ATen/detail/CUDAHooksInterface.h>
 #include <ATen/detail/MPSHooksInterface.h>
+#include <ATen/ops/_nnpack_available.h>
 #include <c10/util/Exception.h>
+#include <c10/util/Logging.h>
 #include <torch/version.h>
+
+#include <algorithm>
 
 #include "bridge.h"
 
 namespace sda {
 
 std::string libtorchVersion() { return TORCH_VERSION; }
+
+// ATen asks whether NNPACK works before some CPU convolutions, and on a CPU NNPACK does not support (AMD
+// Zen 5, for one) every such question logs "Could not initialize NNPACK! Reason: Unsupported hardware."
+// to stderr: a line in the output of `sda` commands there. Asked once here with warnings muted, and if
+// NNPACK is unusable, ATen is told not to consider it (it could not use it anyway); where it works, it
+// stays in use.
+void settleLibtorchStartup() {
+  const int level = FLAGS_caffe2_log_level;
+  FLAGS_caffe2_log_level = std::max(level, 2);  // errors only
+  bool nnpack = true;
+  try {
+    nnpack = at::_nnpack_available();
+  } catch (...) {
+    nnpack = false;
+  }
+  FLAGS_caffe2_log_level = level;
+  if (!nnpack) at::globalContext().setUserEnabledNNPACK(false);
+}
 
 DeviceReport deviceReport() {
   DeviceReport r;

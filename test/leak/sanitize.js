@@ -31,6 +31,12 @@ async function main() {
   const z = new sda.TorchRng(1).randn([3, loaded.latentDim]);
   const mel = await model.decode(z);
   check(mel.shape.join() === '3,1,128,94', 'decode shape');
+  // Each latent on its own thread (an OpenMP region), one latent and a batch.
+  const each = await model.decode(z, { each: true });
+  check(each.shape.join() === '3,1,128,94', 'decode each shape');
+  check((await model.decode(z.subarray(0, loaded.latentDim), { each: true })).shape.join() === '1,1,128,94', 'decode each, one latent');
+  const rng = new sda.TorchRng(2);
+  rng.skipComplex([1, 1025, 94]);
   const enc = await model.encode(mel);
   check(enc.mu.data.length === 3 * loaded.latentDim, 'encode');
 
