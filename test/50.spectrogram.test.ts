@@ -2,7 +2,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Spectrogram, TorchRng, DEFAULT_SPECTROGRAM_CONFIG, resample, InvalidArgumentError } from '../lib';
+import { Spectrogram, TorchRng, DEFAULT_SPECTROGRAM_CONFIG, resample, spectralConvergence, InvalidArgumentError } from '../lib';
 import { GENUINE } from './helpers/paths';
 import { maxAbsDiff, readNpy } from './helpers/npy';
 import { runPython } from './helpers/python';
@@ -68,17 +68,30 @@ test('50.3 inverse mel, by least squares (gels) and by pseudo-inverse, equals th
 
 test('50.4 Griffin-Lim without random init matches torch on this machine and the stored app output closely', async () => {
   const lin = readNpy(path.join(REFS, 'gl_linear_spec.npy'));
-  const wave = await spec.griffinLim({ shape: lin.shape, data: lin.data }, { nIter: 64, momentum: 0.99 });
+  const linT = { shape: lin.shape, data: lin.data };
+  const wave = await spec.griffinLim(linT, { nIter: 64, momentum: 0.99 });
   const want = readNpy(path.join(REFS, 'gl_waveform_norand.npy'));
   expect(wave.shape).toEqual(want.shape);
-  // Griffin-Lim with momentum 0.99 amplifies last-bit differences between builds and CPUs of the same
-  // FFT kernels over 64 iterations: on this machine our LibTorch, Python's torch running the same ops
-  // (gl_live.f32) and the stored app output all agree pairwise at about 0.995, the same before and after
-  // the LibTorch thread change, so each is held to 0.99.
-  const raw = fs.readFileSync(path.join(tmp, 'gl_live.f32'));
-  const live = new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
-  expect(correlation(wave.data, live)).toBeGreaterThanOrEqual(0.99);
-  expect(correlation(wave.data, want.data)).toBeGreaterThanOrEqual(0.99);
+  // Griffin-Lim's momentum (0.99) amplifies last-bit differences over its iterations: one float32 ulp on
+  // 1 % of the target's bins moves the 64-iteration waveform to correlation 0.996-0.998 with the
+  // unperturbed one, and a CI run on another machine saw 0.89 between our LibTorch and Python's torch
+  // there. So the waveform is compared after 16 iterations, where the same perturbations leave it at
+  // 0.99995 or more, and after 64 by what Griffin-Lim is for, its spectral convergence against the
+  // target, which those perturbations move by 2e-5 (relative): held to 1e-3.
+  const f32 = (name: string) => {
+    const raw = fs.readFileSync(path.join(tmp, name));
+    return new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
+  };
+  const wave16 = await spec.griffinLim(linT, { nIter: 16, momentum: 0.99 });
+  expect(correlation(wave16.data, f32('gl_live16.f32'))).toBeGreaterThanOrEqual(0.999);
+  const sc = (x: Float32Array) => spectralConvergence(spec, { shape: [1, x.length], data: x }, linT);
+  const ours = await sc(wave.data);
+  for (const other of [f32('gl_live.f32'), want.data]) {
+    const theirs = await sc(other);
+    expect(Math.abs(ours - theirs) / theirs).toBeLessThan(1e-3);
+  }
+  // And the iterations do converge: 64 end well below 16.
+  expect(ours).toBeLessThan(await sc(wave16.data));
   // Batched and item-by-item runs agree.
   const two = new Float32Array(lin.data.length * 2);
   two.set(lin.data);

@@ -39,10 +39,12 @@ if lin is not None:
     mag = lin.pow(1 / 2.0)
     angles = torch.ones(lin.shape, dtype=torch.complex64)
     tprev = torch.tensor(0.0)
-    for _ in range(64):
+    for i in range(64):
         inverse = torch.istft(mag * angles, 2048, 512, 2048, win)
         rebuilt = torch.stft(inverse, 2048, 512, 2048, win, True, "reflect", False, True, return_complex=True)
         angles = rebuilt - tprev.mul_(0.99 / 1.99)
         angles = angles.div(angles.abs().add(1e-16))
         tprev = rebuilt
+        if i == 15:  # also after 16 iterations, before the momentum has amplified last-bit differences
+            torch.istft(mag * angles, 2048, 512, 2048, win).numpy().astype("<f4").tofile(os.path.join(out, "gl_live16.f32"))
     torch.istft(mag * angles, 2048, 512, 2048, win).numpy().astype("<f4").tofile(os.path.join(out, "gl_live.f32"))
