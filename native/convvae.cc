@@ -21,10 +21,10 @@
 #include <c10/core/InferenceMode.h>
 #include <c10/util/Exception.h>
 
-#include <cstring>
 #include <map>
 
 #include "bridge.h"
+#include "host_tensor.h"
 #include "torch_device.h"
 
 namespace sda {
@@ -154,7 +154,7 @@ FloatTensor ConvVae::decode(const std::vector<float>& z, int64_t batch, int64_t 
     throw NativeFailure(kErrInvalidArgument, "decode: z must hold batch * latentDim floats");
   }
   const int64_t d = m.config.latentDim;
-  // The decoder on latents x [b, latentDim] (on the model's device), cropped to outH x outW, on the CPU.
+  // The decoder on latents x [b, latentDim] (on the model's device), cropped to outH x outW.
   auto decodeOn = [&m, outH, outW](at::Tensor x) {
     const int64_t b = x.size(0);
     x = at::linear(x, m.decFcW, m.decFcB).view({b, 256, m.h, m.w});
@@ -164,54 +164,41 @@ FloatTensor ConvVae::decode(const std::vector<float>& z, int64_t batch, int64_t 
     }
     x = at::conv_transpose2d(x, m.dec[3].weight, m.dec[3].bias, 2, 1, 1);
     x = m.config.distill ? at::softplus(x) : at::sigmoid(x);
-    x = x.slice(2, 0, std::min(outH, x.size(2))).slice(3, 0, std::min(outW, x.size(3)));
-    return x.to(at::kCPU).contiguous();
+    return x.slice(2, 0, std::min(outH, x.size(2))).slice(3, 0, std::min(outW, x.size(3)));
   };
   auto latents = [&](int64_t b0, int64_t n) {
     return at::from_blob(const_cast<float*>(z.data()) + b0 * d, {n, d}, at::kFloat).to(m.device);
   };
-  FloatTensor r;
   try {
     c10::InferenceMode guard;
-    if (!each || m.device.type() != at::kCPU) {
-      std::vector<at::Tensor> outs;
-      if (each) {
-        for (int64_t b = 0; b < batch; ++b) outs.push_back(decodeOn(latents(b, 1)));
-      } else {
-        outs.push_back(decodeOn(latents(0, batch)));
-      }
-      at::Tensor out = outs.size() == 1 ? outs[0] : at::cat(outs, 0);
-      r.shape = out.sizes().vec();
-      r.data.resize(out.numel());
-      std::memcpy(r.data.data(), out.data_ptr<float>(), r.data.size() * sizeof(float));
-      return r;
-    }
-    // On the CPU, inside a parallel region of at least two threads even for one latent: nested
-    // parallelism is then off, so every op of every decode runs on one thread, whatever the batch.
-    const int threads = static_cast<int>(std::max<int64_t>(2, std::min<int64_t>(batch, at::get_num_threads())));
-    std::vector<at::Tensor> outs(static_cast<size_t>(batch));
-    std::vector<std::string> errors(static_cast<size_t>(threads));
+    std::vector<at::Tensor> outs;
+    if (!each) {
+      outs.push_back(decodeOn(latents(0, batch)));
+    } else if (m.device.type() != at::kCPU) {
+      for (int64_t b = 0; b < batch; ++b) outs.push_back(decodeOn(latents(b, 1)));
+    } else {
+      // On the CPU, inside a parallel region of at least two threads even for one latent: nested
+      // parallelism is then off, so every op of every decode runs on one thread, whatever the batch.
+      const int threads = static_cast<int>(std::max<int64_t>(2, std::min<int64_t>(batch, at::get_num_threads())));
+      outs.resize(static_cast<size_t>(batch));
+      std::vector<std::string> errors(static_cast<size_t>(threads));
 #pragma omp parallel num_threads(threads)
-    {
-      const int t = omp_get_thread_num(), n = omp_get_num_threads();
-      try {
-        c10::InferenceMode inner;
-        for (int64_t b = t; b < batch; b += n) outs[b] = decodeOn(latents(b, 1));
-      } catch (const c10::Error& e) {
-        errors[t] = e.what_without_backtrace();
-      } catch (const std::exception& e) {
-        errors[t] = e.what();
+      {
+        const int t = omp_get_thread_num(), n = omp_get_num_threads();
+        try {
+          c10::InferenceMode inner;
+          for (int64_t b = t; b < batch; b += n) outs[b] = decodeOn(latents(b, 1));
+        } catch (const c10::Error& e) {
+          errors[t] = e.what_without_backtrace();
+        } catch (const std::exception& e) {
+          errors[t] = e.what();
+        }
+      }
+      for (const auto& e : errors) {
+        if (!e.empty()) throw NativeFailure(kErrNative, e);
       }
     }
-    for (const auto& e : errors) {
-      if (!e.empty()) throw NativeFailure(kErrNative, e);
-    }
-    r.shape = outs[0].sizes().vec();
-    r.shape[0] = batch;
-    const size_t per = static_cast<size_t>(outs[0].numel());
-    r.data.resize(per * static_cast<size_t>(batch));
-    for (int64_t b = 0; b < batch; ++b) std::memcpy(r.data.data() + b * per, outs[b].data_ptr<float>(), per * sizeof(float));
-    return r;
+    return toHost(outs.size() == 1 ? outs[0] : at::cat(outs, 0));
   } catch (const c10::Error& e) {
     throw NativeFailure(kErrNative, e.what_without_backtrace());
   }

@@ -3,8 +3,9 @@
 // and unmapped on free, and the heap's top is given back past 2x that: so the same memory is faulted in
 // again call after call. On virtual machines a page fault costs 10-20 us (measured: 23 MB first touched
 // in 70-120 ms), a large part of a generation's time. Keeping blocks up to 64 MB in the heap and up to
-// 256 MB of free heap top lets later calls reuse the pages: a 60 s render's first run 25-30 % and later
-// runs 5-20 % faster here. The process's peak memory is unchanged; what changes is that up to 256 MB
+// 256 MB of free heap top lets later calls reuse the pages: here a 60 s render's first run in a process
+// took 1.75-1.92 s instead of 2.19-2.57 s, later runs about the same or up to 10 % less (docs/native.md).
+// The process's peak memory is unchanged; what changes is that up to 256 MB
 // freed at the heap's top stays mapped for the next generation instead of going back to the system.
 #include "malloc_tuning.h"
 

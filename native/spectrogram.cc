@@ -51,19 +51,11 @@
 
 #include "bridge.h"
 #include "griffin_lim.h"
+#include "host_tensor.h"
 #include "torch_device.h"
 
 namespace sda {
 namespace {
-
-FloatTensor toHost(const at::Tensor& t) {
-  at::Tensor c = t.to(at::kCPU).to(at::kFloat).contiguous();
-  FloatTensor out;
-  out.shape = c.sizes().vec();
-  out.data.resize(c.numel());
-  if (!out.data.empty()) std::memcpy(out.data.data(), c.data_ptr<float>(), out.data.size() * sizeof(float));
-  return out;
-}
 
 at::Tensor fromHost(const std::vector<float>& v, at::IntArrayRef shape, const c10::Device& device) {
   const int64_t n = checkedElementCount(shape.vec(), "input");

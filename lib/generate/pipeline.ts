@@ -127,9 +127,10 @@ export class GenerationPipeline {
   /**
    * Several generations on this model, yielded as each finishes, in the order given: `{ index, result }`.
    * Chunks of consecutive generations are decoded and inverted together, `batchSize` per native call
-   * (default 8 on CPU, 32 on a GPU). A chunk's latent and phase are drawn only when its batch is rendered,
-   * and a result is let go once the consumer asks for the next, so memory holds the batch being rendered
-   * and the few generations it belongs to, however many configs are given and however long they are.
+   * (default 8 on CPU, 32 on a GPU). A chunk's latent (and, in the Python-compatible mode, its phase) is
+   * drawn only when its batch is rendered, and a result is let go once the consumer asks for the next, so
+   * memory holds the batch being rendered and the few generations it belongs to, however many configs are
+   * given and however long they are.
    * Each result is the one generate() gives for its config (the same seed gives the same audio). Python-
    * compatible configs of a `.sda` model are rendered alone, chunk by chunk, as the app does; every config
    * of a `.distill` model is rendered alone (its plan inverts one whole mel per channel, so `batchSize`
@@ -208,9 +209,9 @@ export class GenerationPipeline {
   }
 
   /**
-   * Renders the jobs in order and yields each as it finishes. `.sda` chunks are drawn (latent, phase) only
-   * to fill the next native batch: at most `batchSize` drawn and not yet rendered, and only the jobs those
-   * chunks belong to are held. A Python-compatible `.sda` job is rendered alone, one chunk per call; a
+   * Renders the jobs in order and yields each as it finishes. `.sda` chunks are drawn (latent, and phase
+   * in the Python-compatible mode) only to fill the next native batch: at most `batchSize` drawn and not
+   * yet rendered, and only the jobs those chunks belong to are held. A Python-compatible `.sda` job is rendered alone, one chunk per call; a
    * `.distill` job is rendered alone, its channels one after the other (one inversion each).
    */
   private async *stream(queue: Array<Job | null>, batchSize: number, o: GenerateOptions): AsyncGenerator<GeneratedItem, void, undefined> {
@@ -222,7 +223,7 @@ export class GenerationPipeline {
     const render = async () => {
       if (batch.length === 0) return;
       const taken = batch;
-      batch = []; // the phases go with the native call
+      batch = []; // the chunks go with the native call
       const waves = await renderChunks(ctx, taken.map((b) => b.chunk), taken[0]!.to.job.config.pythonCompat);
       taken.forEach((b, i) => {
         b.to.audio[b.plan]!.push(waves[i]!);
@@ -265,7 +266,7 @@ export class GenerationPipeline {
             await render();
             yield* finished();
           } else {
-            await yieldToEventLoop(); // each phase draw is ~1 ms: a batch's draws do not run back to back
+            await yieldToEventLoop(); // a draw can take ~1 ms (a slider's stream advanced past a phase): not back to back
           }
         }
       }

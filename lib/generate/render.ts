@@ -64,22 +64,23 @@ export async function renderChunks(ctx: RenderContext, chunks: Chunk[], pythonCo
   // so a chunk must decode the same however jobs are batched (a seed gives the same audio from generate(),
   // generateMany() and `sda batch`): the default mode decodes the batch's latents each on its own, spread
   // over the threads; the Python-compatible mode one per call, with the app's threading.
-  const mel: { data: Float32Array } = { data: new Float32Array(b * nMels * frames) };
+  let mel: Float32Array;
   if (pythonCompat) {
-    for (let i = 0; i < b; i++) mel.data.set((await model.decode(chunks[i]!.latent)).data, i * nMels * frames);
+    mel = new Float32Array(b * nMels * frames);
+    for (let i = 0; i < b; i++) mel.set((await model.decode(chunks[i]!.latent)).data, i * nMels * frames);
   } else {
     const z = new Float32Array(b * loaded.latentDim);
     chunks.forEach((c, i) => z.set(c.latent, i * loaded.latentDim));
-    mel.data = (await model.decode(z, { each: true })).data;
+    mel = (await model.decode(z, { each: true })).data;
   }
   o.onProgress?.({ stage: 'decode', done: progress.done, total: progress.total });
   throwIfAborted(o.signal);
   // The app's random start needs the chunks' phases; the default mode starts from the magnitude (PGHI),
-  // so its chunks' phases (still drawn: the stream's later latents depend on it) are not gathered or sent.
+  // and its chunks carry no phase (chunk-plan.ts).
   const options: InvertOptions = pythonCompat
     ? { nIter, phases: gatherPhases(chunks), solver: 'lstsq', perItem: true, fast: false }
     : { nIter, solver: 'pinv', fast: true, init: 'pghi' };
-  const wave = await spectrogram.melToWaveform({ shape: [b, nMels, frames], data: mel.data }, options);
+  const wave = await spectrogram.melToWaveform({ shape: [b, nMels, frames], data: mel }, options);
   const len = wave.shape[1]!;
   const audio: Float32Array[] = [];
   for (let i = 0; i < b; i++) audio.push(wave.data.subarray(i * len, (i + 1) * len));
