@@ -20,6 +20,7 @@
         "native/spectrogram.cc",
         "native/griffin_lim.cc",
         "native/mkl_dft.cc",
+        "native/mkl_threading.cc",
         "native/spectrogram_binding.cc"
       ],
       "include_dirs": [

@@ -109,8 +109,8 @@ export type { UiErrorCode } from './ui/errors';
 // LibTorch, the native addon and devices (lib/native).
 export type { LibtorchLocation, LibtorchSource } from './native/location';
 export { readLocation as libtorchLocation } from './native/location';
-export type { DeviceInfo, DeviceSpec, DeviceType } from './native/devices';
-export { listDevices, resolveDevice, parseDeviceSpec, setNumThreads, getNumThreads } from './native/devices';
+export type { DeviceInfo, DeviceSpec, DeviceType, NumericsInfo } from './native/devices';
+export { listDevices, resolveDevice, parseDeviceSpec, setNumThreads, getNumThreads, numericsInfo } from './native/devices';
 export { deviceMatmul } from './native/smoke';
 export { doctor, formatDoctorReport } from './doctor';
 export type { DoctorReport } from './doctor';

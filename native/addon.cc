@@ -13,6 +13,7 @@
 #include "malloc_tuning.h"
 #include "smoke_worker.h"
 #include "spectrogram_binding.h"
+#include "torch_call.h"
 #include "torch_thread.h"
 
 namespace sda {
@@ -98,6 +99,31 @@ Napi::Value GetNumThreads(const Napi::CallbackInfo& info) {
   });
 }
 
+// numericsReport(): Promise of what decides the last bits of CPU results now (bridge.h NumericsReport),
+// read on the LibTorch thread after the work already queued, so a thread count just set is included.
+Napi::Value NumericsReportValue(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return guarded(env, [&]() -> Napi::Value {
+    return TorchCall<NumericsReport>::Start(
+        env, "sda:numericsReport", [] { return numericsReport(); },
+        [](Napi::Env e, NumericsReport& r) -> Napi::Value {
+          Napi::Object out = Napi::Object::New(e);
+          out.Set("threads", r.threads);
+          out.Set("mklMaxThreads", r.mklMaxThreads);
+          if (r.mklDynamic < 0) {
+            out.Set("mklDynamic", e.Null());
+          } else {
+            out.Set("mklDynamic", Napi::Boolean::New(e, r.mklDynamic == 1));
+          }
+          out.Set("mklDynamicSource", r.mklDynamicSource);
+          out.Set("fftPath", r.fftPath);
+          out.Set("cpuCapability", r.cpuCapability);
+          out.Set("parallelInfo", r.parallelInfo);
+          return out;
+        });
+  });
+}
+
 }  // namespace
 }  // namespace sda
 
@@ -112,6 +138,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("devices", Napi::Function::New(env, Devices, "devices"));
   exports.Set("setNumThreads", Napi::Function::New(env, SetNumThreads, "setNumThreads"));
   exports.Set("getNumThreads", Napi::Function::New(env, GetNumThreads, "getNumThreads"));
+  exports.Set("numericsReport", Napi::Function::New(env, NumericsReportValue, "numericsReport"));
   exports.Set("smokeMatmul", Napi::Function::New(env, SmokeMatmul, "smokeMatmul"));
   InitConvVae(env, exports);
   InitSpectrogram(env, exports);

@@ -60,13 +60,28 @@ struct DeviceReport {
   bool mpsAvailable = false;
 };
 
+// What decides the last bits of LibTorch's CPU results in this process, read on the LibTorch thread when
+// asked: the thread counts, MKL's dynamic threading, the default mode's FFT path, ATen's vectorised kernel
+// set and ATen's own summary (at::get_parallel_info).
+struct NumericsReport {
+  int threads = 1;
+  int mklMaxThreads = -1;    // -1: no MKL
+  int mklDynamic = -1;       // MKL's dynamic threading now: 1 on, 0 off, -1 no MKL
+  std::string mklDynamicSource;  // "addon", "MKL_DYNAMIC=<value>" or "no MKL" (mkl_threading.h)
+  std::string fftPath;       // "mkl-dfti" or "aten"
+  std::string cpuCapability; // ATen's kernel set: "AVX512", "AVX2", "DEFAULT", ...
+  std::string parallelInfo;
+};
+
 // The LibTorch version these sources were compiled against (TORCH_VERSION).
 std::string libtorchVersion();
 DeviceReport deviceReport();
-// LibTorch's one-time CPU library setups that would otherwise log to stderr at the first convolution,
-// done quietly first thing on the LibTorch thread (torch_info.cc).
+// LibTorch's one-time CPU library setups, first thing on the LibTorch thread (torch_info.cc): MKL's
+// threading made independent of load, and the NNPACK check that would otherwise log to stderr at the
+// first convolution, done quietly.
 void settleLibtorchStartup();
 void setNumThreads(int n);
+NumericsReport numericsReport();
 
 // Square matrix product of two row-major n x n matrices on `device` (smoke test of a device).
 std::vector<float> smokeMatmul(const std::string& device, const std::vector<float>& a,

@@ -14,5 +14,6 @@ set(SDA_NATIVE_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/spectrogram.cc
   ${CMAKE_CURRENT_LIST_DIR}/griffin_lim.cc
   ${CMAKE_CURRENT_LIST_DIR}/mkl_dft.cc
+  ${CMAKE_CURRENT_LIST_DIR}/mkl_threading.cc
   ${CMAKE_CURRENT_LIST_DIR}/spectrogram_binding.cc
 )

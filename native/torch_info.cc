@@ -1,6 +1,7 @@
 // Version and device facts from LibTorch. Narrow headers only (hooks interfaces, not torch.h).
 #include <ATen/Context.h>
 #include <ATen/Parallel.h>
+#include <ATen/Version.h>
 #include <ATen/detail/CUDAHooksInterface.h>
 #include <ATen/detail/MPSHooksInterface.h>
 #include <ATen/ops/_nnpack_available.h>
@@ -11,6 +12,8 @@
 #include <algorithm>
 
 #include "bridge.h"
+#include "mkl_dft.h"
+#include "mkl_threading.h"
 
 namespace sda {
 
@@ -20,8 +23,9 @@ std::string libtorchVersion() { return TORCH_VERSION; }
 // Zen 5, for one) every such question logs "Could not initialize NNPACK! Reason: Unsupported hardware."
 // to stderr: a line in the output of `sda` commands there. Asked once here with warnings muted, and if
 // NNPACK is unusable, ATen is told not to consider it (it could not use it anyway); where it works, it
-// stays in use.
+// stays in use. MKL's threading is settled first, before any MKL call (mkl_threading.h).
 void settleLibtorchStartup() {
+  settleMklThreading();
   const int level = FLAGS_caffe2_log_level;
   FLAGS_caffe2_log_level = std::max(level, 2);  // errors only
   bool nnpack = true;
@@ -56,6 +60,18 @@ DeviceReport deviceReport() {
   } catch (const c10::Error&) {
     r.mpsAvailable = false;
   }
+  return r;
+}
+
+NumericsReport numericsReport() {
+  NumericsReport r;
+  r.threads = at::get_num_threads();
+  r.mklMaxThreads = mklMaxThreads();
+  r.mklDynamic = mklDynamicNow();
+  r.mklDynamicSource = mklDynamicSource();
+  r.fftPath = RealDft::available() ? "mkl-dfti" : "aten";
+  r.cpuCapability = at::get_cpu_capability();
+  r.parallelInfo = at::get_parallel_info();
   return r;
 }
 

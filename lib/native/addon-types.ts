@@ -21,6 +21,17 @@ export interface RawDeviceReport {
   mpsAvailable: boolean;
 }
 
+/** What decides the last bits of CPU results (native/bridge.h NumericsReport); see NumericsInfo. */
+export interface RawNumericsReport {
+  threads: number;
+  mklMaxThreads: number;
+  mklDynamic: boolean | null;
+  mklDynamicSource: string;
+  fftPath: string;
+  cpuCapability: string;
+  parallelInfo: string;
+}
+
 export interface RawConvVaeConfig {
   /** distill_model: Softplus output, logvar clamped to [-20, 20]. */
   distill: boolean;
@@ -108,6 +119,8 @@ export interface NativeAddon {
   devices(): RawDeviceReport;
   setNumThreads(n: number): void;
   getNumThreads(): number;
+  /** Read on the LibTorch thread after the work already queued. */
+  numericsReport(): Promise<RawNumericsReport>;
   /** n x n row-major matrix product on `device` (a c10 device string), off the JS thread. */
   smokeMatmul(device: string, a: Float32Array, b: Float32Array, n: number): Promise<Float32Array>;
   createConvVae(config: RawConvVaeConfig, tensors: RawTensor[]): Promise<NativeConvVae>;

@@ -5,7 +5,7 @@
  */
 import { DeviceUnavailableError, InvalidArgumentError } from '../errors';
 import type { RawDeviceReport } from './addon-types';
-import { callNativeSync } from './call';
+import { callNativeAsync, callNativeSync } from './call';
 import { loadAddon } from './loader';
 
 export type DeviceType = 'cpu' | 'cuda' | 'mps';
@@ -122,4 +122,35 @@ export function setNumThreads(n: number): void {
 export function getNumThreads(): number {
   const { binding } = loadAddon();
   return callNativeSync(() => binding.getNumThreads());
+}
+
+/**
+ * What decides the last bits of this process's CPU results (docs/native.md, "The same seed, the same
+ * audio"): the same build on the same CPU with the same values here gives the same samples.
+ */
+export interface NumericsInfo {
+  /** LibTorch's intra-op threads. */
+  threads: number;
+  /** MKL's own thread count; -1 where LibTorch has no MKL (ARM and macOS builds). */
+  mklMaxThreads: number;
+  /** MKL's dynamic threading as MKL reports it now; null where LibTorch has no MKL. */
+  mklDynamic: boolean | null;
+  /**
+   * Who decided it: `addon` (turned off when LibTorch starts), `MKL_DYNAMIC=<value>` (the process
+   * environment's own setting, left to MKL) or `no MKL`.
+   */
+  mklDynamicSource: string;
+  /** The default mode's Griffin-Lim FFTs: `mkl-dfti` (MKL's DFTI directly) or `aten` (at::fft). */
+  fftPath: 'mkl-dfti' | 'aten';
+  /** ATen's vectorised kernel set on this CPU (`AVX512`, `AVX2`, `DEFAULT`, ...). */
+  cpuCapability: string;
+  /** ATen's own summary of its thread pools, MKL and OpenMP (at::get_parallel_info()). */
+  parallelInfo: string;
+}
+
+/** The numerics settings in force, read on the LibTorch thread after the work already queued. */
+export async function numericsInfo(): Promise<NumericsInfo> {
+  const { binding } = loadAddon();
+  const r = await callNativeAsync(() => binding.numericsReport());
+  return { ...r, fftPath: r.fftPath === 'mkl-dfti' ? 'mkl-dfti' : 'aten' };
 }

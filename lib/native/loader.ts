@@ -48,16 +48,6 @@ function preload(libraries: string[]): void {
 }
 
 /**
- * MKL's default dynamic threading may run a call (an FFT, a least-squares solve) on fewer threads when the
- * machine is busy, which changes the result's last bits; Griffin-Lim amplifies them, so the same seed gave
- * different audio under load (3 of 12 runs of a 128-iteration inversion with both cores busy, 0 of 15
- * with this setting). Set before LibTorch is loaded, unless the user chose a value.
- */
-function fixMklThreads(): void {
-  if (process.env.MKL_DYNAMIC === undefined) process.env.MKL_DYNAMIC = 'FALSE';
-}
-
-/**
  * Loads (once) the addon of the package installed at `root` (default: this package), checking that it was
  * compiled against the LibTorch version that was located.
  */
@@ -65,7 +55,6 @@ export function loadAddon(root: string = packageRoot()): LoadedAddon {
   const cached = loaded.get(root);
   if (cached) return cached;
   const location = readLocation(root);
-  fixMklThreads();
   preload(location.libraries);
   let addonPath: string;
   try {
