@@ -1,6 +1,13 @@
 // One shape for every heavy native call: the work is posted to the LibTorch thread (torch_thread.h) and
 // the Promise is settled on the JS thread through a thread-safe function when it is done. No libuv pool
 // thread waits meanwhile, so queued model work never starves fs, dns or zlib, however long the queue.
+//
+// The environment that made a call can go while the call is queued or running (a worker thread
+// terminated, a process exiting): Node then frees the call's thread-safe function. Each call registers an
+// environment clean-up hook after creating that function, so the hook runs first (hooks run in reverse
+// order); it marks the call's environment gone under a mutex the LibTorch thread holds while it hands a
+// result over, and while it runs a computation that reads JS memory (keepAlive). A call whose environment
+// has gone is dropped without touching the function or any JS value.
 #pragma once
 
 #include <napi.h>
@@ -8,6 +15,7 @@
 #include <exception>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -38,6 +46,7 @@ class TorchCall {
                          napi_create_threadsafe_function(env, nullptr, nullptr, resourceName, 0, 1, nullptr, nullptr,
                                                          nullptr, &TorchCall::settle, &call->tsfn_),
                          Napi::Promise());
+    NAPI_THROW_IF_FAILED(env, napi_add_env_cleanup_hook(env, &TorchCall::envGone, call.get()), Napi::Promise());
     TorchCall* raw = call.release();
     postToTorchThread([raw] { raw->run(); });
     return promise;
@@ -47,8 +56,29 @@ class TorchCall {
       : deferred_(Napi::Promise::Deferred::New(env)), compute_(std::move(compute)), convert_(std::move(convert)) {}
 
  private:
+  // Whether the environment that made the call is still there; outlives the call (run() holds it).
+  struct EnvState {
+    std::mutex mutex;
+    bool gone = false;
+  };
+
+  // On the JS thread, while the environment is torn down (before Node frees the thread-safe function).
+  static void envGone(void* data) {
+    auto* call = static_cast<TorchCall*>(data);
+    std::lock_guard<std::mutex> lock(call->state_->mutex);
+    call->state_->gone = true;
+  }
+
   // On the LibTorch thread.
   void run() {
+    std::shared_ptr<EnvState> state = state_;
+    std::unique_lock<std::mutex> lock(state->mutex);
+    if (state->gone) {
+      lock.unlock();
+      abandon(this);
+      return;
+    }
+    if (refs_.empty()) lock.unlock();  // reads no JS memory: the environment may go meanwhile
     try {
       result_ = compute_();
       failed_ = false;
@@ -61,11 +91,18 @@ class TorchCall {
       message_ = "unknown native failure";
     }
     compute_ = nullptr;  // frees the inputs the closure copied now, not when JS gets round to settling
+    if (!lock.owns_lock()) lock.lock();
+    if (state->gone) {  // the thread-safe function may be freed already: not ours to touch
+      lock.unlock();
+      abandon(this);
+      return;
+    }
     napi_threadsafe_function fn = tsfn_;
     if (napi_call_threadsafe_function(fn, this, napi_tsfn_blocking) != napi_ok) {
       // The environment is shutting down: no JS can run any more; JS handles are not ours to free.
       abandon(this);
     }
+    // `this` may be settled and freed on the JS thread from here on.
     napi_release_threadsafe_function(fn, napi_tsfn_release);
   }
 
@@ -82,6 +119,7 @@ class TorchCall {
       return;
     }
     std::unique_ptr<TorchCall> owned(call);
+    napi_remove_env_cleanup_hook(rawEnv, &TorchCall::envGone, call);
     Napi::Env env(rawEnv);
     Napi::HandleScope scope(env);
     if (call->failed_) {
@@ -97,6 +135,7 @@ class TorchCall {
     }
   }
 
+  std::shared_ptr<EnvState> state_ = std::make_shared<EnvState>();
   Napi::Promise::Deferred deferred_;
   Compute compute_;
   Convert convert_;
