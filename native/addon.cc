@@ -2,6 +2,7 @@
 #include <napi.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <future>
 #include <memory>
 
@@ -99,6 +100,19 @@ Napi::Value GetNumThreads(const Napi::CallbackInfo& info) {
   });
 }
 
+// stopForExit(code): for the process's 'exit' event (lib/native/loader.ts): no further task runs, and the
+// one in progress, if any, is waited for, 10 s at most, before C++ static destructors tear LibTorch down.
+// A call still running then would be torn down under: the process ends at once with its exit code.
+Napi::Value StopForExit(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return guarded(env, [&]() -> Napi::Value {
+    if (info.Length() != 1) throw NativeFailure(kErrInvalidArgument, "stopForExit(code): one argument expected");
+    const int64_t code = intValue(info[0], "stopForExit(code): code");
+    if (!stopTorchThreadForExit(10000)) std::_Exit(static_cast<int>(code));
+    return env.Undefined();
+  });
+}
+
 // numericsReport(): Promise of what decides the last bits of CPU results now (bridge.h NumericsReport),
 // read on the LibTorch thread after the work already queued, so a thread count just set is included.
 Napi::Value NumericsReportValue(const Napi::CallbackInfo& info) {
@@ -138,6 +152,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("devices", Napi::Function::New(env, Devices, "devices"));
   exports.Set("setNumThreads", Napi::Function::New(env, SetNumThreads, "setNumThreads"));
   exports.Set("getNumThreads", Napi::Function::New(env, GetNumThreads, "getNumThreads"));
+  exports.Set("stopForExit", Napi::Function::New(env, StopForExit, "stopForExit"));
   exports.Set("numericsReport", Napi::Function::New(env, NumericsReportValue, "numericsReport"));
   exports.Set("smokeMatmul", Napi::Function::New(env, SmokeMatmul, "smokeMatmul"));
   InitConvVae(env, exports);

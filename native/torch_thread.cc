@@ -1,5 +1,7 @@
 #include "torch_thread.h"
 
+#include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -21,6 +23,8 @@ class TorchThread {
           task = std::move(queue_.front());
           queue_.pop_front();
         }
+        std::lock_guard<std::timed_mutex> running(running_);
+        if (stopped_.load()) continue;  // the process is exiting: LibTorch may be torn down under a task
         try {
           task();
         } catch (...) {
@@ -38,7 +42,15 @@ class TorchThread {
     ready_.notify_one();
   }
 
+  bool stopForExit(int maxWaitMs) {
+    stopped_.store(true);
+    std::unique_lock<std::timed_mutex> running(running_, std::defer_lock);
+    return running.try_lock_for(std::chrono::milliseconds(maxWaitMs));
+  }
+
  private:
+  std::atomic<bool> stopped_{false};
+  std::timed_mutex running_;  // held while a task runs
   std::mutex mutex_;
   std::condition_variable ready_;
   std::deque<std::function<void()>> queue_;
@@ -52,5 +64,7 @@ TorchThread& torchThread() {
 }  // namespace
 
 void postToTorchThread(std::function<void()> task) { torchThread().post(std::move(task)); }
+
+bool stopTorchThreadForExit(int maxWaitMs) { return torchThread().stopForExit(maxWaitMs); }
 
 }  // namespace sda

@@ -17,4 +17,9 @@ namespace sda {
 // Results reach JavaScript through torch_call.h.
 void postToTorchThread(std::function<void()> task);
 
+// For a process that is exiting (its 'exit' event, before C++ static destructors run): the LibTorch
+// thread runs no further task, and this waits, at most `maxWaitMs`, for the task in progress to finish,
+// so that LibTorch's objects are not destroyed under it. Returns whether the thread was left idle.
+bool stopTorchThreadForExit(int maxWaitMs);
+
 }  // namespace sda

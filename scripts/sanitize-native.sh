@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Memory-error check of the native code: builds the addon with AddressSanitizer and
 # UndefinedBehaviorSanitizer into build-asan/ and runs test/leak/sanitize.js on it (load, decode, encode,
-# mel, inverse mel, both Griffin-Lim paths with the edge shapes, refusals, bad arguments). Any report
+# mel, inverse mel, both Griffin-Lim paths with the edge shapes, refusals, bad arguments), then test/17's
+# scenarios of a worker thread and a process that go with calls in flight. Any report
 # fails the run. Needs `npm ci` (LibTorch located, TypeScript compiled) first.
 #
 # Node is not built with ASan, so the runtime is preloaded. Leak detection is off: Node and LibTorch keep
@@ -27,4 +28,25 @@ rc=${PIPESTATUS[0]}
 set -e
 if grep -qE 'ERROR: AddressSanitizer|runtime error:' "$log"; then echo "sanitizer reports found" >&2; exit 1; fi
 [ "$rc" -eq 0 ] || { echo "sanitize.js exited with $rc" >&2; exit 1; }
+# Environments that go with calls in flight (test/17's scenarios): a worker thread terminated mid-call
+# must exit 0, a process exiting mid-call with its own code 3, with no report either way.
+for scenario in "worker" "exit 0" "exit 20" "exit 300"; do
+  set +e
+  # shellcheck disable=SC2086
+  SDA_ADDON_PATH=build-asan/Release/small_dataset_audio.node \
+    LD_PRELOAD="$asan:$ubsan" \
+    ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:halt_on_error=1 \
+    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    node test/helpers/native-lifecycle.js $scenario >"$log" 2>&1
+  rc=$?
+  set -e
+  want=0
+  [ "${scenario%% *}" = exit ] && want=3
+  if grep -qE 'ERROR: AddressSanitizer|runtime error:' "$log" || [ "$rc" -ne "$want" ]; then
+    cat "$log"
+    echo "native-lifecycle.js $scenario: exit $rc (want $want) or sanitizer reports" >&2
+    exit 1
+  fi
+  echo "native-lifecycle.js $scenario: exit $rc, no reports"
+done
 echo "sanitizers: no reports"

@@ -166,6 +166,7 @@ test('16.5 every native entry point turns bad arguments into InvalidArgumentErro
     ['randn(2^40 values)', () => new binding.NativeRng(1n).randComplex([2 ** 20, 2 ** 20])],
     ['setNumThreads("a")', () => binding.setNumThreads('a' as never)],
     ['setNumThreads(0)', () => binding.setNumThreads(0)],
+    ['stopForExit("a") (refused before it stops anything)', () => binding.stopForExit('a' as never)],
     ['smokeMatmul(1, ...)', () => binding.smokeMatmul(1 as never, new Float32Array(4), new Float32Array(4), 2)],
     ['decode(string)', () => model.handle.decode('z', 1, 128, 94)],
     ['decode 2^52 batch', () => model.handle.decode(new Float32Array(64), 2 ** 52, 128, 94, false)],

@@ -121,6 +121,11 @@ export interface NativeAddon {
   getNumThreads(): number;
   /** Read on the LibTorch thread after the work already queued. */
   numericsReport(): Promise<RawNumericsReport>;
+  /**
+   * At process exit: no further LibTorch task runs; waits (10 s at most) for the one in progress, and
+   * ends the process at once with `code` if it is still running.
+   */
+  stopForExit(code: number): void;
   /** n x n row-major matrix product on `device` (a c10 device string), off the JS thread. */
   smokeMatmul(device: string, a: Float32Array, b: Float32Array, n: number): Promise<Float32Array>;
   createConvVae(config: RawConvVaeConfig, tensors: RawTensor[]): Promise<NativeConvVae>;

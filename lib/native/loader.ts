@@ -10,6 +10,7 @@
  */
 import * as os from 'os';
 import * as path from 'path';
+import { isMainThread } from 'worker_threads';
 import { AddonLoadError, LibtorchVersionMismatchError } from '../errors';
 import { packageRoot } from '../package-info';
 import type { NativeAddon } from './addon-types';
@@ -78,9 +79,26 @@ export function loadAddon(root: string = packageRoot()): LoadedAddon {
   if (builtAgainst !== location.version) {
     throw new LibtorchVersionMismatchError(builtAgainst, location.version, addonPath, location.root);
   }
+  stopOnExit(binding);
   const result: LoadedAddon = { binding, path: addonPath, location };
   loaded.set(root, result);
   return result;
+}
+
+const EXIT_HOOK = Symbol.for('small-dataset-audio.stopOnExit');
+
+/**
+ * A process that exits (process.exit() with native calls in flight, a second Ctrl-C) runs C++ static
+ * destructors that tear LibTorch down while the LibTorch thread may still be in a call: under
+ * AddressSanitizer, a use after free. On the process's 'exit' event the thread is stopped first and the
+ * call in progress waited for (10 s at most; past that the process ends at once with its code, skipping
+ * the destructors). Not in a worker thread: its exit ends only the worker (native/torch_call.h).
+ */
+function stopOnExit(binding: NativeAddon): void {
+  const marked = binding as unknown as Record<symbol, boolean>;
+  if (!isMainThread || marked[EXIT_HOOK]) return;
+  marked[EXIT_HOOK] = true;
+  process.once('exit', (code) => binding.stopForExit(typeof code === 'number' ? code : 0));
 }
 
 /** The raw binding of this package's addon. */
