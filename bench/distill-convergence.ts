@@ -11,7 +11,7 @@ import * as path from 'path';
 import { monitorEventLoopDelay, performance } from 'perf_hooks';
 import { GenerationPipeline, loadModel, type GenerationConfig } from '../lib';
 import { drawAnchors, planDistill, synthesizeMel, trajectoryOf } from '../lib/generate/distill-plan';
-import { TorchRng } from '../lib/generate/rng';
+import { TorchRng } from '../lib/native/rng';
 import { GENUINE } from './paths';
 
 const i = process.argv.indexOf('--model');

@@ -29,11 +29,11 @@ export { loadModel, savedModelParts } from './model/load-model';
 export type { LoadedModel, LoadModelOptions, SavedModelParts } from './model/load-model';
 // The demo model shipped in the package (assets/demo/demo.sda): `loadModel(demoModelPath)`.
 export { demoModelPath } from './model/demo';
-export { ConvVae } from './model/conv-vae';
-export type { MelBatch, LatentBatch, LatentInput } from './model/conv-vae';
+export { ConvVae } from './native/conv-vae';
+export type { MelBatch, LatentBatch, LatentInput } from './native/conv-vae';
 export type { ModelFormat } from './model/format';
 export { MODEL_FORMAT_VERSION, DEFAULT_LATENT_DIM } from './model/format';
-export type { SpectrogramConfig } from './model/spectrogram-config';
+export type { SpectrogramConfig } from './native/config-types';
 export {
   DEFAULT_SPECTROGRAM_CONFIG,
   framesPerSecond,
@@ -49,11 +49,12 @@ export type { AnalysisResult } from './model/analysis';
 // Generation (lib/generate). GenerationPipeline: generate(config) for one clip; generateMany(configs) an
 // async iterator of { index, result } as each finishes (memory bounded by the batch being rendered, for
 // queues of any length); generateBatch(configs) the same, collected into an array.
-export { GenerationPipeline, APP_RATE, PEAK_LEVEL } from './generate/pipeline';
+export { GenerationPipeline, APP_RATE } from './generate/pipeline';
+export { PEAK_LEVEL } from './generate/finish';
 // Whole-signal helpers: the *Async forms run in slices that yield to the event loop (a few ms each),
 // with results identical to the synchronous forms; encodeWav is async only.
 export { normalisePeak, normalisePeakAsync } from './generate/normalise';
-export type { GenerationResult, GenerateOptions, GenerateManyOptions, GeneratedItem, GenerationProgress } from './generate/pipeline';
+export type { GenerationResult, GenerateOptions, GenerateManyOptions, GeneratedItem, GenerationProgress } from './generate/types';
 // One vocabulary (docs/vocabulary.md): these keys and values are also the `sda batch` job keys and, in
 // kebab-case, the `sda generate` flags; only the sidecar spells them the Python app's way.
 export {
@@ -61,13 +62,17 @@ export {
   plannedChunkCount, outputSampleCount, CONCAT_MODES, STEREO_MODES, OUTPUT_SAMPLE_RATES,
 } from './generate/config';
 export type { GenerationConfig, ConcatMode, StereoMode, OutputSampleRate } from './generate/config';
-export { DEFAULT_STOP_RULE, Spectrogram, resample, spectralConvergence } from './generate/spectrogram';
-export type { Float32Tensor, InvertOptions, StopRule } from './generate/spectrogram';
-export { TorchRng } from './generate/rng';
+export { DEFAULT_STOP_RULE, Spectrogram, spectralConvergence } from './native/spectrogram';
+export type { Float32Tensor, InvertOptions, StopRule } from './native/spectrogram';
+export { resample } from './native/resample';
+export { TorchRng } from './native/rng';
 // Export: how a result is written (format, bitDepth, tags, fileName, overwrite) is given here, not to generate().
 // sidecarFor(result, options) is the sidecar object export() writes, without writing anything.
-export { exportResult, strictJson, EXPORT_FORMATS, FORMAT_EXTENSIONS } from './generate/export';
-export type { ExportedFiles, ExportOptions, ExportFormat, ExportTags } from './generate/export';
+export { exportResult, strictJson } from './generate/export';
+export { EXPORT_FORMATS, FORMAT_EXTENSIONS } from './generate/types';
+export type { ExportedFiles, ExportOptions } from './generate/export';
+export type { ExportFormat } from './generate/types';
+export type { ExportTags } from './generate/encode/tags';
 export { sidecarFor, defaultFileName } from './generate/sidecar';
 export type { GenerationSidecar, SidecarOptions } from './generate/sidecar';
 export { encodeWav, BIT_DEPTHS, DEFAULT_BIT_DEPTH } from './generate/wav';
@@ -112,15 +117,9 @@ export { readLocation as libtorchLocation } from './native/location';
 export type { DeviceInfo, DeviceSpec, DeviceType, NumericsInfo } from './native/devices';
 export { listDevices, resolveDevice, parseDeviceSpec, setNumThreads, getNumThreads, numericsInfo } from './native/devices';
 export { deviceMatmul } from './native/smoke';
-export { doctor, formatDoctorReport } from './doctor';
-export type { DoctorReport } from './doctor';
-
-/** The LibTorch version the native addon was compiled against (loads the addon). */
-export function libtorchVersion(): string {
-  // Loaded lazily so that pure-TypeScript features (files, library, controls) never load LibTorch.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return (require('./native/loader') as typeof import('./native/loader')).loadAddon().binding.libtorchVersion();
-}
+export { doctor, formatDoctorReport } from './native/doctor';
+export type { DoctorReport } from './native/doctor';
+export { libtorchVersion } from './native/loader';
 
 // torch.save files (lib/torchfile)
 export {
@@ -180,12 +179,12 @@ export { ModelLibrary, INDEX_FILE, INDEX_VERSION, MODEL_EXTENSIONS, readModelMet
 export type { ModelEntry, ModelEntrySortKey, LibraryWarning, ModelLibraryOptions, ListOptions, SearchOptions, RepairResult, UnreadableModel, LibraryTransaction, LockOptions, PyJson, ResolvedModel, ResolveModelOptions, ModelMatch } from './library';
 // Library calls take (subject, options): resolveModel(query, { modelsDir }), saveModel(model, { modelsDir, ... }),
 // saveModelFromCheckpoint(checkpointPath, { modelsDir, metadata, ... }), deleteModel(modelId, { modelsDir }).
-export { saveModel, saveModelDetailed, cpuStateDict, inferLatentDim } from './model/save-model';
-export type { SaveModelOptions, SavedModel, SavedModelSource, StateDictInput, ModelToSave } from './model/save-model';
-export { deleteModel } from './model/delete-model';
-export type { DeleteModelOptions } from './model/delete-model';
-export { saveModelFromCheckpoint } from './model/convert-checkpoint';
-export type { SaveFromCheckpointOptions } from './model/convert-checkpoint';
+export { saveModel, saveModelDetailed, cpuStateDict, inferLatentDim } from './library/save-model';
+export type { SaveModelOptions, SavedModel, SavedModelSource, StateDictInput, ModelToSave } from './library/save-model';
+export { deleteModel } from './library/delete-model';
+export type { DeleteModelOptions } from './library/delete-model';
+export { saveModelFromCheckpoint } from './library/convert-checkpoint';
+export type { SaveFromCheckpointOptions } from './library/convert-checkpoint';
 export { analysisToPy } from './model/analysis';
 export { LibraryError, LibraryLockTimeoutError, LibraryCorruptError, ModelExistsError, ModelNotFoundError, AmbiguousModelError } from './errors';
 export type { ModelCandidate } from './errors';

@@ -81,8 +81,7 @@ Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   return guarded(env, [&]() -> Napi::Value {
     if (info.Length() != 1) throw NativeFailure(kErrInvalidArgument, "setNumThreads(n): one argument expected");
-    const int64_t n = intValue(info[0], "setNumThreads(n): n");
-    if (n < 1 || n > 4096) throw NativeFailure(kErrInvalidArgument, "setNumThreads(n): n must be in [1, 4096]");
+    const int64_t n = checkedRange(intValue(info[0], "setNumThreads(n): n"), limits::kThreadsMin, limits::kThreadsMax, "setNumThreads(n): n");
     DeviceFacts& facts = deviceFacts();
     facts.report.wait();  // the initial count must not overwrite this one
     facts.threads.store(static_cast<int>(n));

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "native_limits.h"
+
 namespace sda {
 
 // Stable error codes; lib/errors.ts maps each to a typed JS error class.
@@ -37,6 +39,15 @@ inline int64_t checkedElementCount(const std::vector<int64_t>& shape, const std:
     n *= d;
   }
   return n;
+}
+
+// `v`, or a NativeFailure "<what> must be in [min, max]; got v" (the ranges come from limits.h).
+inline int64_t checkedRange(int64_t v, int64_t min, int64_t max, const std::string& what) {
+  if (v < min || v > max) {
+    throw NativeFailure(kErrInvalidArgument, what + " must be in [" + std::to_string(min) + ", " + std::to_string(max) +
+                                                 "]; got " + std::to_string(v));
+  }
+  return v;
 }
 
 // A row-major float32 result handed back to JavaScript as { data: Float32Array, shape: number[] }.

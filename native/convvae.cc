@@ -84,11 +84,10 @@ int64_t ConvVae::weightBytes() const { return impl_->weightBytes; }
 const ConvVaeConfig& ConvVae::config() const { return impl_->config; }
 
 std::shared_ptr<ConvVae> ConvVae::create(const ConvVaeConfig& config, const std::vector<TensorInput>& tensors) {
-  constexpr int64_t kMaxDim = 65536;  // far above any trained model; keeps every product below bounds
-  if (config.latentDim < 1 || config.latentDim > kMaxDim || config.nMels < 1 || config.nMels > kMaxDim ||
-      config.frames < 1 || config.frames > kMaxDim) {
-    throw NativeFailure(kErrInvalidArgument, "createConvVae: latentDim, nMels and frames must be in [1, 65536]");
-  }
+  // Far above any trained model; keeps every product below bounds.
+  checkedRange(config.latentDim, limits::kConvVaeSizeMin, limits::kConvVaeSizeMax, "createConvVae: latentDim");
+  checkedRange(config.nMels, limits::kConvVaeSizeMin, limits::kConvVaeSizeMax, "createConvVae: nMels");
+  checkedRange(config.frames, limits::kConvVaeSizeMin, limits::kConvVaeSizeMax, "createConvVae: frames");
   try {
     auto impl = std::make_unique<Impl>();
     impl->config = config;

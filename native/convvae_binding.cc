@@ -63,7 +63,8 @@ class NativeConvVae : public Napi::ObjectWrap<NativeConvVae> {
         throw NativeFailure(kErrInvalidArgument, "decode(z, batch, outH, outW, each): 5 arguments expected, each a boolean");
       }
       auto z = copyFloat32Array(info[0], "z");
-      const int64_t batch = intArg(info, 1, "batch"), outH = intArg(info, 2, "outH"), outW = intArg(info, 3, "outW");
+      const int64_t batch = checkedRange(intArg(info, 1, "batch"), limits::kBatchMin, limits::kBatchMax, "decode: batch");
+      const int64_t outH = intArg(info, 2, "outH"), outW = intArg(info, 3, "outW");
       const bool each = info[4].As<Napi::Boolean>().Value();
       return TorchCall<FloatTensor>::Start(
           env, "sda:decode",
@@ -78,7 +79,8 @@ class NativeConvVae : public Napi::ObjectWrap<NativeConvVae> {
       auto model = live();
       if (info.Length() != 4) throw NativeFailure(kErrInvalidArgument, "encode(mel, batch, h, w): 4 arguments expected");
       auto mel = copyFloat32Array(info[0], "mel");
-      const int64_t batch = intArg(info, 1, "batch"), h = intArg(info, 2, "h"), w = intArg(info, 3, "w");
+      const int64_t batch = checkedRange(intArg(info, 1, "batch"), limits::kBatchMin, limits::kBatchMax, "encode: batch");
+      const int64_t h = intArg(info, 2, "h"), w = intArg(info, 3, "w");
       return TorchCall<EncodeResult>::Start(
           env, "sda:encode",
           [model, mel = std::move(mel), batch, h, w]() { return model->encode(mel, batch, h, w); },

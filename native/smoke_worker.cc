@@ -16,8 +16,7 @@ Napi::Value SmokeMatmul(const Napi::CallbackInfo& info) {
     std::string device = stringValue(info[0], "device");
     auto a = copyFloat32Array(info[1], "a");
     auto b = copyFloat32Array(info[2], "b");
-    const int64_t n = intArg(info, 3, "n");
-    if (n < 1 || n > 65536) throw NativeFailure(kErrInvalidArgument, "smokeMatmul: n must be in [1, 65536]");
+    const int64_t n = checkedRange(intArg(info, 3, "n"), limits::kMatmulSizeMin, limits::kMatmulSizeMax, "smokeMatmul: n");
     return TorchCall<std::vector<float>>::Start(
         env, "sda:smokeMatmul",
         [device, a = std::move(a), b = std::move(b), n]() { return smokeMatmul(device, a, b, n); },

@@ -165,7 +165,7 @@ Spectrogram::~Spectrogram() = default;
 
 std::shared_ptr<Spectrogram> Spectrogram::create(const SpectrogramConfig& cfg) {
   // Sanity bounds only (the JS side checks the documented limits first): sizes that allocate stay small.
-  if (cfg.sampleRate < 1 || cfg.sampleRate > (1 << 22) || cfg.nFft < 2 || cfg.nFft > (1 << 20) || cfg.hopLength < 1 ||
+  if (cfg.sampleRate < limits::kSampleRateMin || cfg.sampleRate > limits::kSampleRateMax || cfg.nFft < 2 || cfg.nFft > (1 << 20) || cfg.hopLength < 1 ||
       cfg.hopLength > (1 << 22) || cfg.nMels < 1 || cfg.nMels > 65536 || (cfg.nFft / 2 + 1) * cfg.nMels > (1 << 28) ||
       !std::isfinite(cfg.fMin) || !std::isfinite(cfg.fMax)) {
     throw NativeFailure(kErrInvalidArgument,
@@ -267,9 +267,9 @@ void checkInvertOptions(const InvertOptions& o) {
   if (o.init != "phases" && o.init != "pghi") {
     throw NativeFailure(kErrInvalidArgument, "unknown initial phase " + o.init + " (use phases or pghi)");
   }
-  if (!(o.tolerance >= 0 && o.tolerance < 1) || o.stopWindow < 1 || o.stopWindow > 100000 || o.minIter < 0 || o.minIter > 100000) {
-    throw NativeFailure(kErrInvalidArgument, "stopping rule: tolerance must be in [0, 1), stopWindow in [1, 100000], minIter in [0, 100000]");
-  }
+  if (!(o.tolerance >= 0 && o.tolerance < 1)) throw NativeFailure(kErrInvalidArgument, "stopping rule: tolerance must be in [0, 1)");
+  checkedRange(o.stopWindow, limits::kStopWindowMin, limits::kStopWindowMax, "stopping rule: stopWindow");
+  checkedRange(o.minIter, limits::kStopMinIterationsMin, limits::kStopMinIterationsMax, "stopping rule: minIter");
 }
 
 }  // namespace
@@ -395,9 +395,8 @@ void Rng::skipComplex(const std::vector<int64_t>& shape) {
 
 FloatTensor resample(const std::vector<float>& waveform, int64_t batch, int64_t length, int64_t origRate,
                      int64_t newRate, const std::string& deviceName) {
-  if (origRate < 1 || newRate < 1 || origRate > (1 << 22) || newRate > (1 << 22)) {
-    throw NativeFailure(kErrInvalidArgument, "resample: rates must be in [1, 2^22]");
-  }
+  checkedRange(origRate, limits::kSampleRateMin, limits::kSampleRateMax, "resample: origRate");
+  checkedRange(newRate, limits::kSampleRateMin, limits::kSampleRateMax, "resample: newRate");
   if (batch < 1 || length < 0) throw NativeFailure(kErrInvalidArgument, "resample: batch must be positive, length not negative");
   // torchaudio.functional._get_sinc_resample_kernel (sinc_interp_hann): its geometry, then the kernel
   // [neu, 1, 2 * width + orig] bounded before anything is built.

@@ -24,8 +24,8 @@ InvertOptions invertOptions(const Napi::CallbackInfo& info, size_t i) {
   };
   if (given("solver")) o.solver = stringValue(obj.Get("solver"), "options.solver");
   if (given("nIter")) {
-    o.nIter = intValue(obj.Get("nIter"), "options.nIter");
-    if (o.nIter < 0 || o.nIter > 100000) throw NativeFailure(kErrInvalidArgument, "options.nIter must be in [0, 100000]");
+    o.nIter = checkedRange(intValue(obj.Get("nIter"), "options.nIter"), limits::kGriffinLimIterationsMin,
+                           limits::kGriffinLimIterationsMax, "options.nIter");
   }
   if (given("momentum")) o.momentum = numberValue(obj.Get("momentum"), "options.momentum");
   if (given("perItem")) o.perItem = boolValue(obj.Get("perItem"), "options.perItem");

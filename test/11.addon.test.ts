@@ -3,8 +3,12 @@ import * as fs from 'fs';
 import * as os from 'os';
 import { spawnSync } from 'child_process';
 import * as path from 'path';
-import { AddonLoadError, LibtorchNotFoundError, LibtorchVersionMismatchError, getNumThreads, libtorchVersion, numericsInfo } from '../lib';
+import {
+  AddonLoadError, LibtorchNotFoundError, LibtorchVersionMismatchError, Spectrogram, deviceMatmul, getNumThreads, libtorchVersion, numericsInfo, setNumThreads,
+} from '../lib';
+import { NATIVE_LIMITS } from '../lib/native/limits';
 import { loadAddon } from '../lib/native/loader';
+import { HEADER_PATH, renderLimitsHeader } from '../scripts/gen-native-limits';
 import { ROOT } from './helpers/paths';
 
 let tmp: string;
@@ -83,4 +87,30 @@ test("11.6 MKL's dynamic threading is off in every process that loads the addon,
   expect(run(clean)).toEqual([false, 'addon']);
   expect(run({ ...clean, MKL_DYNAMIC: 'TRUE' })).toEqual([true, 'MKL_DYNAMIC=TRUE']);
   expect(run({ ...clean, MKL_DYNAMIC: 'FALSE' })).toEqual([false, 'MKL_DYNAMIC=FALSE']);
+});
+
+test('11.7 the native limits are one table: the C++ header is generated from it, and both sides refuse just past it', async () => {
+  expect(fs.readFileSync(HEADER_PATH, 'utf8')).toBe(renderLimitsHeader());
+  const { binding } = loadAddon();
+  const { threads, griffinLimIterations, batch, matmulSize } = NATIVE_LIMITS;
+  // The TypeScript check and, with it bypassed, the C++ one give the same range.
+  expect(() => setNumThreads(threads.max + 1)).toThrow(`from ${threads.min} to ${threads.max}`);
+  expect(() => binding.setNumThreads(threads.max + 1)).toThrow(`[${threads.min}, ${threads.max}]`);
+  const cfg = { sampleRate: 8000, nFft: 64, hopLength: 16, nMels: 8, fMin: 0, fMax: null, power: 2 };
+  const spec = new Spectrogram(cfg);
+  const power = { shape: [1, 33, 8], data: new Float32Array(33 * 8).fill(1) };
+  await expect(spec.griffinLim(power, { nIter: griffinLimIterations.max + 1 })).rejects.toThrow(`from 0 to ${griffinLimIterations.max}`);
+  const raw = binding.createSpectrogram({ ...cfg, device: 'cpu' });
+  expect(() => raw.griffinLim(power.data, 1, 8, { nIter: griffinLimIterations.max + 1 })).toThrow(`[0, ${griffinLimIterations.max}]`);
+  const ran = await raw.griffinLim(power.data, 1, 8, { nIter: 1 });
+  expect(ran.iterations).toEqual([1]);
+  raw.dispose();
+  spec.dispose();
+  await expect(deviceMatmul(new Float32Array(1), new Float32Array(1), matmulSize.max + 1)).rejects.toThrow(`from 1 to ${matmulSize.max}`);
+  expect(() => binding.smokeMatmul('cpu', new Float32Array(1), new Float32Array(1), matmulSize.max + 1)).toThrow(`[1, ${matmulSize.max}]`);
+  const model = await binding.createConvVae({ distill: false, latentDim: 1, nMels: 1, frames: 1, device: 'cpu' }, []).catch((e: Error) => e);
+  expect(String(model)).toMatch(/state dict has no/); // sizes in range: refused later, for the missing weights
+  const tooBig = { distill: false, latentDim: NATIVE_LIMITS.convVaeSize.max + 1, nMels: 1, frames: 1, device: 'cpu' };
+  await expect(binding.createConvVae(tooBig, [])).rejects.toThrow(`latentDim must be in [1, ${NATIVE_LIMITS.convVaeSize.max}]`);
+  expect(batch.max).toBe(65536);
 });

@@ -346,15 +346,15 @@ function snakeToEntry(raw: Record<string, unknown>): ModelEntry {
   };
 }
 
-test('40.10 the library, persistence and controls modules never load lib/native (LibTorch)', () => {
+test('40.10 the library, persistence and controls modules never load the addon (LibTorch) or its loader', () => {
   const { spawnSync } = require('child_process') as typeof import('child_process');
   const code = `
-    const lib = require('./lib/library'); require('./lib/model/save-model'); require('./lib/model/delete-model');
-    require('./lib/model/convert-checkpoint'); require('./lib/controls');
+    const lib = require('./lib/library'); require('./lib/library/save-model'); require('./lib/library/delete-model');
+    require('./lib/library/convert-checkpoint'); require('./lib/controls');
     (async () => {
       const l = new lib.ModelLibrary(process.argv[1]);
       await l.repairIndex(); await l.listAll();
-      const loaded = Object.keys(require.cache).filter((k) => /lib[\\\\/](native|model[\\\\/](load-model|conv-vae))/.test(k));
+      const loaded = Object.keys(require.cache).filter((k) => /lib[\\\\/](native[\\\\/](loader|conv-vae|spectrogram)|model[\\\\/]load-model)|\\.node$/.test(k));
       console.log(JSON.stringify({ loaded, count: Object.keys(require.cache).length }));
     })();`;
   const dir = copyModelsDir(path.join(GENUINE, 'trained', 'models'), path.join(tmp, 'no-native'));

@@ -5,7 +5,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { AbortedError, GenerationPipeline, InvalidArgumentError, getNumThreads, loadModel, type GenerationConfig } from '../lib';
 import { drawAnchors, planDistill, synthesizeMel, trajectoryOf, type DistillGeometry } from '../lib/generate/distill-plan';
-import { TorchRng } from '../lib/generate/rng';
+import { TorchRng } from '../lib/native/rng';
 import { GENUINE, ROOT } from './helpers/paths';
 import { runPython } from './helpers/python';
 import { sda, tmpDir } from './helpers/cli';

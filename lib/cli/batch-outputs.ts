@@ -5,7 +5,7 @@
  */
 import * as path from 'path';
 import { SdaError } from '../errors';
-import type { BatchJob } from './commands/batch';
+import type { BatchJob } from '../jobs/job-file';
 import { CliError } from './cli-error';
 import { outputNameProblem, refuseExisting } from './output-folder';
 

@@ -18,7 +18,7 @@ import { checkJobOutputs } from './batch-outputs';
 import { splitDoneJobs } from '../jobs/resume';
 import { usageError } from './cli-error';
 import { parseJobs, type BatchFailure, type BatchJob } from '../jobs/job-file';
-import type { BatchSummary } from './commands/batch';
+import type { BatchSummary } from './batch-summary';
 import { escapeForTerminal } from './escape';
 import { resolveModelsDir } from '../library/models-dir';
 import { checkOutputFolder } from './output-folder';

@@ -6,8 +6,10 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { FORMAT_EXTENSIONS, defaultFileName, type ExportedFiles, type ExportOptions } from '../generate/export';
-import type { GenerationPipeline, GenerationResult } from '../generate/pipeline';
+import { type ExportedFiles, type ExportOptions } from '../generate/export';
+import { FORMAT_EXTENSIONS, type GenerationResult } from '../generate/types';
+import { defaultFileName } from '../generate/sidecar';
+import type { GenerationPipeline } from '../generate/pipeline';
 import { parseTempFileName } from '../util/atomic-file';
 import { fileAccessError } from '../util/fs-error';
 import { refuseExisting, sidecarPathOf } from './output-folder';

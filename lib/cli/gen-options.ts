@@ -33,13 +33,9 @@ import {
   parseTag,
   type GenOptions,
 } from '../jobs/options';
-import { EXPORT_FORMATS } from '../generate/export';
+import { EXPORT_FORMATS } from '../generate/types';
 import { DEFAULT_SPATIAL, SPATIAL_MODES } from '../generate/spatial';
 import { DEFAULT_ARTIST } from '../generate/encode/tags';
-
-// The options themselves (names, parsing, toGenerationConfig) live in lib/jobs/options.ts, below the CLI,
-// because the queue's workers parse jobs too; the command modules keep importing them from here.
-export * from '../jobs/options';
 
 /** The command-line flag of an option: its name in kebab-case (`stereoMode` -> `--stereo-mode`). */
 export function flagName(key: string): string {

@@ -4,7 +4,8 @@
  */
 import * as fs from 'fs';
 import { resolveJobModel, type ResolvedModel } from '../jobs/job-model';
-import { ModelLibrary, type LibraryWarning } from '../library/library';
+import { ModelLibrary } from '../library/library';
+import { type LibraryWarning } from '../library/index-store';
 import { escapeForTerminal } from './escape';
 
 export type { ResolvedModel };

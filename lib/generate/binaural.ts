@@ -9,7 +9,7 @@ import { runSliced, type SliceOptions } from '../util/slices';
 import { withFsErrorsAsync } from '../util/fs-error';
 import { butterworthLowpass, sosfiltfiltAsync } from './lowpass';
 import { readSofaHrir, DEFAULT_HRTF_DIRECTION, type SofaHrir } from './sofa';
-import { resample } from './spectrogram';
+import { resample } from '../native/resample';
 
 export interface BinauralOptions {
   /** The SOFA HRTF file. */

@@ -10,7 +10,7 @@
  */
 import type { GenerationConfig } from './config';
 import { interpolationPath } from './latent-path';
-import { TorchRng } from './rng';
+import { TorchRng } from '../native/rng';
 
 export interface ChunkGeometry {
   latentDim: number;

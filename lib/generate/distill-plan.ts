@@ -13,7 +13,7 @@
 import { InvalidArgumentError } from '../errors';
 import type { GenerationConfig } from './config';
 import { MelOverlapAdd } from './overlap-add';
-import { TorchRng } from './rng';
+import { TorchRng } from '../native/rng';
 import { decodeSteps, interpolateTrajectory, slerpDistill, type DecodeSteps } from './trajectory';
 
 /** What the plan needs to know of the model. */

@@ -18,19 +18,9 @@ import { writeFileAtomic } from '../util/atomic-file';
 import { encodeInWorker } from './encode/encode-in-worker';
 import { mp3OutputRate } from './encode/mp3';
 import { checkTags, resolveTags, type ExportTags } from './encode/tags';
-import type { GenerationResult } from './pipeline';
+import { EXPORT_FORMATS, FORMAT_EXTENSIONS, type ExportFormat, type GenerationResult } from './types';
 import { checkBitDepth, defaultFileName, sidecarFor } from './sidecar';
 import { DEFAULT_BIT_DEPTH, encodeWav, type BitDepth } from './wav';
-
-export { defaultFileName, pythonUtcTimestamp } from './sidecar';
-export type { ExportTags } from './encode/tags';
-
-/** The containers export() writes: WAV, FLAC (lossless), Ogg Vorbis and MP3 (320 kbps CBR). */
-export type ExportFormat = 'wav' | 'flac' | 'ogg' | 'mp3';
-/** The formats, in the order messages and help list them. */
-export const EXPORT_FORMATS: readonly ExportFormat[] = Object.freeze(['wav', 'flac', 'ogg', 'mp3']);
-/** The file name extension of each format. */
-export const FORMAT_EXTENSIONS: Readonly<Record<ExportFormat, string>> = Object.freeze({ wav: '.wav', flac: '.flac', ogg: '.ogg', mp3: '.mp3' });
 
 export interface ExportedFiles {
   /** The audio file written (any format). */

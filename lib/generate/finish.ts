@@ -10,7 +10,7 @@ import { butterworthLowpass, sosfiltfiltAsync } from './lowpass';
 import { normalisePeakAsync } from './normalise';
 import { qualityReportAsync, type QualityReport } from './quality';
 import { applySpatialAsync, applySpatialToDualSeedAsync, type SpatialConfig } from './spatial';
-import { resample } from './spectrogram';
+import { resample } from '../native/resample';
 import { midSideAsync } from './stereo';
 
 export const PEAK_LEVEL = 0.891;

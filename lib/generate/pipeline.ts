@@ -15,60 +15,16 @@ import { planChunks, type Chunk, type ChunkPlan } from './chunk-plan';
 import { planDistill, type DistillPlan } from './distill-plan';
 import { finishChannels, PEAK_LEVEL, type FinishPlan } from './finish';
 import { concatenateAsync, crossfadeAsync } from './join';
-import type { QualityReport } from './quality';
 import { renderChunks, renderDistillChannel, type RenderContext } from './render';
 import { migrateStereoMode } from './spatial';
-import { Spectrogram } from './spectrogram';
+import type { GeneratedItem, GenerateManyOptions, GenerateOptions, GenerationProgress, GenerationResult } from './types';
+import { Spectrogram } from '../native/spectrogram';
 import { yieldToEventLoop } from '../util/slices';
-
-export { PEAK_LEVEL };
 
 /** The sample rate the Python app assumes for every model. */
 export const APP_RATE = 48000;
 /** Chunks inverted per native call in the default mode (progress and abort granularity). */
 const BATCH = 8;
-
-export interface GenerationProgress {
-  stage: 'decode' | 'invert' | 'finish';
-  /** Units done of `total`: chunks for a `.sda` model, decode steps for a `.distill` one (over both channels for dual seed). */
-  done: number;
-  total: number;
-}
-
-export interface GenerateOptions {
-  onProgress?: (p: GenerationProgress) => void;
-  /** Stops the generation between chunks; the promise rejects with AbortedError. */
-  signal?: AbortSignal;
-}
-
-export interface GenerationResult {
-  /** One Float32Array per channel (1 mono, 2 stereo), all the same length. */
-  channels: Float32Array[];
-  sampleRate: number;
-  quality: QualityReport;
-  /** The validated config, with `seed` set to the seed used. */
-  config: GenerationConfig;
-  seedUsed: number;
-  /** Seconds of audio in `channels` (rounded to the millisecond). */
-  duration: number;
-  channelCount: number;
-  modelName: string;
-}
-
-/** One generation of a {@link GenerationPipeline.generateMany} stream, as it finishes. */
-export interface GeneratedItem {
-  /** The index of its config in the list given. */
-  index: number;
-  result: GenerationResult;
-}
-
-export interface GenerateManyOptions extends GenerateOptions {
-  /**
-   * Chunks decoded and inverted per native call (default 8 on CPU, 32 on a GPU); chunks of consecutive
-   * generations share a call. At most this many chunks are drawn and not yet rendered at any time.
-   */
-  batchSize?: number;
-}
 
 interface Job {
   config: GenerationConfig;

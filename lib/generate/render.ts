@@ -8,9 +8,9 @@ import { griffinLimIterations } from '../model/format';
 import type { LoadedModel } from '../model/load-model';
 import type { Chunk } from './chunk-plan';
 import { drawAnchors, firstFrames, synthesizeMel, trajectoryOf, type DistillChannelPlan } from './distill-plan';
-import type { GenerateOptions } from './pipeline';
-import { TorchRng } from './rng';
-import type { InvertOptions, Spectrogram } from './spectrogram';
+import type { GenerateOptions } from './types';
+import { TorchRng } from '../native/rng';
+import type { InvertOptions, Spectrogram } from '../native/spectrogram';
 import { yieldToEventLoop } from '../util/slices';
 
 export interface RenderContext {

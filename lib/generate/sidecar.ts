@@ -7,8 +7,7 @@
 import { InvalidArgumentError } from '../errors';
 import { MAX_DURATION_S, type ConcatMode, type GenerationConfig, type StereoMode } from './config';
 import { mp3OutputRate } from './encode/mp3';
-import type { ExportFormat } from './export';
-import type { GenerationResult } from './pipeline';
+import type { ExportFormat, GenerationResult } from './types';
 import type { SpatialConfig } from './spatial';
 import { qualityToPythonDict } from './quality';
 import { BIT_DEPTHS, DEFAULT_BIT_DEPTH, type BitDepth } from './wav';

@@ -3,7 +3,8 @@
  * that are not valid jobs, each with its line number. Shared by the local batch and the queue's
  * submitter, so a line means the same wherever it is rendered.
  */
-import { FORMAT_EXTENSIONS, sidecarNameOf } from '../generate/export';
+import { sidecarNameOf } from '../generate/export';
+import { FORMAT_EXTENSIONS } from '../generate/types';
 import { exportTagsOf, parseJobOptions, type GenOptions } from './options';
 
 export interface BatchJob {

@@ -6,7 +6,8 @@
  */
 import * as fs from 'fs';
 import { ModelNotFoundError } from '../errors';
-import { ModelLibrary, type LibraryWarning } from '../library/library';
+import { ModelLibrary } from '../library/library';
+import { type LibraryWarning } from '../library/index-store';
 import { matchModel, resolveModel as resolveInLibrary, type ResolvedModel as LibraryResolved } from '../library/resolve';
 import { demoModelPath } from '../model/demo';
 

@@ -21,8 +21,8 @@ import {
   type StereoMode,
 } from '../generate/config';
 import { BIT_DEPTHS, DEFAULT_BIT_DEPTH, type BitDepth } from '../generate/wav';
-import { EXPORT_FORMATS, type ExportFormat, type ExportTags } from '../generate/export';
-import { MAX_TAG_LENGTH } from '../generate/encode/tags';
+import { EXPORT_FORMATS, type ExportFormat } from '../generate/types';
+import { type ExportTags, MAX_TAG_LENGTH } from '../generate/encode/tags';
 import type { AnalysisResult } from '../model/analysis';
 import { DEFAULT_SPATIAL, SPATIAL_MODES, type SpatialConfig, type SpatialMode } from '../generate/spatial';
 

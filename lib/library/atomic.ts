@@ -1,8 +1,6 @@
 /** Crash-safe file replacement: temp file in the same directory, fsync, rename, fsync of the directory. */
 import { parseTempFileName, writeFileAtomicSync } from '../util/atomic-file';
 
-export { fsyncDir, tempPathFor } from '../util/atomic-file';
-
 /** The pid in the name of a temp file written by this package (see lib/util/atomic-file.ts); undefined for any other name. */
 export function tempFileOwner(name: string): number | undefined {
   return parseTempFileName(name)?.pid;

@@ -4,7 +4,7 @@
  */
 import * as fs from 'node:fs';
 import { LibraryCorruptError, ModelVersionError } from '../errors';
-import { fsyncDir } from './atomic';
+import { fsyncDir } from '../util/atomic-file';
 import { storedEntryFromJson, storedEntryToJson, type StoredEntry } from './entry';
 import { JsonInt, PyJsonSyntaxError, pyJsonDumps, pyJsonParse, type PyJson } from './py-json';
 import * as path from 'node:path';

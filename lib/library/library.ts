@@ -26,12 +26,6 @@ import { IndexStore, isMissing, type LibraryWarning } from './index-store';
 import { withLock, type LockOptions } from './lock';
 import { mergeRepair, removeDeadTempFiles, scanModelFiles, type RepairResult } from './repair';
 
-export { INDEX_FILE, INDEX_VERSION } from './index-file';
-export { MODEL_EXTENSIONS } from './file-name';
-export { readModelMetadata } from './repair';
-export type { RepairResult, UnreadableModel } from './repair';
-export type { LibraryWarning } from './index-store';
-
 export interface ModelLibraryOptions extends LockOptions {
   /** Receives recoveries (corrupt index or entry, unreadable model). Default: `process.emitWarning`. */
   onWarning?: (warning: LibraryWarning) => void;

@@ -5,7 +5,8 @@
  */
 import { ModelFormatError } from '../errors';
 import { PyDict, asTensor, type TorchTensor } from '../torchfile';
-import { checkSpectrogramGeometry, framesPerSecond, type SpectrogramConfig } from './spectrogram-config';
+import type { SpectrogramConfig } from '../native/config-types';
+import { checkSpectrogramGeometry, framesPerSecond } from './spectrogram-config';
 
 export interface ConvVaeGeometry {
   latentDim: number;

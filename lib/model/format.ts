@@ -1,7 +1,9 @@
 /** The saved-model container (SPEC 1): markers and the format version this package reads and writes. */
 
-/** `sda_model` (the `.sda` app) or `distill_model` (its successor, `.distill`). */
-export type ModelFormat = 'sda_model' | 'distill_model';
+import type { ConvVaeFormat } from '../native/config-types';
+
+/** `sda_model` (the `.sda` app) or `distill_model` (its successor, `.distill`): also the network it runs. */
+export type ModelFormat = ConvVaeFormat;
 
 export const MODEL_FORMATS: readonly ModelFormat[] = ['sda_model', 'distill_model'];
 

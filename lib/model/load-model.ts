@@ -6,16 +6,15 @@
 import * as path from 'path';
 import { ModelFormatError, ModelVersionError } from '../errors';
 import type { RawTensor } from '../native/addon-types';
-import { callNativeAsync } from '../native/call';
+import type { SpectrogramConfig } from '../native/config-types';
+import { createConvVae, type ConvVae } from '../native/conv-vae';
 import { resolveDevice, type DeviceSpec } from '../native/devices';
-import { loadAddon } from '../native/loader';
 import { PyDict, readTorchFile, type PyValue, type TorchTensor } from '../torchfile';
 import { analysisFromPy, type AnalysisResult } from './analysis';
-import { ConvVae } from './conv-vae';
 import { checkStateDict, convVaeGeometry } from './convvae-layout';
 import { DEFAULT_LATENT_DIM, MODEL_FORMATS, MODEL_FORMAT_VERSION, type ModelFormat } from './format';
 import { metadataFromPy, type ModelMetadata } from './metadata';
-import { spectrogramConfigFromPy, type SpectrogramConfig } from './spectrogram-config';
+import { spectrogramConfigFromPy } from './spectrogram-config';
 
 export interface LoadedModel {
   /** The network, on `device`. */
@@ -114,14 +113,7 @@ export async function loadModel(file: string, options: LoadModelOptions = {}): P
   const { tensors } = checkStateDict(parts.stateDict, geometry, abs);
   const raw: RawTensor[] = [];
   for (const [key, t] of tensors) if (!key.endsWith('num_batches_tracked')) raw.push(rawTensor(key, t));
-  const { binding } = loadAddon();
-  const handle = await callNativeAsync(() =>
-    binding.createConvVae(
-      { distill: parts.format === 'distill_model', latentDim: parts.latentDim, nMels: geometry.nMels, frames: geometry.frames, device: device.id },
-      raw,
-    ),
-  );
-  const model = new ConvVae(handle, geometry, device.id, parts.format);
+  const model = await createConvVae(geometry, parts.format, device.id, raw);
   return {
     model,
     spectrogram: parts.spectrogram,

@@ -1,17 +1,7 @@
 /** The `spectrogram_config` dict of a saved model (SPEC 4), camelCase in TypeScript. */
 import { ModelFormatError } from '../errors';
+import { minInvertibleFrames, type SpectrogramConfig } from '../native/config-types';
 import { PyDict, type PyValue } from '../torchfile';
-
-export interface SpectrogramConfig {
-  sampleRate: number;
-  nFft: number;
-  hopLength: number;
-  nMels: number;
-  fMin: number;
-  /** null means sampleRate / 2. */
-  fMax: number | null;
-  power: number;
-}
 
 /** The Python app's `SpectrogramConfig()` defaults. */
 export const DEFAULT_SPECTROGRAM_CONFIG: Readonly<SpectrogramConfig> = Object.freeze({
@@ -81,14 +71,6 @@ export interface SpectrogramGeometry {
 
 function outOfRange(key: string, value: number, range: string, why: string, file?: string): ModelFormatError {
   return new ModelFormatError(`spectrogram_config.${key} is ${value}; allowed: ${range} (${why})`, { file, key: `spectrogram_config.${key}` });
-}
-
-/**
- * The fewest frames Griffin-Lim can invert with this FFT size and hop: it trims and reflect-pads
- * n_fft / 2 samples at each end of a chunk, so `hop * (frames - 1) > n_fft / 2`.
- */
-export function minInvertibleFrames(nFft: number, hopLength: number): number {
-  return Math.floor(Math.floor(nFft / 2) / hopLength) + 2;
 }
 
 /**

@@ -2,7 +2,7 @@
  * The raw native binding, typed. Only lib/native talks to it; public classes wrap it, validate
  * arguments first and turn its errors into typed ones (see ./call.ts).
  */
-import type { SpectrogramConfig } from '../model/spectrogram-config';
+import type { SpectrogramConfig } from './config-types';
 
 /** One CUDA device as the driver reports it. */
 export interface RawCudaDevice {

@@ -6,6 +6,7 @@
 import { DeviceUnavailableError, InvalidArgumentError } from '../errors';
 import type { RawDeviceReport } from './addon-types';
 import { callNativeAsync, callNativeSync } from './call';
+import { NATIVE_LIMITS, withinLimit } from './limits';
 import { loadAddon } from './loader';
 
 export type DeviceType = 'cpu' | 'cuda' | 'mps';
@@ -111,8 +112,9 @@ function loadAddonLocationSafe(): { version: string; root: string; cudaBuild: bo
 
 /** Sets LibTorch's intra-op thread count (process-wide). */
 export function setNumThreads(n: number): void {
-  if (!Number.isInteger(n) || n < 1 || n > 1024) {
-    throw new InvalidArgumentError(`setNumThreads: n must be an integer from 1 to 1024; got ${n}`);
+  if (!withinLimit('threads', n)) {
+    const { min, max } = NATIVE_LIMITS.threads;
+    throw new InvalidArgumentError(`setNumThreads: n must be an integer from ${min} to ${max}; got ${n}`);
   }
   const { binding } = loadAddon();
   callNativeSync(() => binding.setNumThreads(n));

@@ -101,7 +101,18 @@ function stopOnExit(binding: NativeAddon): void {
   process.once('exit', (code) => binding.stopForExit(typeof code === 'number' ? code : 0));
 }
 
-/** The raw binding of this package's addon. */
+/** The raw binding of this package's addon (loads it once); for the wrappers in lib/native only. */
 export function native(): NativeAddon {
   return loadAddon().binding;
+}
+
+/** The LibTorch version the native addon was compiled against (loads the addon). */
+export function libtorchVersion(): string {
+  return native().libtorchVersion();
+}
+
+/** The `.node` file in use and the LibTorch version it was compiled against (loads the addon). */
+export function addonInfo(): { path: string; builtAgainst: string } {
+  const { path: file, binding } = loadAddon();
+  return { path: file, builtAgainst: binding.libtorchVersion() };
 }

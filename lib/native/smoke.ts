@@ -3,9 +3,10 @@ import { types } from 'util';
 import { InvalidArgumentError } from '../errors';
 import { callNativeAsync } from './call';
 import { resolveDevice, type DeviceSpec } from './devices';
-import { loadAddon } from './loader';
+import { NATIVE_LIMITS } from './limits';
+import { native } from './loader';
 
-const MAX_N = 4096;
+const MAX_N = NATIVE_LIMITS.matmulSize.max;
 
 /**
  * The product of two row-major `n` x `n` float32 matrices, computed by LibTorch on `device`
@@ -27,6 +28,6 @@ export async function deviceMatmul(
     }
   }
   const device = resolveDevice(options.device ?? 'auto');
-  const { binding } = loadAddon();
+  const binding = native();
   return callNativeAsync(() => binding.smokeMatmul(device.id, a, b, n));
 }

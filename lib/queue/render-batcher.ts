@@ -6,7 +6,8 @@
  * stream resumes after it, as the local batch does.
  */
 import type { GenerationConfig } from '../generate/config';
-import type { GenerationPipeline, GenerationResult } from '../generate/pipeline';
+import type { GenerationPipeline } from '../generate/pipeline';
+import type { GenerationResult } from '../generate/types';
 
 interface Pending {
   config: Partial<GenerationConfig>;

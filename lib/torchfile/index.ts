@@ -1,36 +1,20 @@
 /** Safe reading and writing of `torch.save` files in pure TypeScript (no LibTorch, nothing executed). */
 export { TorchFileError } from './errors';
 export type { TorchFileErrorDetails } from './errors';
-export { readTorchFile, readTorchFileSync, DEFAULT_LIMITS } from './read';
-export type { ReadTorchFileOptions, TorchFile, TorchFileLimits } from './read';
+export { readTorchFile, readTorchFileSync } from './read';
+export { DEFAULT_LIMITS } from './torch-file';
+export type { ReadTorchFileOptions, TorchFile, TorchFileLimits } from './torch-file';
 export { writeTorchFile, writeTorchFileSync, serializeTorchFile } from './write';
 export type { WriteTorchFileOptions } from './write';
 export type { TorchDtype } from './dtypes';
 export { itemSizeOf as torchDtypeItemSize } from './dtypes';
-export {
-  PyTuple,
-  PyDict,
-  PyOrderedDict,
-  PySet,
-  PyByteArray,
-  PyGlobal,
-  PyObject,
-  TorchStorage,
-  TorchTensor,
-  TorchParameter,
-  NumpyArray,
-  NumpyDtype,
-  NumpyScalar,
-  tuple,
-  asTensor,
-  dictGet,
-  pyNumber,
-  toJSONValue,
-  contiguousStride,
-  halfToFloat,
-  bfloat16ToFloat,
-} from './values';
-export type { PyValue, TensorTypedArray, NumpyByteOrder, StorageLoader } from './values';
+export { PyTuple, PyDict, PyOrderedDict, PySet, PyByteArray, PyGlobal, PyObject, tuple, dictGet, pyNumber } from './py-objects';
+export { TorchStorage, TorchTensor, TorchParameter, asTensor, contiguousStride, halfToFloat, bfloat16ToFloat } from './tensor';
+export { NumpyArray, NumpyDtype, NumpyScalar } from './numpy-values';
+export { toJSONValue } from './json';
+export type { PyValue } from './values';
+export type { TensorTypedArray, StorageLoader } from './tensor';
+export type { NumpyByteOrder } from './numpy-values';
 export { inspectTorchFile } from './inspect';
 export type { InspectNode, InspectReport } from './inspect';
 export { forEachObject, childrenOf, SharedExpansion } from './walk';

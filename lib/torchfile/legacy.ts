@@ -5,10 +5,12 @@
  */
 import { itemSizeOf } from './dtypes';
 import { TorchFileError } from './errors';
-import type { TorchFile, TorchFileLimits } from './read';
+import type { TorchFile, TorchFileLimits } from './torch-file';
 import { byteSwap, parseStoragePid } from './storage-pid';
 import { unpickle, type Budget } from './unpickler';
-import { PyDict, PyGlobal, PyTuple, TorchStorage, type PyValue } from './values';
+import { type PyValue } from './values';
+import { PyDict, PyGlobal, PyTuple } from './py-objects';
+import { TorchStorage } from './tensor';
 
 export const LEGACY_MAGIC = 0x1950a86a20f9469cfc6cn;
 export const LEGACY_PROTOCOL_VERSION = 1001n;

@@ -1,7 +1,9 @@
 /**
  * Creating numpy values from JS, in the exact form numpy pickles them (protocol 2).
  */
-import { NumpyArray, NumpyDtype, NumpyScalar, PyGlobal, PyTuple, type PyValue } from './values';
+import { type PyValue } from './values';
+import { NumpyArray, NumpyDtype, NumpyScalar } from './numpy-values';
+import { PyGlobal, PyTuple } from './py-objects';
 
 /** The module numpy 2.x pickles arrays and scalars under; numpy 1.x used `numpy.core.multiarray`. */
 export const NUMPY_MULTIARRAY = 'numpy._core.multiarray';

@@ -5,21 +5,10 @@
  */
 import { fromLatin1 } from './text';
 import type { UnpickleContext } from './unpickle-context';
-import {
-  NumpyArray,
-  NumpyDtype,
-  NumpyScalar,
-  PyByteArray,
-  PyGlobal,
-  PyOrderedDict,
-  PySet,
-  PyTuple,
-  TorchParameter,
-  TorchStorage,
-  TorchTensor,
-  isContiguousLayout,
-  type PyValue,
-} from './values';
+import { type PyValue } from './values';
+import { NumpyArray, NumpyDtype, NumpyScalar } from './numpy-values';
+import { PyByteArray, PyGlobal, PyOrderedDict, PySet, PyTuple } from './py-objects';
+import { TorchParameter, TorchStorage, TorchTensor, isContiguousLayout } from './tensor';
 
 const BUILTINS = new Set(['builtins', '__builtin__']);
 const NUMPY_MULTIARRAY = new Set(['numpy.core.multiarray', 'numpy._core.multiarray']);

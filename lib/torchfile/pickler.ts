@@ -6,19 +6,9 @@
 import { TorchFileError } from './errors';
 import { OP } from './opcodes';
 import { encodeUtf8, latin1 } from './text';
-import {
-  PyByteArray,
-  PyDict,
-  PyGlobal,
-  PyObject,
-  PyOrderedDict,
-  PySet,
-  PyTuple,
-  TorchParameter,
-  TorchStorage,
-  TorchTensor,
-  type PyValue,
-} from './values';
+import { type PyValue } from './values';
+import { PyByteArray, PyDict, PyGlobal, PyObject, PyOrderedDict, PySet, PyTuple } from './py-objects';
+import { TorchParameter, TorchStorage, TorchTensor } from './tensor';
 
 const BATCH = 1000;
 

@@ -1,6 +1,7 @@
 /** The Python containers and object records of torch.save values (see values.ts for the mapping). */
 import { TorchFileError } from './errors';
-import { asTensor, type TorchTensor } from './tensor';
+import type { TorchTensor } from './tensor';
+import { tensorOf } from './tensor-of';
 import type { PyValue } from './values';
 
 /** A Python tuple (immutable by convention; `items` is the element array). */
@@ -115,7 +116,7 @@ export class PyDict {
   }
   /** The value at `key` when it is a tensor (a Parameter gives its data tensor). */
   getTensor(key: PyValue): TorchTensor | undefined {
-    return asTensor(this.get(key));
+    return tensorOf(this.get(key));
   }
   /** A plain object of the string-keyed entries (other keys are left out). */
   toObject(): Record<string, PyValue> {

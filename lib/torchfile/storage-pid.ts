@@ -1,6 +1,7 @@
 /** Storage persistent ids and byte order. */
 import { isTorchDtype, itemSizeOf, dtypeOfStorageClass, type TorchDtype } from './dtypes';
-import { PyGlobal, PyTuple, type PyValue } from './values';
+import { type PyValue } from './values';
+import { PyGlobal, PyTuple } from './py-objects';
 
 /** Parses the `('storage', torch.XStorage, key, location, numel[, view])` persistent id. */
 export function parseStoragePid(

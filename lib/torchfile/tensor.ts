@@ -3,6 +3,7 @@ import { constants } from 'node:buffer';
 import { TorchFileError } from './errors';
 import { itemSizeOf, storageClassOf, type TorchDtype } from './dtypes';
 import { PyOrderedDict } from './py-objects';
+import { TENSOR_OF, tensorOf } from './tensor-of';
 import type { PyValue } from './values';
 
 const MAX_LENGTH = constants.MAX_LENGTH;
@@ -94,6 +95,9 @@ export type TensorTypedArray =
 
 /** A tensor (`torch._utils._rebuild_tensor_v2`): a strided view of a {@link TorchStorage}. */
 export class TorchTensor {
+  get [TENSOR_OF](): TorchTensor {
+    return this;
+  }
   storage: TorchStorage;
   /** Offset in elements into the storage. */
   storageOffset: number;
@@ -254,6 +258,9 @@ export function isContiguousLayout(shape: readonly number[], stride: readonly nu
 
 /** A `torch.nn.Parameter` (`torch._utils._rebuild_parameter[_with_state]`). */
 export class TorchParameter {
+  get [TENSOR_OF](): TorchTensor {
+    return this.data;
+  }
   constructor(
     public data: TorchTensor,
     public requiresGrad = true,
@@ -265,9 +272,7 @@ export class TorchParameter {
 
 /** The tensor of a tensor or Parameter value, else undefined. */
 export function asTensor(v: PyValue | undefined): TorchTensor | undefined {
-  if (v instanceof TorchTensor) return v;
-  if (v instanceof TorchParameter) return v.data;
-  return undefined;
+  return tensorOf(v);
 }
 
 /** Row-major strides for `shape`. */

@@ -9,18 +9,9 @@ import { allowlistedGlobal } from './pickle-globals';
 import { escapeDecode, rawUnicodeEscape } from './pickle-text';
 import { decodeUtf8 } from './text';
 import type { Budget, UnpickleContext, UnpickleLimits, UnpickleOptions } from './unpickle-context';
-import {
-  NumpyArray,
-  NumpyDtype,
-  PyByteArray,
-  PyDict,
-  PyGlobal,
-  PyObject,
-  PyOrderedDict,
-  PySet,
-  PyTuple,
-  type PyValue,
-} from './values';
+import { type PyValue } from './values';
+import { NumpyArray, NumpyDtype } from './numpy-values';
+import { PyByteArray, PyDict, PyGlobal, PyObject, PyOrderedDict, PySet, PyTuple } from './py-objects';
 
 export type { Budget, UnpickleLimits, UnpickleOptions };
 

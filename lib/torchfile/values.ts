@@ -19,11 +19,6 @@ import type { NumpyArray, NumpyDtype, NumpyScalar } from './numpy-values';
 import type { PyByteArray, PyDict, PyGlobal, PyObject, PySet, PyTuple } from './py-objects';
 import type { TorchParameter, TorchStorage, TorchTensor } from './tensor';
 
-export * from './py-objects';
-export * from './tensor';
-export * from './numpy-values';
-export { toJSONValue } from './json';
-
 /** Any value a torch.save pickle can hold. */
 export type PyValue =
   | null

@@ -10,7 +10,7 @@ import { InvalidArgumentError } from '../errors';
 import { CONCAT_MODES, OUTPUT_SAMPLE_RATES, STEREO_MODES, validateGenerationConfig, type GenerationConfig } from '../generate/config';
 import { exportResult } from '../generate/export';
 import { BIT_DEPTHS, type BitDepth } from '../generate/wav';
-import { deleteModel } from '../model/delete-model';
+import { deleteModel } from '../library/delete-model';
 import { packageVersion } from '../package-info';
 import { UiError } from './errors';
 import type { UiModels } from './models';

@@ -7,7 +7,8 @@
 import * as crypto from 'crypto';
 import { AbortedError, SdaError } from '../errors';
 import type { GenerationConfig } from '../generate/config';
-import type { GenerationPipeline, GenerationResult } from '../generate/pipeline';
+import type { GenerationPipeline } from '../generate/pipeline';
+import type { GenerationResult } from '../generate/types';
 import type { BitDepth } from '../generate/wav';
 
 export type JobState = 'queued' | 'rendering' | 'done' | 'failed' | 'cancelled';

@@ -139,4 +139,3 @@ export async function startUi(options: UiOptions = {}): Promise<UiHandle> {
   };
 }
 
-export { isLoopbackHost };

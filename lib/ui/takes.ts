@@ -3,7 +3,7 @@
  * waveform peaks for the page to draw, kept in memory (the oldest dropped beyond a bound) until kept in
  * the output folder with the package's own export().
  */
-import type { GenerationResult } from '../generate/pipeline';
+import type { GenerationResult } from '../generate/types';
 import { sidecarFor, type GenerationSidecar } from '../generate/sidecar';
 import { encodeWav, type BitDepth } from '../generate/wav';
 

@@ -12,8 +12,8 @@ import type { IncomingMessage } from 'http';
 import { pipeline } from 'stream/promises';
 import { Transform } from 'stream';
 import { savedModelParts } from '../model/load-model';
-import { saveModelDetailed } from '../model/save-model';
-import { saveModelFromCheckpoint } from '../model/convert-checkpoint';
+import { saveModelDetailed } from '../library/save-model';
+import { saveModelFromCheckpoint } from '../library/convert-checkpoint';
 import { PyDict, readTorchFile } from '../torchfile';
 import { UiError } from './errors';
 

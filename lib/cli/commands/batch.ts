@@ -7,16 +7,17 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { Command } from 'commander';
 import { SdaError } from '../../errors';
-import type { GenerationConfig } from '../../generate/config';
-import { GenerationPipeline, type GenerationResult } from '../../generate/pipeline';
+import { type GenerationConfig, CONCAT_MODES, OUTPUT_SAMPLE_RATES, STEREO_MODES } from '../../generate/config';
+import { GenerationPipeline } from '../../generate/pipeline';
+import { EXPORT_FORMATS, type ExportFormat, type GenerationResult } from '../../generate/types';
 import { loadModel } from '../../model/load-model';
 import { EXIT_FAILURE, EXIT_OK } from '../exit-codes';
-import { cliParser, parseJobOptions, parsePositiveInt, toGenerationConfig, type GenOptions } from '../gen-options';
+import { cliParser } from '../gen-options';
+import { parseJobOptions, parsePositiveInt, toGenerationConfig, type GenOptions } from '../../jobs/options';
 import { BIT_DEPTHS, type BitDepth } from '../../generate/wav';
-import { EXPORT_FORMATS, type ExportFormat, type ExportTags } from '../../generate/export';
-import { CONCAT_MODES, OUTPUT_SAMPLE_RATES, STEREO_MODES } from '../../generate/config';
+import { type ExportTags } from '../../generate/encode/tags';
 import { SPATIAL_MODES } from '../../generate/spatial';
-import { resolveModelsDir } from '../models-dir';
+import { resolveModelsDir } from '../../library/models-dir';
 import { printJson } from '../output';
 import { ProgressBar } from '../progress';
 import { resolveModel } from '../resolve-model';
@@ -30,23 +31,9 @@ import { checkOutputFolder } from '../output-folder';
 import { stopReason, stopSignal } from '../stop';
 import { parseJobs, type BatchFailure, type BatchJob } from '../../jobs/job-file';
 import { runQueueBatch, runQueueStatus, runQueueWait } from '../batch-queue';
+import type { BatchSummary } from '../batch-summary';
 import { DEFAULT_QUEUE_NAME } from '../../queue/connection';
 
-// The jobs file's format lives in lib/jobs/job-file.ts (the queue's submitter reads it too).
-export { parseJobs, type BatchFailure, type BatchJob };
-
-export interface BatchSummary {
-  jobs: number;
-  written: number;
-  skipped: number;
-  failed: number;
-  models: number;
-  seconds: number;
-  clipsPerSecond: number;
-  outputs: string[];
-  skippedOutputs: string[];
-  failures: BatchFailure[];
-}
 
 interface BatchFlags {
   out: string;

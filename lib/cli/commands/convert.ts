@@ -2,12 +2,12 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { InvalidArgumentError as CommanderInvalidArgument, type Command } from 'commander';
-import { readModelMetadata } from '../../library/library';
-import { saveModelFromCheckpoint } from '../../model/convert-checkpoint';
+import { readModelMetadata } from '../../library/repair';
+import { saveModelFromCheckpoint } from '../../library/convert-checkpoint';
 import type { ModelMetadata } from '../../model/metadata';
 import { modelNotFound } from '../cli-error';
 import { EXIT_OK } from '../exit-codes';
-import { resolveModelsDir } from '../models-dir';
+import { resolveModelsDir } from '../../library/models-dir';
 import { printJson, printLines } from '../output';
 import { cliWarning } from '../resolve-model';
 

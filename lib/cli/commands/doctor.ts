@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { doctor, formatDoctorReport } from '../../doctor';
+import { doctor, formatDoctorReport } from '../../native/doctor';
 import { EXIT_FAILURE, EXIT_OK } from '../exit-codes';
 
 export function registerDoctor(program: Command): void {

@@ -8,7 +8,8 @@ import type { Command } from 'commander';
 import { inspectTorchFile, type InspectNode } from '../../torchfile/inspect';
 import { modelNotFound } from '../cli-error';
 import { EXIT_OK } from '../exit-codes';
-import { cliParser, parsePositiveInt } from '../gen-options';
+import { cliParser } from '../gen-options';
+import { parsePositiveInt } from '../../jobs/options';
 import { formatBytes, printJson, printLines } from '../output';
 
 function describe(n: InspectNode): string {

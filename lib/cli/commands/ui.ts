@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { startUi } from '../../ui/server';
 import { isLoopbackHost } from '../../ui/token';
 import { cliParser } from '../gen-options';
-import { resolveModelsDir } from '../models-dir';
+import { resolveModelsDir } from '../../library/models-dir';
 import { usageError } from '../cli-error';
 import { stopReason, stopSignal } from '../stop';
 

@@ -16,7 +16,6 @@ import { EncodeError, InvalidArgumentError } from '../../errors';
 import type { EncodedFormat, FromWorker, StartMessage, ToWorker } from './protocol';
 import type { ResolvedTags } from './tags';
 
-export type { EncodedFormat } from './protocol';
 
 /** Frames per chunk sent to the worker (0.7 s at 96 kHz). */
 const CHUNK_FRAMES = 65536;

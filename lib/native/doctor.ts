@@ -1,10 +1,10 @@
 /** `sda doctor`: what this installation runs on, and what is wrong with it if anything. */
 import * as path from 'path';
-import { SdaError } from './errors';
-import { listDevices, resolveDevice, type DeviceInfo } from './native/devices';
-import { loadAddon } from './native/loader';
-import { readLocation, type LibtorchSource } from './native/location';
-import { packageRoot, packageVersion } from './package-info';
+import { SdaError } from '../errors';
+import { listDevices, resolveDevice, type DeviceInfo } from './devices';
+import { addonInfo } from './loader';
+import { readLocation, type LibtorchSource } from './location';
+import { packageRoot, packageVersion } from '../package-info';
 
 export interface DoctorReport {
   package: { name: 'small-dataset-audio'; version: string; root: string };
@@ -50,12 +50,8 @@ export function doctor(): DoctorReport {
       cudaBuild: loc.cudaBuild,
       libraries: loc.libraries,
     };
-    const addon = loadAddon();
-    report.addon = {
-      path: addon.path,
-      builtAgainst: addon.binding.libtorchVersion(),
-      prebuilt: addon.path.includes(`${path.sep}prebuilds${path.sep}`),
-    };
+    const addon = addonInfo();
+    report.addon = { ...addon, prebuilt: addon.path.includes(`${path.sep}prebuilds${path.sep}`) };
     report.devices = listDevices();
     report.defaultDevice = resolveDevice('auto', report.devices).id;
   } catch (err) {

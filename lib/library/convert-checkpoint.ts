@@ -10,15 +10,15 @@
  */
 import * as path from 'node:path';
 import { InvalidArgumentError, ModelFormatError } from '../errors';
-import type { ModelLibraryOptions } from '../library/library';
+import type { ModelLibraryOptions } from './library';
 import { PyDict, pyNumber, readTorchFile } from '../torchfile';
-import { analysisFromPy } from './analysis';
-import { appOfValue, checkActivationChange } from './app-format';
-import { checkStateDict, convVaeGeometry } from './convvae-layout';
-import type { ModelFormat } from './format';
-import { defaultMetadata, type ModelMetadata } from './metadata';
+import { analysisFromPy } from '../model/analysis';
+import { appOfValue, checkActivationChange } from '../model/app-format';
+import { checkStateDict, convVaeGeometry } from '../model/convvae-layout';
+import type { ModelFormat } from '../model/format';
+import { defaultMetadata, type ModelMetadata } from '../model/metadata';
 import { cpuStateDict, inferLatentDim, writeSavedModel } from './save-model';
-import { spectrogramConfigFromPy } from './spectrogram-config';
+import { spectrogramConfigFromPy } from '../model/spectrogram-config';
 
 export interface SaveFromCheckpointOptions {
   /** The models directory to save into (created when missing). */

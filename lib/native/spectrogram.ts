@@ -4,13 +4,14 @@
  * filterbank, its pseudo-inverse and the window are built on the LibTorch thread on first use.
  */
 import { types } from 'util';
-import { DisposedError, InvalidArgumentError } from '../errors';
-import type { NativeSpectrogram, RawInvertOptions } from '../native/addon-types';
-import { callNativeAsync, callNativeSync } from '../native/call';
-import { resolveDevice, type DeviceSpec } from '../native/devices';
-import { loadAddon } from '../native/loader';
-import { minInvertibleFrames, type SpectrogramConfig } from '../model/spectrogram-config';
-import { copyLoop, runSliced } from '../util/slices';
+import { InvalidArgumentError } from '../errors';
+import type { NativeSpectrogram, RawInvertOptions } from './addon-types';
+import { callNativeAsync, callNativeSync } from './call';
+import { minInvertibleFrames, type SpectrogramConfig } from './config-types';
+import { resolveDevice, type DeviceSpec } from './devices';
+import { NativeHandle } from './handle';
+import { NATIVE_LIMITS, withinLimit, type NativeLimit } from './limits';
+import { native } from './loader';
 
 /** A row-major float32 array with its shape. */
 export interface Float32Tensor {
@@ -61,6 +62,13 @@ export interface InvertOptions {
   stop?: StopRule | null;
 }
 
+function checkLimit(limit: NativeLimit, v: number, name: string): void {
+  if (!withinLimit(limit, v)) {
+    const { min, max } = NATIVE_LIMITS[limit];
+    throw new InvalidArgumentError(`${name} must be an integer from ${min} to ${max}; got ${v}`);
+  }
+}
+
 function batchOf(t: Float32Tensor, rank: number, what: string): number {
   if (!t || !Array.isArray(t.shape) || t.shape.length !== rank || !types.isFloat32Array(t.data)) {
     throw new InvalidArgumentError(`${what} must be { shape: [${rank} sizes], data: Float32Array }`);
@@ -70,18 +78,18 @@ function batchOf(t: Float32Tensor, rank: number, what: string): number {
   return t.shape[0]!;
 }
 
-export class Spectrogram {
+export class Spectrogram extends NativeHandle<NativeSpectrogram> {
   readonly config: SpectrogramConfig;
   readonly device: string;
   readonly nFreqs: number;
-  private native: NativeSpectrogram | null;
 
   constructor(config: SpectrogramConfig, options: { device?: DeviceSpec | string } = {}) {
+    const device = resolveDevice(options.device ?? 'cpu').id;
+    const binding = native();
+    super(callNativeSync(() => binding.createSpectrogram({ ...config, device })), 'spectrogram');
     this.config = config;
-    this.device = resolveDevice(options.device ?? 'cpu').id;
+    this.device = device;
     this.nFreqs = Math.floor(config.nFft / 2) + 1;
-    const { binding } = loadAddon();
-    this.native = callNativeSync(() => binding.createSpectrogram({ ...config, device: this.device }));
   }
 
   /** Samples of audio per chunk of `frames` mel frames: (frames - 1) * hop. */
@@ -101,20 +109,6 @@ export class Spectrogram {
   async filterbank(): Promise<Float32Tensor> {
     const native = this.live('filterbank');
     return callNativeAsync(() => native.filterbank());
-  }
-
-  get disposed(): boolean {
-    return this.native === null;
-  }
-
-  /** Frees the device tensors; calls already queued finish first, later calls throw DisposedError. */
-  dispose(): void {
-    this.native?.dispose();
-    this.native = null;
-  }
-
-  [Symbol.dispose](): void {
-    this.dispose();
   }
 
   /** log1p(MelSpectrogram(waveform)): [B, N] -> [B, nMels, N / hop + 1]. */
@@ -159,11 +153,6 @@ export class Spectrogram {
     return callNativeAsync(() => native.melToWaveform(m.data, b, m.shape[2]!, this.rawOptions(options, b, m.shape[2]!)));
   }
 
-  private live(what: string): NativeSpectrogram {
-    if (!this.native) throw new DisposedError(`${what}: this spectrogram has been disposed`);
-    return this.native;
-  }
-
   private checkInvertible(frames: number): void {
     if (frames < this.minInvertibleFrames) {
       throw new InvalidArgumentError(
@@ -181,7 +170,7 @@ export class Spectrogram {
 
   private rawOptions(o: InvertOptions, batch: number, frames: number): RawInvertOptions {
     const nIter = o.nIter ?? 64;
-    if (!Number.isInteger(nIter) || nIter < 0 || nIter > 10000) throw new InvalidArgumentError(`nIter must be an integer from 0 to 10000; got ${nIter}`);
+    checkLimit('griffinLimIterations', nIter, 'nIter');
     if (o.phases) {
       const want = batch * this.nFreqs * frames * 2;
       if (!types.isFloat32Array(o.phases) || o.phases.length !== want) {
@@ -196,31 +185,12 @@ export class Spectrogram {
     if (stop) {
       const { tolerance, window = 8, minIter = 0 } = stop;
       if (!(Number.isFinite(tolerance) && tolerance >= 0 && tolerance < 1)) throw new InvalidArgumentError(`stop.tolerance must be in [0, 1); got ${tolerance}`);
-      if (!Number.isInteger(window) || window < 1 || window > 10000) throw new InvalidArgumentError(`stop.window must be an integer from 1 to 10000; got ${window}`);
-      if (!Number.isInteger(minIter) || minIter < 0 || minIter > 10000) throw new InvalidArgumentError(`stop.minIter must be an integer from 0 to 10000; got ${minIter}`);
+      checkLimit('stopWindow', window, 'stop.window');
+      checkLimit('stopMinIterations', minIter, 'stop.minIter');
       Object.assign(raw, { tolerance, stopWindow: window, minIter });
     }
     return raw;
   }
-}
-
-/** torchaudio.functional.resample (sinc_interp_hann): each channel from `fromRate` to `toRate`. */
-export async function resample(channels: Float32Array[], fromRate: number, toRate: number, device = 'cpu'): Promise<Float32Array[]> {
-  if (fromRate === toRate || channels.length === 0) return channels;
-  const n = channels[0]!.length;
-  const flat = new Float32Array(n * channels.length);
-  // The copies in and out run in slices: one `set` or `slice` of a 60 s signal blocks the loop 10-30 ms.
-  await runSliced((function* () {
-    for (const [i, c] of channels.entries()) yield copyLoop(c, flat, i * n);
-  })());
-  const { binding } = loadAddon();
-  const out = await callNativeAsync(() => binding.resample(flat, channels.length, n, fromRate, toRate, device));
-  const m = out.shape[1]!;
-  const result = channels.map(() => new Float32Array(m));
-  await runSliced((function* () {
-    for (const [i, r] of result.entries()) yield copyLoop(out.data.subarray(i * m, (i + 1) * m), r);
-  })());
-  return result;
 }
 
 /**

@@ -1,8 +1,8 @@
 /** PyTorch's CPU random stream, for drawing latents and Griffin-Lim phases in the Python app's order. */
 import { InvalidArgumentError } from '../errors';
-import type { NativeRngInstance } from '../native/addon-types';
-import { callNativeSync } from '../native/call';
-import { loadAddon } from '../native/loader';
+import type { NativeRngInstance } from './addon-types';
+import { callNativeSync } from './call';
+import { native } from './loader';
 
 export class TorchRng {
   private readonly native: NativeRngInstance;
@@ -14,7 +14,7 @@ export class TorchRng {
     }
     const big = BigInt(seed);
     if (big < 0n || big >= 1n << 64n) throw new InvalidArgumentError('seed must be in [0, 2^64)');
-    const { binding } = loadAddon();
+    const binding = native();
     this.native = callNativeSync(() => new binding.NativeRng(big));
   }
 

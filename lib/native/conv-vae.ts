@@ -3,11 +3,13 @@
  * precise messages; the heavy work runs off the JS thread, and calls on one model are serialised natively.
  */
 import { types } from 'util';
-import { DisposedError, InvalidArgumentError } from '../errors';
-import type { NativeConvVae } from '../native/addon-types';
-import { callNativeAsync } from '../native/call';
-import type { ConvVaeGeometry } from './convvae-layout';
-import type { ModelFormat } from './format';
+import { InvalidArgumentError } from '../errors';
+import type { NativeConvVae, RawTensor } from './addon-types';
+import { callNativeAsync } from './call';
+import type { ConvVaeFormat, ConvVaeShape } from './config-types';
+import { NATIVE_LIMITS } from './limits';
+import { NativeHandle } from './handle';
+import { native } from './loader';
 
 /** A batch of mel spectrograms, `[B, 1, nMels, T]`, row-major. */
 export interface MelBatch {
@@ -24,22 +26,21 @@ export interface LatentBatch {
 /** Latent input: a Float32Array of B x latentDim values, or B vectors of latentDim numbers. */
 export type LatentInput = Float32Array | ArrayLike<number>[];
 
-const MAX_BATCH = 65536;
+const MAX_BATCH = NATIVE_LIMITS.batch.max;
 
-export class ConvVae {
+export class ConvVae extends NativeHandle<NativeConvVae> {
   readonly latentDim: number;
   /** Mel bins and frames of one chunk (the default decode size). */
   readonly melShape: readonly [number, number];
   /** The device id the weights live on. */
   readonly device: string;
-  readonly format: ModelFormat;
-  private handle: NativeConvVae | null;
+  readonly format: ConvVaeFormat;
 
-  /** @internal Made by loadModel(). */
-  constructor(handle: NativeConvVae, geometry: ConvVaeGeometry, device: string, format: ModelFormat) {
-    this.handle = handle;
-    this.latentDim = geometry.latentDim;
-    this.melShape = [geometry.nMels, geometry.frames];
+  /** @internal Made by createConvVae() (loadModel()). */
+  constructor(handle: NativeConvVae, shape: ConvVaeShape, device: string, format: ConvVaeFormat) {
+    super(handle, 'model');
+    this.latentDim = shape.latentDim;
+    this.melShape = [shape.nMels, shape.frames];
     this.device = device;
     this.format = format;
   }
@@ -47,10 +48,6 @@ export class ConvVae {
   /** False for a model that was only ever sampled (no encoder weights in the file). */
   get hasEncoder(): boolean {
     return this.live('hasEncoder').hasEncoder;
-  }
-
-  get disposed(): boolean {
-    return this.handle === null;
   }
 
   /**
@@ -108,21 +105,6 @@ export class ConvVae {
     };
   }
 
-  /** Frees native and device memory. Calls already running finish first; later calls throw DisposedError. */
-  dispose(): void {
-    this.handle?.dispose();
-    this.handle = null;
-  }
-
-  [Symbol.dispose](): void {
-    this.dispose();
-  }
-
-  private live(what: string): NativeConvVae {
-    if (!this.handle) throw new DisposedError(`${what}: this model has been disposed`);
-    return this.handle;
-  }
-
   private latents(z: LatentInput): Float32Array {
     const d = this.latentDim;
     let flat: Float32Array;
@@ -160,4 +142,15 @@ function checkFinite(a: Float32Array, what: string, rowLength?: number): void {
       throw new InvalidArgumentError(`${what}${where} is ${a[i]}; every value must be finite`);
     }
   }
+}
+
+/**
+ * Hands a checked state dict to LibTorch and wraps the network (`device`: a resolved id). The tensors are
+ * read in place and copied once onto the device.
+ */
+export async function createConvVae(shape: ConvVaeShape, format: ConvVaeFormat, device: string, tensors: RawTensor[]): Promise<ConvVae> {
+  const binding = native();
+  const config = { distill: format === 'distill_model', latentDim: shape.latentDim, nMels: shape.nMels, frames: shape.frames, device };
+  const handle = await callNativeAsync(() => binding.createConvVae(config, tensors));
+  return new ConvVae(handle, shape, device, format);
 }

@@ -2,9 +2,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InvalidArgumentError } from '../errors';
-import { fsyncDir } from '../library/atomic';
-import { fsGuard } from '../library/fs-error';
-import { ModelLibrary, type ModelLibraryOptions } from '../library/library';
+import { fsyncDir } from '../util/atomic-file';
+import { fsGuard } from './fs-error';
+import { ModelLibrary, type ModelLibraryOptions } from './library';
 
 export interface DeleteModelOptions {
   /** The models directory. */

@@ -10,10 +10,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { InvalidArgumentError, ModelExistsError, ModelFormatError, ModelVersionError } from '../errors';
-import { fsyncDir } from '../library/atomic';
-import { entryFromMetadata } from '../library/entry';
-import { modelExtension, sanitizeFileName, uniqueFileName } from '../library/file-name';
-import { ModelLibrary, pythonUtcNow, type ModelLibraryOptions } from '../library/library';
+import { fsyncDir } from '../util/atomic-file';
+import { entryFromMetadata } from './entry';
+import { modelExtension, sanitizeFileName, uniqueFileName } from './file-name';
+import { ModelLibrary, pythonUtcNow, type ModelLibraryOptions } from './library';
 import {
   PyDict,
   PyObject,
@@ -26,12 +26,13 @@ import {
   writeTorchFile,
   type PyValue,
 } from '../torchfile';
-import { analysisFromPy, analysisToPy, type AnalysisResult } from './analysis';
-import { checkActivationChange, withAppPackage } from './app-format';
-import { checkStateDict, convVaeGeometry } from './convvae-layout';
-import { DEFAULT_LATENT_DIM, MODEL_FORMATS, MODEL_FORMAT_VERSION, type ModelFormat } from './format';
-import { METADATA_FIELDS, defaultMetadata, fieldKindProblem, metadataFromPy, metadataToPy, type ModelMetadata } from './metadata';
-import { DEFAULT_SPECTROGRAM_CONFIG, checkSpectrogramConfig, spectrogramConfigFromPy, spectrogramConfigToPy, type SpectrogramConfig } from './spectrogram-config';
+import { analysisFromPy, analysisToPy, type AnalysisResult } from '../model/analysis';
+import { checkActivationChange, withAppPackage } from '../model/app-format';
+import { checkStateDict, convVaeGeometry } from '../model/convvae-layout';
+import { DEFAULT_LATENT_DIM, MODEL_FORMATS, MODEL_FORMAT_VERSION, type ModelFormat } from '../model/format';
+import { METADATA_FIELDS, defaultMetadata, fieldKindProblem, metadataFromPy, metadataToPy, type ModelMetadata } from '../model/metadata';
+import type { SpectrogramConfig } from '../native/config-types';
+import { DEFAULT_SPECTROGRAM_CONFIG, checkSpectrogramConfig, spectrogramConfigFromPy, spectrogramConfigToPy } from '../model/spectrogram-config';
 
 /** A saved model to take the weights (and, by default, everything else) from: a LoadedModel fits. */
 export interface SavedModelSource {
