@@ -11,7 +11,7 @@ import {
   readTorchFileSync,
   type TorchFile,
 } from '../lib';
-import { GENUINE, GENUINE_FILES, describeValue, sortedJson } from './20.torchfile-helpers';
+import { GENUINE, GENUINE_FILES, describeValue, sortedJson } from './helpers/torchfile';
 
 const [TRAINED, SAMPLE_ONLY, CHECKPOINT, CONVERTED] = GENUINE_FILES;
 const scan = JSON.parse(fs.readFileSync(path.join(GENUINE, 'pickle_scan.json'), 'utf8')) as {

@@ -15,7 +15,7 @@ import {
   writeTorchFileSync,
   type PyValue,
 } from '../lib';
-import { GENUINE_FILES, describeValue, sortedJson } from './20.torchfile-helpers';
+import { GENUINE_FILES, describeValue, sortedJson } from './helpers/torchfile';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sda-tf-write-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));

@@ -18,7 +18,7 @@ import {
   tuple,
   writeTorchFileSync,
 } from '../lib';
-import { GENUINE_FILES, describeValue, python, sortedJson } from './20.torchfile-helpers';
+import { GENUINE_FILES, describeValue, python, sortedJson } from './helpers/torchfile';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sda-tf-interop-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));

@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { PyDict, PyObject, TorchFileError, readTorchFileSync } from '../lib';
 import { ZipWriter } from '../lib/torchfile/zip-writer';
-import { GENUINE_FILES } from './20.torchfile-helpers';
+import { GENUINE_FILES } from './helpers/torchfile';
 
 function zip(pkl: Uint8Array | string, records: Record<string, Uint8Array> = {}): Buffer {
   const z = new ZipWriter();
