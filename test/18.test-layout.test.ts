@@ -1,7 +1,8 @@
-// The layout that lets a test be cited by its ID (docs cite "test/57.3"): every test file is
-// test/NN.topic.test.ts under a number no other file has, every test's title starts with an ID NN.k of
-// its file's number (or the test sits in a describe block whose title does), no ID is declared twice,
-// and TypeScript under test/ outside test/helpers/ is test files only. The sources are parsed, not run.
+// The layout that lets a test be cited by its ID (docs cite "test/57.3") and a tier be run alone: every
+// test file is test/NN.topic.test.ts under a number no other file has, every test's title starts with an
+// ID NN.k of its file's number (or the test sits in a describe block whose title does), no ID is declared
+// twice, TypeScript under test/ outside test/helpers/ is test files only, and every test file is in
+// exactly one tier of jest.config.js, none below what its source shows it needs. Nothing here is run.
 import * as fs from 'fs';
 import * as path from 'path';
 import * as ts from 'typescript';
@@ -123,9 +124,50 @@ function duplicateIds(ids: Declaration[]): string[] {
   return [...byId].filter(([, w]) => w.length > 1).map(([id, w]) => `ID ${id} is declared at ${w.join(' and ')}`);
 }
 
+const TIERS = ['ts', 'addon', 'python', 'services'] as const;
+type Tier = (typeof TIERS)[number];
+
+/** A jest project of jest.config.js: its tier (displayName) and its files (test/NAME.test.ts). */
+interface Project {
+  tier: string;
+  files: string[];
+}
+
+function projectFiles(config: { projects: Array<{ displayName: string; testMatch: string[] }> }): Project[] {
+  return config.projects.map((p) => ({
+    tier: p.displayName,
+    files: p.testMatch.map((m) => /^<rootDir>\/test\/([^/*?{}[\]]+\.test\.ts)$/.exec(m)?.[1] ?? `(not one file: ${m})`),
+  }));
+}
+
+/** Test files in no tier or in several, and tier entries that name no test file. */
+function tierProblems(rels: string[], projects: Project[]): string[] {
+  const problems: string[] = [];
+  const tested = rels.filter(isTestFile);
+  for (const rel of tested) {
+    const tiers = projects.filter((p) => p.files.includes(rel)).map((p) => p.tier);
+    if (tiers.length !== 1) problems.push(`test/${rel} is in ${tiers.length === 0 ? 'no tier' : `the tiers ${tiers.join(' and ')}`}`);
+  }
+  for (const p of projects) for (const f of p.files) if (!tested.includes(f)) problems.push(`tier ${p.tier} names ${f}, which is no test file`);
+  return problems;
+}
+
+/**
+ * The tier a test file's own text shows it needs at least: the helpers that start a service or run
+ * python3, and the calls that load the addon. A lower bound (a CLI child that loads the addon shows
+ * nothing here), to catch a file that gained a need its tier does not give.
+ */
+function evidentTier(text: string): Tier {
+  if (/\b(startRedis|launchChromium)\(/.test(text)) return 'services';
+  if (/\b(runPython|checkOutputs|python)\(|['"`]python3['"`]/.test(text)) return 'python';
+  if (/\b(loadModel|loadAddon|numericsInfo|listDevices|deviceMatmul)\(|\bnew (Spectrogram|TorchRng|GenerationPipeline)\(/.test(text)) return 'addon';
+  return 'ts';
+}
+
 const TREE = listTestTree();
 const SOURCES: Source[] = TREE.filter((rel) => isTestFile(rel)).map((rel) => ({ rel, text: fs.readFileSync(path.join(ROOT, 'test', rel), 'utf8') }));
 const DECLARED = idProblems(SOURCES);
+const PROJECTS = projectFiles(require(path.join(ROOT, 'jest.config.js')));
 
 test('18.1 every test file is test/NN.topic.test.ts under a number no other file has', () => {
   expect(SOURCES.length).toBeGreaterThan(40);
@@ -176,4 +218,39 @@ test('18.5 the checks catch what they are for', () => {
     'test/57.a.test.ts:8: test title is not a string literal, so its ID cannot be checked',
   ]);
   expect(duplicateIds(ids)).toEqual(['ID 57.1 is declared at test/57.a.test.ts:1 and test/57.a.test.ts:9']);
+});
+
+test('18.6 every test file is in exactly one tier (jest project) of jest.config.js, and each tier has its npm script', () => {
+  expect(PROJECTS.map((p) => p.tier)).toEqual([...TIERS]);
+  expect(tierProblems(TREE, PROJECTS)).toEqual([]);
+  const scripts = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).scripts as Record<string, string>;
+  expect(scripts.test).toBe('jest');
+  for (const tier of TIERS) expect(scripts[`test:${tier}`]).toMatch(new RegExp(`\\bjest --selectProjects ${tier}$`));
+});
+
+test('18.7 no test file is in a tier below what its source shows it needs', () => {
+  const tierOf = new Map(PROJECTS.flatMap((p) => p.files.map((f) => [f, p.tier] as const)));
+  const below = SOURCES.filter((s) => s.rel !== path.basename(__filename))
+    .map((s) => ({ file: s.rel, tier: tierOf.get(s.rel), needs: evidentTier(s.text) }))
+    .filter((s) => s.tier !== undefined && TIERS.indexOf(s.tier as Tier) < TIERS.indexOf(s.needs));
+  expect(below).toEqual([]);
+});
+
+test('18.8 the tier checks catch what they are for', () => {
+  const projects = projectFiles({
+    projects: [
+      { displayName: 'ts', testMatch: ['<rootDir>/test/10.a.test.ts', '<rootDir>/test/11.b.test.ts', '<rootDir>/test/12.gone.test.ts'] },
+      { displayName: 'addon', testMatch: ['<rootDir>/test/11.b.test.ts', '**/*.test.ts'] },
+    ],
+  });
+  expect(tierProblems(['10.a.test.ts', '11.b.test.ts', '13.c.test.ts', 'helpers/x.ts'], projects)).toEqual([
+    'test/11.b.test.ts is in the tiers ts and addon',
+    'test/13.c.test.ts is in no tier',
+    'tier ts names 12.gone.test.ts, which is no test file',
+    'tier addon names (not one file: **/*.test.ts), which is no test file',
+  ]);
+  expect(evidentTier("const redis = await startRedis(); runPython(script, [])")).toBe('services');
+  expect(evidentTier("spawnSync('python3', ['-c', '1']); await loadModel(file)")).toBe('python');
+  expect(evidentTier('const spec = new Spectrogram(cfg)')).toBe('addon');
+  expect(evidentTier("sda(['model', 'list']); new ModelLibrary(dir)")).toBe('ts');
 });
