@@ -28,7 +28,7 @@ import {
 } from '../lib/torchfile';
 import { serializeTorchFileChunks } from '../lib/torchfile/write';
 import { ZipWriter } from '../lib/torchfile/zip-writer';
-import { GENUINE_FILES } from '../test/20.torchfile-helpers';
+import { GENUINE_FILES } from '../test/helpers/torchfile';
 
 export interface FuzzOptions {
   cases: number;

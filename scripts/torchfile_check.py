@@ -7,7 +7,7 @@
                                                     its records are 64-byte aligned; exit 1 on any
                                                     difference, naming the file and the path in it.
 
-The description is the contract with the Node tests (test/2x.torchfile-helpers.ts builds the same
+The description is the contract with the Node tests (test/helpers/torchfile.ts builds the same
 tree from the Node values): every int, float bit pattern, string, container type and key order,
 tensor dtype/shape/stride/offset/requires_grad/bytes/storage sharing, numpy dtype/shape/order/bytes.
 """

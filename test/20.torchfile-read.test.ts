@@ -11,7 +11,7 @@ import {
   readTorchFileSync,
   type TorchFile,
 } from '../lib';
-import { GENUINE, GENUINE_FILES, describeValue, sortedJson } from './20.torchfile-helpers';
+import { GENUINE, GENUINE_FILES, describeValue, sortedJson } from './helpers/torchfile';
 
 const [TRAINED, SAMPLE_ONLY, CHECKPOINT, CONVERTED] = GENUINE_FILES;
 const scan = JSON.parse(fs.readFileSync(path.join(GENUINE, 'pickle_scan.json'), 'utf8')) as {
@@ -32,7 +32,7 @@ describe('readTorchFile on the genuine files', () => {
     }
   });
 
-  test('container facts match pickle_scan.json', () => {
+  test('20.1 container facts match pickle_scan.json', () => {
     for (const entry of scan.files) {
       const got = files.get(path.join(GENUINE, entry.file));
       expect(got).toBeDefined();
@@ -47,7 +47,7 @@ describe('readTorchFile on the genuine files', () => {
     }
   });
 
-  test('the trained .sda: keys, state dict, metadata, Enum, numpy analysis', () => {
+  test('20.2 the trained .sda: keys, state dict, metadata, Enum, numpy analysis', () => {
     const { bytes, file } = files.get(TRAINED)!;
     const d = top(file);
     expect([...d.keys()]).toEqual(['format', 'version', 'model_state_dict', 'latent_dim', 'spectrogram_config', 'latent_analysis', 'training_config', 'metadata']);
@@ -104,7 +104,7 @@ describe('readTorchFile on the genuine files', () => {
     expect(la.get('n_active_components')).toBe(19n);
   });
 
-  test('sample-only model has no encoder heads and no analysis', () => {
+  test('20.3 sample-only model has no encoder heads and no analysis', () => {
     const d = top(files.get(SAMPLE_ONLY)!.file);
     const sd = d.get('model_state_dict') as PyOrderedDict;
     expect(sd.size).toBe(53);
@@ -113,7 +113,7 @@ describe('readTorchFile on the genuine files', () => {
     expect(d.get('latent_dim')).toBe(32n);
   });
 
-  test('checkpoint: optimizer state has int keys, Enum BALANCED, metrics history', () => {
+  test('20.4 checkpoint: optimizer state has int keys, Enum BALANCED, metrics history', () => {
     const d = top(files.get(CHECKPOINT)!.file);
     expect(d.get('epoch')).toBe(7n);
     const opt = d.getDict('optimizer_state_dict')!;
@@ -127,14 +127,14 @@ describe('readTorchFile on the genuine files', () => {
     expect((d.getDict('metrics_history')!.getList('epoch_metrics') ?? []).length).toBe(8);
   });
 
-  test('converted .sda keeps checkpoint weights', () => {
+  test('20.5 converted .sda keeps checkpoint weights', () => {
     const ck = (top(files.get(CHECKPOINT)!.file).get('model_state_dict') as PyDict).getTensor('decoder.fc.weight')!;
     const cv = (top(files.get(CONVERTED)!.file).get('model_state_dict') as PyDict).getTensor('decoder.fc.weight')!;
     expect(Buffer.compare(Buffer.from(ck.bytes()), Buffer.from(cv.bytes()))).toBe(0);
     expect(top(files.get(CONVERTED)!.file).getDict('metadata')!.getInt('training_epochs')).toBe(7);
   });
 
-  test('storages: lazy reads the same bytes on demand, skip reads none, copy owns its bytes', async () => {
+  test('20.6 storages: lazy reads the same bytes on demand, skip reads none, copy owns its bytes', async () => {
     const full = files.get(TRAINED)!.file;
     const lazy = readTorchFileSync(TRAINED, { storages: 'lazy' });
     const skip = readTorchFileSync(TRAINED, { storages: 'skip' });
@@ -151,7 +151,7 @@ describe('readTorchFile on the genuine files', () => {
     expect(c.bytes().buffer.byteLength).toBe(c.bytes().byteLength);
   });
 
-  test('async and sync reads agree; a path read names the file in errors', async () => {
+  test('20.7 async and sync reads agree; a path read names the file in errors', async () => {
     const a = await readTorchFile(CONVERTED);
     expect(sortedJson(describeValue(a.value))).toBe(sortedJson(describeValue(files.get(CONVERTED)!.file.value)));
     const err = await readTorchFile(path.join(GENUINE, 'pickle_scan.json')).catch((e: unknown) => e);
@@ -160,7 +160,7 @@ describe('readTorchFile on the genuine files', () => {
     expect((err as TorchFileError).code).toBe('ERR_SDA_TORCH_FILE');
   });
 
-  test('toFloat32Array converts float16 / bfloat16 / int64', () => {
+  test('20.8 toFloat32Array converts float16 / bfloat16 / int64', () => {
     const half = TorchTensor.fromTypedArray('float16', [3], new Uint16Array([0x3c00, 0xc000, 0x3555]));
     expect(Array.from(half.toFloat32Array())).toEqual([1, -2, Math.fround(0.333251953125)]);
     const bf = TorchTensor.fromTypedArray('bfloat16', [2], new Uint16Array([0x3f80, 0x4049]));

@@ -15,7 +15,7 @@ import {
   writeTorchFileSync,
   type PyValue,
 } from '../lib';
-import { GENUINE_FILES, describeValue, sortedJson } from './20.torchfile-helpers';
+import { GENUINE_FILES, describeValue, sortedJson } from './helpers/torchfile';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sda-tf-write-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -51,7 +51,7 @@ function localRecords(b: Buffer): Rec[] {
 }
 
 describe('writeTorchFile', () => {
-  test('genuine files: read -> write -> read is identity, in the layout PyTorch writes', () => {
+  test('21.1 genuine files: read -> write -> read is identity, in the layout PyTorch writes', () => {
     for (const f of GENUINE_FILES) {
       const a = readTorchFileSync(f);
       const out = path.join(tmp, path.basename(f));
@@ -80,7 +80,7 @@ describe('writeTorchFile', () => {
     }
   });
 
-  test('checkpoint conversion shape: drop keys, keep the Enum object, write a .sda', async () => {
+  test('21.2 checkpoint conversion shape: drop keys, keep the Enum object, write a .sda', async () => {
     const ck = readTorchFileSync(GENUINE_FILES[2]).value as PyDict;
     ck.delete('optimizer_state_dict');
     ck.delete('scheduler_state_dict');
@@ -93,7 +93,7 @@ describe('writeTorchFile', () => {
     expect(preset.argItems).toEqual(['balanced']);
   });
 
-  test('shared storages stay shared, views stay views', () => {
+  test('21.3 shared storages stay shared, views stay views', () => {
     const base = TorchTensor.fromTypedArray('float32', [2, 3], new Float32Array([1, 2, 3, 4, 5, 6]));
     const t = new TorchTensor({ storage: base.storage, shape: [3, 2], stride: [1, 3] });
     const row = new TorchTensor({ storage: base.storage, shape: [3], stride: [1], storageOffset: 3 });
@@ -110,7 +110,7 @@ describe('writeTorchFile', () => {
     expect(Array.from(t2.toFloat32Array())).toEqual([1, 4, 2, 5, 3, 6]);
   });
 
-  test('ints, floats, keys, cycles and recursive tuples round-trip', () => {
+  test('21.4 ints, floats, keys, cycles and recursive tuples round-trip', () => {
     const list: PyValue[] = [1n];
     list.push(list);
     const inner: PyValue[] = [];
@@ -137,7 +137,7 @@ describe('writeTorchFile', () => {
     expect(back.get('ints')).toEqual(v.get('ints'));
   });
 
-  test('what cannot be written is a TorchFileError', () => {
+  test('21.5 what cannot be written is a TorchFileError', () => {
     const skip = readTorchFileSync(GENUINE_FILES[1], { storages: 'skip' });
     expect(() => serializeTorchFile(skip.value)).toThrow(/were not read/);
     expect(() => serializeTorchFile([undefined as unknown as PyValue])).toThrow(TorchFileError);

@@ -18,7 +18,7 @@ import {
   tuple,
   writeTorchFileSync,
 } from '../lib';
-import { GENUINE_FILES, describeValue, python, sortedJson } from './20.torchfile-helpers';
+import { GENUINE_FILES, describeValue, python, sortedJson } from './helpers/torchfile';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sda-tf-interop-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -31,7 +31,7 @@ describe('torch interop', () => {
     expected = JSON.parse(fs.readFileSync(path.join(tmp, 'py', 'expected.json'), 'utf8'));
   });
 
-  test('Python wrote the planned variety of files', () => {
+  test('22.1 Python wrote the planned variety of files', () => {
     const names = expected.files.map((f) => path.basename(f)).sort();
     expect(names).toEqual(
       ['dtypes', 'legacy', 'nested', 'numpy', 'objects', 'optimizer', 'params', 'protocol0', 'protocol1', 'protocol4', 'protocol5', 'renamed', 'state_dict', 'views'].map((n) => `${n}.pt`),
@@ -39,7 +39,7 @@ describe('torch interop', () => {
     expect(readTorchFileSync(path.join(tmp, 'py', 'legacy.pt')).format).toBe('legacy');
   });
 
-  test('Node reads every file exactly as torch.load sees it; Node copies load back equal in Python', () => {
+  test('22.2 Node reads every file exactly as torch.load sees it; Node copies load back equal in Python', () => {
     const pairs: string[] = [];
     fs.mkdirSync(path.join(tmp, 'node'), { recursive: true });
     const all = [...expected.files, ...GENUINE_FILES];
@@ -54,7 +54,7 @@ describe('torch interop', () => {
     expect(res).toEqual({ pairs: all.length, failures: [] });
   });
 
-  test('values built in JS load in Python as described', () => {
+  test('22.3 values built in JS load in Python as described', () => {
     const w = TorchTensor.fromTypedArray('float32', [2, 3], new Float32Array([1, 2, 3, 4, 5, 6]));
     const value = PyDict.fromObject({
       weight: w,

@@ -1,7 +1,7 @@
 /** A short seeded fuzz run (the long one is `npm run fuzz -- <cases>`): only TorchFileError may escape. */
 import { runFuzz } from '../scripts/fuzz-torchfile';
 
-test('fuzz: seeded mutations of genuine and generated files and random opcode streams', () => {
+test('24.1 fuzz: seeded mutations of genuine and generated files and random opcode streams', () => {
   const rep = runFuzz({ cases: 6000, seed: 20240601 });
   expect(rep.failureSamples).toEqual([]);
   expect(rep.failures).toBe(0);

@@ -11,7 +11,7 @@ const MODELS = ['trained', 'sample_only', 'checkpoint'].map((dir) => {
   return { dir, file: path.join(modelsDir, file), refs: path.join(GENUINE, dir, 'refs') };
 });
 
-describe.each(MODELS)('30 genuine model $dir', ({ file, refs }) => {
+describe.each(MODELS)('genuine model $dir', ({ file, refs }) => {
   let loaded: LoadedModel;
   const refsJson = () => JSON.parse(fs.readFileSync(path.join(refs, 'refs.json'), 'utf8'));
   beforeAll(async () => {
@@ -19,7 +19,7 @@ describe.each(MODELS)('30 genuine model $dir', ({ file, refs }) => {
   });
   afterAll(() => loaded?.dispose());
 
-  test('loads with the metadata, config and latent size the Python app saved', () => {
+  test('30.1 loads with the metadata, config and latent size the Python app saved', () => {
     const r = refsJson();
     expect(loaded.format).toBe('sda_model');
     expect(loaded.device).toBe('cpu');
@@ -57,7 +57,7 @@ describe.each(MODELS)('30 genuine model $dir', ({ file, refs }) => {
     if (loaded.analysis) expect(loaded.analysis.nActiveComponents).toBe(r.n_active_components);
   });
 
-  test('decode(z) matches the Python decoder within 1e-5', async () => {
+  test('30.2 decode(z) matches the Python decoder within 1e-5', async () => {
     const z = readNpy(path.join(refs, 'z.npy'));
     const want = readNpy(path.join(refs, 'decoded_mel.npy'));
     const got = await loaded.model.decode(z.data);
@@ -69,7 +69,7 @@ describe.each(MODELS)('30 genuine model $dir', ({ file, refs }) => {
     expect(maxAbsDiff(again.data, got.data)).toBe(0);
   });
 
-  test('encode(mel) matches the Python encoder within 1e-4, and decode(mu) its reconstruction', async () => {
+  test('30.3 encode(mel) matches the Python encoder within 1e-4, and decode(mu) its reconstruction', async () => {
     if (!refsJson().has_encoder_linear) {
       // A model that was only ever sampled has no encoder: a typed error says so.
       await expect(loaded.model.encode({ shape: [1, 1, ...loaded.model.melShape], data: new Float32Array(loaded.model.melShape[0] * loaded.model.melShape[1]) })).rejects.toThrow(

@@ -33,7 +33,7 @@ async function pipelineFor(dir: string): Promise<GenerationPipeline> {
   return p;
 }
 
-test.each(cases)('51 $dir $ref: same length, correlation >= 0.99, same quality report', async ({ dir, ref, config }) => {
+test.each(cases)('51.1 $dir $ref: same length, correlation >= 0.99, same quality report', async ({ dir, ref, config }) => {
   const refs = path.join(GENUINE, dir, 'refs');
   const gen = JSON.parse(fs.readFileSync(path.join(refs, 'generation.json'), 'utf8'))[ref];
   const pipeline = await pipelineFor(dir);

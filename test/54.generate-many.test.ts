@@ -110,7 +110,7 @@ test('54.4 drawn lazily and interleaved with another plan, each chunk is what th
   for (let i = 0; i < a.count; i++) expect(Array.from(got[i]!.phase)).toEqual(Array.from(app.randComplex([1, g.nFreqs, frames])));
 });
 
-test('54.4b the default mode hands out no phase, yet its slider latents are the app\'s (the stream is advanced past each phase)', () => {
+test('54.7 the default mode hands out no phase, yet its slider latents are the app\'s (the stream is advanced past each phase)', () => {
   const d = trained.loaded.latentDim;
   const frames = trained.loaded.model.melShape[1];
   const g = { latentDim: d, nFreqs: trained.spectrogram.nFreqs, frames, chunkSamples: trained.spectrogram.samplesFor(frames) };

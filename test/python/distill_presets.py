@@ -1,5 +1,5 @@
 """Distill's own PresetManager (test/fixtures/genuine/distill/presets_manager.py, unchanged) on a presets
-folder, for test/61 and test/62: `read PRESETS_DIR MODEL_ID` prints what Distill reads (folders and every
+folder, for test/71 and test/72: `read PRESETS_DIR MODEL_ID` prints what Distill reads (folders and every
 preset as dataclasses.asdict); `save PRESETS_DIR MODEL_ID JSON` saves one preset the way Distill's UI does
 and prints it; `redump FILE` prints the file as json.dump(indent=2, default=str) writes it."""
 import dataclasses

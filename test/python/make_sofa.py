@@ -1,4 +1,4 @@
-"""Writes small synthetic SOFA HRTF files (and broken ones) with h5py for test/57.spatial.
+"""Writes small synthetic SOFA HRTF files (and broken ones) with h5py for test/61.spatial.
 
 SOFA (AES69) files are netCDF-4, i.e. HDF5 with global attributes and named variables. These follow
 the SimpleFreeFieldHRIR convention's layout: Data.IR [M, R, N], Data.SamplingRate [I], SourcePosition

@@ -1,4 +1,4 @@
-"""Independent numpy/scipy renderings of Distill's spatial output, for test/57.spatial.
+"""Independent numpy/scipy renderings of Distill's spatial output, for test/61.spatial.
 
 Written from what Distill's `inference/spatial.py`, `inference/stereo.py` and `audio/hrtf.py` compute
 (numpy float32 arrays with Python float scalars, scipy's fftconvolve / butter / sosfiltfilt, a SOFA file

@@ -70,7 +70,7 @@ function sidecarWithoutTime(file: string): unknown {
   return s;
 }
 
-test('80.1 three workers, SIGKILL of one mid-job, SIGTERM of a busy and an idle one: every output once, as the local batch', async () => {
+test('91.1 three workers, SIGKILL of one mid-job, SIGTERM of a busy and an idle one: every output once, as the local batch', async () => {
   const dir = tmpDir('queue');
   const jobs = writeJobs(dir);
   const local = path.join(dir, 'local');
@@ -152,7 +152,7 @@ test('80.1 three workers, SIGKILL of one mid-job, SIGTERM of a busy and an idle 
   }
 });
 
-test('80.6 --detach queues and returns; a worker started later renders the jobs; `wait` reports them as the local batch would', async () => {
+test('91.2 --detach queues and returns; a worker started later renders the jobs; `wait` reports them as the local batch would', async () => {
   const dir = tmpDir('queue-detach');
   const shared = path.join(dir, 'shared');
   const url = redis.url(5);
@@ -181,7 +181,7 @@ test('80.6 --detach queues and returns; a worker started later renders the jobs;
   }
 });
 
-test('80.7 a queue URL that is not redis:// is bad usage (exit 2); a Redis nobody answers at is ERR_SDA_QUEUE (exit 1), one line', async () => {
+test('91.3 a queue URL that is not redis:// is bad usage (exit 2); a Redis nobody answers at is ERR_SDA_QUEUE (exit 1), one line', async () => {
   const dir = tmpDir('queue-url');
   const file = path.join(dir, 'jobs.jsonl');
   fs.writeFileSync(file, '{"output": "a.wav", "options": {"duration": 0.5, "seed": 1}}\n');

@@ -55,7 +55,7 @@ afterAll(async () => {
 const modelButton = (name: string) => page.getByRole('button', { name, exact: true });
 const takeCount = () => page.locator('article.take').count();
 
-test('library: every model listed by name; search and tag filter narrow the list; latent sizes filled in', async () => {
+test('72.1 library: every model listed by name; search and tag filter narrow the list; latent sizes filled in', async () => {
   await expect(modelButton(TRAINED.name).isVisible()).resolves.toBe(true);
   await modelButton(SAMPLE.name).waitFor();
   await page.getByRole('button', { name: 'Delete', exact: false }).first().waitFor();
@@ -80,7 +80,7 @@ test('library: every model listed by name; search and tag filter narrow the list
   await modelButton(SAMPLE.name).waitFor();
 });
 
-test("model: metadata, one slider per active component named by its label with the Python app's step range; the keyboard moves it", async () => {
+test("72.2 model: metadata, one slider per active component named by its label with the Python app's step range; the keyboard moves it", async () => {
   await modelButton(TRAINED.name).click();
   await page.getByRole('heading', { name: TRAINED.name }).waitFor();
   const sliders = page.getByRole('slider');
@@ -132,7 +132,7 @@ async function audioFacts(index: number) {
   }, index);
 }
 
-test('generate: the take plays a WAV of the requested length, with a download link', async () => {
+test('72.3 generate: the take plays a WAV of the requested length, with a download link', async () => {
   await page.getByRole('spinbutton', { name: 'Duration (s)', exact: true }).fill('1');
   await page.getByRole('spinbutton', { name: 'Seed', exact: true }).fill('5');
   await page.getByLabel('Bit depth').selectOption('16');
@@ -155,7 +155,7 @@ test('generate: the take plays a WAV of the requested length, with a download li
   await screenshot(page, 'ui-take');
 });
 
-test('takes: a second take in stereo at 44.1 kHz / 24-bit has that format; A/B between the two; Keep writes the WAV and its sidecar to the output folder', async () => {
+test('72.4 takes: a second take in stereo at 44.1 kHz / 24-bit has that format; A/B between the two; Keep writes the WAV and its sidecar to the output folder', async () => {
   await page.getByLabel('Stereo', { exact: true }).selectOption('mid-side');
   await page.getByLabel('Sample rate').selectOption('44100');
   await page.getByLabel('Bit depth').selectOption('24');
@@ -189,7 +189,7 @@ test('takes: a second take in stereo at 44.1 kHz / 24-bit has that format; A/B b
   await page.getByLabel('Sample rate').selectOption('48000');
 });
 
-test('queue and cancel: a long request shows a progress bar, a second one queues behind it, Cancel aborts them; no take is added', async () => {
+test('72.5 queue and cancel: a long request shows a progress bar, a second one queues behind it, Cancel aborts them; no take is added', async () => {
   await page.getByRole('spinbutton', { name: 'Duration (s)', exact: true }).fill('60');
   const before = await takeCount();
   await page.getByRole('button', { name: 'Generate' }).click();
@@ -213,7 +213,7 @@ test('queue and cancel: a long request shows a progress bar, a second one queues
   await page.getByRole('spinbutton', { name: 'Duration (s)', exact: true }).fill('1');
 });
 
-test("presets: one saved in the page is in Distill's presets.json and read by Distill's PresetManager; one Distill saves is applied in the page", async () => {
+test("72.6 presets: one saved in the page is in Distill's presets.json and read by Distill's PresetManager; one Distill saves is applied in the page", async () => {
   const positions = await page.getByRole('slider').evaluateAll((els) => els.map((e) => Number(e.getAttribute('aria-valuenow'))));
   const seed = Number(await page.getByRole('spinbutton', { name: 'Seed', exact: true }).inputValue());
   await page.getByLabel('Preset name').fill('From the page');
@@ -235,7 +235,7 @@ test("presets: one saved in the page is in Distill's presets.json and read by Di
   await screenshot(page, 'ui-presets');
 });
 
-test('delete asks first: "Keep model" keeps it, "Delete model" removes the file and the entry', async () => {
+test('72.7 delete asks first: "Keep model" keeps it, "Delete model" removes the file and the entry', async () => {
   const file = path.join(modelsDir, SAMPLE.file_path);
   await page.getByRole('button', { name: `Delete ${SAMPLE.name}` }).click();
   const dialog = page.getByRole('dialog');
@@ -253,7 +253,7 @@ test('delete asks first: "Keep model" keeps it, "Delete model" removes the file 
   expect(Object.keys(catalog.models)).not.toContain(SAMPLE.model_id);
 });
 
-test('drop-to-add: a training checkpoint dropped on the library is converted and listed', async () => {
+test('72.8 drop-to-add: a training checkpoint dropped on the library is converted and listed', async () => {
   const bytes = fs.readFileSync(path.join(GENUINE, 'checkpoint/checkpoint_epoch0007.pt'));
   const rowsBefore = await page.locator('#models tbody tr').count();
   await page.evaluate(
@@ -275,7 +275,7 @@ test('drop-to-add: a training checkpoint dropped on the library is converted and
   await screenshot(page, 'ui-added');
 });
 
-test('repair: a model file removed behind the server\'s back is dropped from the catalog and the list', async () => {
+test('72.9 repair: a model file removed behind the server\'s back is dropped from the catalog and the list', async () => {
   const rowsBefore = await page.locator('#models tbody tr').count();
   fs.rmSync(path.join(modelsDir, TRAINED.file_path));
   await page.getByRole('button', { name: 'Repair library' }).click();
@@ -284,6 +284,6 @@ test('repair: a model file removed behind the server\'s back is dropped from the
   expect(await page.locator('#models tbody tr').count()).toBe(rowsBefore - 1);
 });
 
-test('no console errors or uncaught page errors on any screen', () => {
+test('72.10 no console errors or uncaught page errors on any screen', () => {
   expect(errors).toEqual([]);
 });

@@ -5,7 +5,7 @@ import * as path from 'path';
 import { CLI } from './helpers/paths';
 import { DEMO, tmpDir } from './helpers/cli';
 
-test('76.1 on a terminal generate draws a progress bar on stderr, then prints the file written', () => {
+test('86.1 on a terminal generate draws a progress bar on stderr, then prints the file written', () => {
   const out = tmpDir('progress');
   // util-linux `script` runs the command on a pseudo-terminal, so stdout and stderr are TTYs.
   const cmd = `${process.execPath} ${CLI} generate ${DEMO} --duration 20 --seed 3 --out ${out}`;
@@ -18,7 +18,7 @@ test('76.1 on a terminal generate draws a progress bar on stderr, then prints th
   fs.rmSync(out, { recursive: true, force: true });
 });
 
-test('76.2 piped, there is no bar and no control characters', () => {
+test('86.2 piped, there is no bar and no control characters', () => {
   const out = tmpDir('progress-pipe');
   const r = spawnSync(process.execPath, [CLI, 'generate', DEMO, '--duration', '20', '--seed', '3', '--out', out], { encoding: 'utf8' });
   expect(r.status).toBe(0);

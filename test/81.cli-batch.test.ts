@@ -18,7 +18,7 @@ function jobsFile(dir: string): string {
   return file;
 }
 
-test('71.1 20 jobs with one bad job: 19 outputs, exit 1, the failure listed; a rerun skips the done jobs', () => {
+test('81.1 20 jobs with one bad job: 19 outputs, exit 1, the failure listed; a rerun skips the done jobs', () => {
   const dir = tmpDir('batch');
   const out = path.join(dir, 'out');
   const jobs = jobsFile(dir);
@@ -64,7 +64,7 @@ test('71.1 20 jobs with one bad job: 19 outputs, exit 1, the failure listed; a r
   expect(JSON.parse(forced.stdout)).toMatchObject({ jobs: 3, written: 3, skipped: 0, failed: 0 });
 });
 
-test('71.2 bad job lines fail alone: invalid JSON, unknown keys, bad options, duplicate outputs; jobs from stdin', () => {
+test('81.2 bad job lines fail alone: invalid JSON, unknown keys, bad options, duplicate outputs; jobs from stdin', () => {
   const dir = tmpDir('batch');
   const text = [
     '{"output": "ok1.wav", "options": {"duration": 0.2, "seed": 1}}',
@@ -91,7 +91,7 @@ test('71.2 bad job lines fail alone: invalid JSON, unknown keys, bad options, du
   expect(r.stderr.trim().split('\n')).toHaveLength(7);
 });
 
-test('71.3 jobs rendered together give, seed for seed, the same WAV as `sda generate`', () => {
+test('81.3 jobs rendered together give, seed for seed, the same WAV as `sda generate`', () => {
   const out = tmpDir('batch-same');
   const jobs = [
     { model: DEMO, output: 'a.wav', options: { duration: 1.5, seed: 21 } },

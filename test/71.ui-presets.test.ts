@@ -29,12 +29,12 @@ function copyGenuine(): string {
   return dir;
 }
 
-test('the presets folder is presets/ beside the models folder (Distill: data/presets next to data/models)', () => {
+test('71.1 the presets folder is presets/ beside the models folder (Distill: data/presets next to data/models)', () => {
   expect(presetsDirFor('/x/data/models')).toBe(path.resolve('/x/data/presets'));
   expect(presetsDirFor('data/models/')).toBe(path.resolve('data/presets'));
 });
 
-test("Distill's genuine presets.json reads as Distill's PresetManager reads it", async () => {
+test("71.2 Distill's genuine presets.json reads as Distill's PresetManager reads it", async () => {
   const dir = copyGenuine();
   const ours = await listPresets(dir, MODEL);
   const theirs = distillRead(dir, MODEL);
@@ -43,7 +43,7 @@ test("Distill's genuine presets.json reads as Distill's PresetManager reads it",
   expect(ours.presets.length).toBeGreaterThan(1);
 });
 
-test("a preset saved here is read by Distill's PresetManager, the others kept as they were, formatted as Distill formats it", async () => {
+test("71.3 a preset saved here is read by Distill's PresetManager, the others kept as they were, formatted as Distill formats it", async () => {
   const dir = copyGenuine();
   const file = path.join(dir, MODEL, 'presets.json');
   const before = fs.readFileSync(file, 'utf8');
@@ -65,7 +65,7 @@ test("a preset saved here is read by Distill's PresetManager, the others kept as
   expect(distillRead(dir, MODEL).presets).toEqual(distillRead(path.join(GENUINE, 'distill/presets'), MODEL).presets);
 });
 
-test("a preset Distill's PresetManager saves (in a folder, with and without a seed) is read here", async () => {
+test("71.4 a preset Distill's PresetManager saves (in a folder, with and without a seed) is read here", async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sda-presets-'));
   const a = JSON.parse(runPython(SCRIPT, ['save', dir, MODEL, JSON.stringify({ name: 'From Distill', slider_positions: [2, 0, -1], n_components: 3, seed: 7 })])) as PyPreset;
   const b = JSON.parse(runPython(SCRIPT, ['save', dir, MODEL, JSON.stringify({ name: 'Seedless', slider_positions: [0, 0, 5], n_components: 3, seed: null, folder: 'Textures', description: 'd' })])) as PyPreset;
@@ -74,7 +74,7 @@ test("a preset Distill's PresetManager saves (in a folder, with and without a se
   expect((await listPresets(dir, MODEL)).presets.map(asPy)).toEqual(theirs);
 });
 
-test('a presets.json that is not JSON is refused, not overwritten; model ids that are not folder names are refused', async () => {
+test('71.5 a presets.json that is not JSON is refused, not overwritten; model ids that are not folder names are refused', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sda-presets-'));
   fs.mkdirSync(path.join(dir, MODEL));
   fs.writeFileSync(path.join(dir, MODEL, 'presets.json'), '{"version": 1, "presets": {');

@@ -65,7 +65,7 @@ function expectCompletePairs(dir: string): string[] {
 
 const noStack = (s: string) => expect(s).not.toMatch(/\n\s+at |EPIPE|Error:/);
 
-describe('78.1 a closed stdout ends the command quietly, with no half-written file', () => {
+describe('88.1 a closed stdout ends the command quietly, with no half-written file', () => {
   test('`sda generate --count 3 | head -1` in a shell', () => {
     const out = tmpDir('stop');
     const r = spawnSync('bash', ['-c', `"${process.execPath}" "${CLI}" generate --count 3 -d 0.5 -s 1 --out "${out}" | head -1; echo "sda=\${PIPESTATUS[0]}" >&2`], {
@@ -94,7 +94,7 @@ describe('78.1 a closed stdout ends the command quietly, with no half-written fi
   });
 });
 
-describe('78.2 Ctrl-C (and SIGTERM) leave every WAV with its sidecar, whenever they arrive', () => {
+describe('88.2 Ctrl-C (and SIGTERM) leave every WAV with its sidecar, whenever they arrive', () => {
   test('during the export of a long clip: the pair is finished, then the command stops', async () => {
     const out = tmpDir('stop');
     const child = start(['generate', '-d', '20', '-s', '3', '--out', out, '--name', 'long.wav']);
@@ -149,7 +149,7 @@ describe('78.2 Ctrl-C (and SIGTERM) leave every WAV with its sidecar, whenever t
   });
 });
 
-test('78.3 --out naming a .wav file writes that one file; with --count > 1 or --name it is a usage error', () => {
+test('88.3 --out naming a .wav file writes that one file; with --count > 1 or --name it is a usage error', () => {
   const dir = tmpDir('out');
   const target = path.join(dir, 'new', 'sub', 'take.WAV');
   const r = sda(['generate', '-d', '0.3', '-s', '1', '--out', target]);
@@ -175,7 +175,7 @@ test('78.3 --out naming a .wav file writes that one file; with --count > 1 or --
   expect(entries(folder).sort()).toEqual(['in.json', 'in.wav']);
 });
 
-test('78.4 --no-clobber refuses to replace an existing WAV or sidecar (exit 1, ERR_SDA_OUTPUT_EXISTS); without it they are replaced', () => {
+test('88.4 --no-clobber refuses to replace an existing WAV or sidecar (exit 1, ERR_SDA_OUTPUT_EXISTS); without it they are replaced', () => {
   const dir = tmpDir('clobber');
   const first = sda(['generate', '-d', '0.3', '-s', '1', '--out', dir, '--name', 'a.wav']);
   expect(first.status).toBe(0);
@@ -218,7 +218,7 @@ test('78.4 --no-clobber refuses to replace an existing WAV or sidecar (exit 1, E
   expect(both.stderr).toMatch(/^sda: ERR_SDA_USAGE: --force/);
 });
 
-test('78.5 an output folder that cannot be written is refused before any rendering (exit 1, ERR_SDA_FILE, one line)', () => {
+test('88.5 an output folder that cannot be written is refused before any rendering (exit 1, ERR_SDA_FILE, one line)', () => {
   const dir = tmpDir('unwritable');
   const file = path.join(dir, 'a-file');
   fs.writeFileSync(file, 'not a folder');
@@ -253,7 +253,7 @@ test('78.5 an output folder that cannot be written is refused before any renderi
   }
 });
 
-test('78.6 sda batch resume re-renders a job whose sidecar no longer matches it, and only those', () => {
+test('88.6 sda batch resume re-renders a job whose sidecar no longer matches it, and only those', () => {
   const dir = tmpDir('resume');
   const out = path.join(dir, 'out');
   const jobs = path.join(dir, 'jobs.jsonl');
@@ -298,7 +298,7 @@ test('78.6 sda batch resume re-renders a job whose sidecar no longer matches it,
   expectCompletePairs(out);
 });
 
-test('78.7 batch failure lines show control characters in names escaped; --json keeps them as they are', () => {
+test('88.7 batch failure lines show control characters in names escaped; --json keeps them as they are', () => {
   const dir = tmpDir('escape');
   const jobs = path.join(dir, 'jobs.jsonl');
   const names = ['title\u001b]0;pwned\u0007.wav', 'clear\u001b[2J.wav', 'nul\u0000.wav', 'line\nbreak.wav'];

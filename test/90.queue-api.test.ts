@@ -21,7 +21,7 @@ afterAll(async () => {
   await redis?.stop();
 });
 
-test('80.2 enqueueJobs checks every job first, and refuses a bad URL or an unreachable Redis with typed errors', async () => {
+test('90.1 enqueueJobs checks every job first, and refuses a bad URL or an unreachable Redis with typed errors', async () => {
   const connection = redis.url(2);
   const bad = [{ output: 'a.wav', options: { duration: 1 } }, { output: 'b.wav', options: { stereoMode: 'wide' } }];
   await expect(enqueueJobs(bad, { connection })).rejects.toMatchObject({ code: 'ERR_SDA_INVALID_ARGUMENT', message: expect.stringMatching(/^jobs\[1\]\.options: .*stereoMode/) });
@@ -39,7 +39,7 @@ test('80.2 enqueueJobs checks every job first, and refuses a bad URL or an unrea
   expect(err).toMatchObject({ code: 'ERR_SDA_QUEUE', message: expect.stringContaining(`cannot reach Redis at ${url}`) });
 });
 
-test('80.3 job ids come from the job: key order does not matter, another seed or output is another job; resubmitting adds nothing', async () => {
+test('90.2 job ids come from the job: key order does not matter, another seed or output is another job; resubmitting adds nothing', async () => {
   const id = (j: object) => jobIdOf(toJobData(j as never, 0));
   const a = { model: 'pads', output: 'x.wav', options: { duration: 1, seed: 3, sliders: { '0': 2 } } };
   expect(id({ options: { sliders: [2], seed: 3, duration: 1 }, output: 'x.wav', model: 'pads' })).toBe(id(a));
@@ -55,7 +55,7 @@ test('80.3 job ids come from the job: key order does not matter, another seed or
   expect(second.map((j) => [j.id, j.status])).toEqual([[first[1]!.id, 'queued'], [first[0]!.id, 'queued']]);
 });
 
-test('80.4 an in-process worker: bad jobs fail once with their line, a transient write error is retried, a killed writer\'s temp file goes', async () => {
+test('90.3 an in-process worker: bad jobs fail once with their line, a transient write error is retried, a killed writer\'s temp file goes', async () => {
   const connection = redis.url(4);
   const out = tmpDir('qapi');
   // A writer killed in the middle of writing q_temp.wav (the package's temp name, with its pid).
@@ -112,7 +112,7 @@ test('80.4 an in-process worker: bad jobs fail once with their line, a transient
   }
 });
 
-test('80.5 the model cache keeps at most its capacity of idle models loaded, disposing the least recently used', async () => {
+test('90.4 the model cache keeps at most its capacity of idle models loaded, disposing the least recently used', async () => {
   const loaded: GenerationPipeline[] = [];
   const cache = new ModelCache(1, async (file) => {
     const p = new GenerationPipeline(await loadModel(file, { device: 'cpu' }));

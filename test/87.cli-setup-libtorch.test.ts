@@ -5,7 +5,7 @@ import * as path from 'path';
 import { sda } from './helpers/cli';
 import { ROOT } from './helpers/paths';
 
-test('77.1 --help says what it does, what comes next, and its exit codes', () => {
+test('87.1 --help says what it does, what comes next, and its exit codes', () => {
   const r = sda(['setup-libtorch', '--help']);
   expect(r.status).toBe(0);
   expect(r.stdout).toMatch(/^Usage: sda setup-libtorch \[options\]/);
@@ -21,7 +21,7 @@ test.each([
   [['setup-libtorch', '--bogus'], /^error: unknown option '--bogus'/],
   [['setup-libtorch', '--spec'], /^error: option '--spec <pip-spec>' argument missing/],
   [['setup-libtorch', '--spec', 'numpy==2.0'], /^sda: ERR_SDA_USAGE: --spec must name the torch package .*'numpy==2\.0'/],
-])('77.2 bad usage %j exits 2 with one line', (args, message) => {
+])('87.2 bad usage %j exits 2 with one line', (args, message) => {
   const r = sda(args);
   expect(r.status).toBe(2);
   expect(r.stdout).toBe('');
@@ -29,7 +29,7 @@ test.each([
   expect(r.stderr.trim().split('\n')).toHaveLength(1);
 });
 
-test('77.3 a Python that cannot run fails with exit 1 and leaves the package untouched', () => {
+test('87.3 a Python that cannot run fails with exit 1 and leaves the package untouched', () => {
   const before = fs.readdirSync(ROOT).sort();
   const r = sda(['setup-libtorch', '--python', path.join(ROOT, 'no-such-python')]);
   expect(r.status).toBe(1);

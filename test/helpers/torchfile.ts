@@ -20,12 +20,11 @@ import {
   TorchStorage,
   TorchTensor,
   type PyValue,
-} from '../lib/torchfile';
-import { GENUINE } from './helpers/paths';
+} from '../../lib/torchfile';
+import { GENUINE, ROOT } from './paths';
 
 export { GENUINE };
 
-export const REPO = path.resolve(__dirname, '..');
 export const GENUINE_FILES = [
   'trained/models/genuine_trained_fixture_v1.sda',
   'sample_only/models/sample_only_fixture.sda',
@@ -134,7 +133,7 @@ export function sortedJson(v: unknown): string {
 /** Runs a Python script of the repo; throws with its stderr when it fails. */
 export function python(script: string, args: string[], timeoutMs = 120_000): string {
   try {
-    return execFileSync('python3', [path.join(REPO, 'scripts', script), ...args], { encoding: 'utf8', timeout: timeoutMs, maxBuffer: 64 << 20 });
+    return execFileSync('python3', [path.join(ROOT, 'scripts', script), ...args], { encoding: 'utf8', timeout: timeoutMs, maxBuffer: 64 << 20 });
   } catch (e) {
     const err = e as { stderr?: string; stdout?: string; message: string };
     throw new Error(`python3 ${script} failed: ${err.message}\n${err.stdout ?? ''}\n${err.stderr ?? ''}`);

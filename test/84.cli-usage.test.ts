@@ -44,7 +44,7 @@ const BAD: Array<[string[], RegExp]> = [
   [['inspect', 'x', '--depth', 'deep'], /depth must be a number/],
 ];
 
-test('74.1 bad arguments: exit 2 and one line on stderr, nothing on stdout', () => {
+test('84.1 bad arguments: exit 2 and one line on stderr, nothing on stdout', () => {
   const cwd = tmpDir('usage');
   for (const [args, message] of BAD) {
     const r = sda(args, { cwd });
@@ -60,14 +60,14 @@ test('74.1 bad arguments: exit 2 and one line on stderr, nothing on stdout', () 
   }
 });
 
-test('74.2 --debug adds the stack trace to an error', () => {
+test('84.2 --debug adds the stack trace to an error', () => {
   const r = sda(['--debug', 'generate', '--name', 'a/b.wav']);
   expect(r.status).toBe(2);
   expect(r.stderr.split('\n')[0]).toMatch(/^sda: ERR_SDA_USAGE: --name/);
   expect(r.stderr).toMatch(/\n\s+at /);
 });
 
-test('74.3 every command has --help with examples and its exit codes', () => {
+test('84.3 every command has --help with examples and its exit codes', () => {
   const commands = [['generate'], ['batch'], ['model'], ['model', 'list'], ['model', 'info'], ['model', 'search'], ['model', 'delete'], ['model', 'repair'], ['convert'], ['inspect'], ['doctor'], ['setup-libtorch'], ['worker'], ['ui']];
   // Long-running servers print lines as they go, not one JSON summary.
   const noJson = new Set(['worker', 'ui']);
@@ -96,7 +96,7 @@ function optionEntries(help: string): string[] {
   return entries;
 }
 
-test('74.4 help shows each default once', () => {
+test('84.4 help shows each default once', () => {
   const commands = [[], ['generate'], ['batch'], ['model', 'list'], ['model', 'search'], ['model', 'info'], ['model', 'delete'], ['model', 'repair'], ['convert'], ['inspect'], ['doctor'], ['setup-libtorch'], ['worker'], ['ui']];
   let withDefault = 0;
   for (const c of commands) {

@@ -35,7 +35,7 @@ async function stillServing(): Promise<void> {
   expect((r.json().models as unknown[]).length).toBe(3);
 }
 
-test('listens on 127.0.0.1 and a free port by default; the URL carries a long random token; the page is served with a strict CSP', async () => {
+test('70.1 listens on 127.0.0.1 and a free port by default; the URL carries a long random token; the page is served with a strict CSP', async () => {
   const u = new URL(ui.url);
   expect(u.hostname).toBe('127.0.0.1');
   expect(Number(u.port)).toBeGreaterThan(0);
@@ -54,7 +54,7 @@ test('listens on 127.0.0.1 and a free port by default; the URL carries a long ra
   expect(page.headers['referrer-policy']).toBe('no-referrer');
 });
 
-test('API calls without the token, or with a wrong one, are refused; the header or the query parameter is accepted', async () => {
+test('70.2 API calls without the token, or with a wrong one, are refused; the header or the query parameter is accepted', async () => {
   for (const r of [
     await request(`${base.origin}/api/models`),
     await request(`${base.origin}/api/models`, { headers: { 'x-sda-token': (base.token[0] === 'a' ? 'b' : 'a') + base.token.slice(1) } }),
@@ -68,7 +68,7 @@ test('API calls without the token, or with a wrong one, are refused; the header 
   expect((await request(`${base.origin}/api/models?token=${base.token}`)).status).toBe(200);
 });
 
-test('a foreign Host (DNS rebinding) is refused even with the token, for the page and the API; loopback names are accepted', async () => {
+test('70.3 a foreign Host (DNS rebinding) is refused even with the token, for the page and the API; loopback names are accepted', async () => {
   const port = new URL(ui.url).port;
   for (const host of [`evil.example:${port}`, 'evil.example', `127.0.0.1:${Number(port) + 1}`, `localhost.evil.example:${port}`]) {
     for (const p of ['/', '/api/models']) {
@@ -83,7 +83,7 @@ test('a foreign Host (DNS rebinding) is refused even with the token, for the pag
   await stillServing();
 });
 
-test('a foreign Origin (another website in the same browser) is refused, reads and writes alike; the own origin is accepted', async () => {
+test('70.4 a foreign Origin (another website in the same browser) is refused, reads and writes alike; the own origin is accepted', async () => {
   for (const origin of ['http://evil.example', 'null', `https://${base.hostPort}`, `http://${base.hostPort}.evil.example`]) {
     const r = await request(`${base.origin}/api/models/repair`, { method: 'POST', headers: { ...auth(), origin } });
     expect([origin, r.status]).toEqual([origin, 403]);
@@ -93,7 +93,7 @@ test('a foreign Origin (another website in the same browser) is refused, reads a
   await stillServing();
 });
 
-test('an upload over the limit is refused (declared or streamed), nothing is cataloged and no temp file is left', async () => {
+test('70.5 an upload over the limit is refused (declared or streamed), nothing is cataloged and no temp file is left', async () => {
   const before = catalogIds();
   const dirsBefore = uploadDirs();
   const big = Buffer.alloc(LIMIT * 4, 1);
@@ -108,7 +108,7 @@ test('an upload over the limit is refused (declared or streamed), nothing is cat
   await stillServing();
 });
 
-test('hostile uploads (not a torch file, a torch file that is no model, a wrong extension) are refused, typed, and change nothing', async () => {
+test('70.6 hostile uploads (not a torch file, a torch file that is no model, a wrong extension) are refused, typed, and change nothing', async () => {
   const before = catalogIds();
   const notTorch = Buffer.from('PK\u0003\u0004 this is not a torch.save archive '.repeat(20));
   const r1 = await request(`${base.origin}/api/models/upload?name=evil.sda`, { method: 'PUT', headers: auth(), body: notTorch });
@@ -128,7 +128,7 @@ test('hostile uploads (not a torch file, a torch file that is no model, a wrong 
   await stillServing();
 });
 
-test('a genuine model uploaded is checked and cataloged; the same model again is a conflict', async () => {
+test('70.7 a genuine model uploaded is checked and cataloged; the same model again is a conflict', async () => {
   const { root, modelsDir: dir } = await genuineUiLibrary();
   fs.rmSync(path.join(dir, 'model_library.json'));
   for (const f of fs.readdirSync(dir)) fs.rmSync(path.join(dir, f));
@@ -172,7 +172,7 @@ function cliUi(args: string[]): Promise<{ firstLine: string; stderr: string }> {
   });
 }
 
-test('sda ui prints the URL as the first line of stdout; another host only when asked, with a warning on stderr', async () => {
+test('70.8 sda ui prints the URL as the first line of stdout; another host only when asked, with a warning on stderr', async () => {
   const local = await cliUi(['--models-dir', modelsDir, '--device', 'cpu']);
   expect(local.firstLine).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]{32,}$/);
   expect(local.stderr).not.toMatch(/warning/);
@@ -181,7 +181,7 @@ test('sda ui prints the URL as the first line of stdout; another host only when 
   expect(wide.stderr).toMatch(/warning: listening on 0\.0\.0\.0/);
 });
 
-test('generation requests the API cannot render are refused at once, typed; an unknown model is 404', async () => {
+test('70.9 generation requests the API cannot render are refused at once, typed; an unknown model is 404', async () => {
   const id = ((await request(`${base.origin}/api/models`, { headers: auth() })).json().models as Array<{ modelId: string }>)[0]!.modelId;
   const post = (body: unknown) => request(`${base.origin}/api/jobs`, { method: 'POST', headers: { ...auth(), 'content-type': 'application/json' }, body: JSON.stringify(body) });
   for (const body of [{ modelId: id, duration: 1000 }, { modelId: id, stereoMode: 'surround' }, { modelId: id, seed: -1 }, { modelId: id, bitDepth: '8' }]) {
@@ -199,7 +199,7 @@ test('generation requests the API cannot render are refused at once, typed; an u
   await stillServing();
 });
 
-test('sda ui --open hands the URL to the desktop opener (xdg-open)', async () => {
+test('70.10 sda ui --open hands the URL to the desktop opener (xdg-open)', async () => {
   const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'sda-ui-open-'));
   const seen = path.join(bin, 'opened.txt');
   fs.writeFileSync(path.join(bin, 'xdg-open'), `#!/bin/sh\nprintf '%s' "$1" > "${seen}.tmp" && mv "${seen}.tmp" "${seen}"\n`, { mode: 0o755 });
@@ -231,7 +231,7 @@ test('sda ui --open hands the URL to the desktop opener (xdg-open)', async () =>
   }
 });
 
-test('deleting the model being rendered: that render is cancelled (or had finished), the server frees the model and renders the next request', async () => {
+test('70.11 deleting the model being rendered: that render is cancelled (or had finished), the server frees the model and renders the next request', async () => {
   const { root, modelsDir: dir } = await genuineUiLibrary();
   const h = await startUi({ modelsDir: dir, device: 'cpu' });
   try {

@@ -41,7 +41,7 @@ function kebabFlag(key: string): string {
   return `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 }
 
-test('79.1 the same options given to the API, as a JSONL job and as CLI flags give the same sidecar generation block and the same WAV', async () => {
+test('89.1 the same options given to the API, as a JSONL job and as CLI flags give the same sidecar generation block and the same WAV', async () => {
   const dir = tmpDir('vocab');
   // API: the options object as it stands, the bit depth to export.
   const { bitDepth, ...config } = OPTIONS;
@@ -83,7 +83,7 @@ test('79.1 the same options given to the API, as a JSONL job and as CLI flags gi
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-test('79.2 each value is spelled one way: the API refuses the 0.1 spellings, naming the allowed values', async () => {
+test('89.2 each value is spelled one way: the API refuses the 0.1 spellings, naming the allowed values', async () => {
   const pipeline = new GenerationPipeline(await loadModel(demoModelPath, { device: 'cpu' }));
   try {
     for (const [config, allowed] of [
@@ -120,7 +120,7 @@ test('79.2 each value is spelled one way: the API refuses the 0.1 spellings, nam
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-test('79.3 demoModelPath is the model `sda generate` uses when none is named', async () => {
+test('89.3 demoModelPath is the model `sda generate` uses when none is named', async () => {
   expect(path.isAbsolute(demoModelPath)).toBe(true);
   expect(fs.readFileSync(demoModelPath).equals(fs.readFileSync(DEMO))).toBe(true);
   const dir = tmpDir('demo-path');
@@ -136,7 +136,7 @@ test('79.3 demoModelPath is the model `sda generate` uses when none is named', a
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-test('79.4 the library calls take (subject, options): save, resolve, convert, delete', async () => {
+test('89.4 the library calls take (subject, options): save, resolve, convert, delete', async () => {
   const modelsDir = path.join(tmpDir('shapes'), 'models');
   const copy = await saveModel(demoModelPath, { modelsDir, metadata: { name: 'Demo Copy' } });
   const converted = await saveModelFromCheckpoint(CHECKPOINT, { modelsDir, metadata: { name: 'From Checkpoint' } });

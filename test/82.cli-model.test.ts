@@ -14,7 +14,7 @@ function json(args: string[], opts = {}) {
   return JSON.parse(r.stdout);
 }
 
-test('72.1 repair catalogs the uncataloged genuine models; list, search and info read them', () => {
+test('82.1 repair catalogs the uncataloged genuine models; list, search and info read them', () => {
   const lib = copyGenuineLibrary();
   expect(json(['model', 'list', '--models-dir', lib]).count).toBe(1);
   const rep = json(['model', 'repair', '--models-dir', lib]);
@@ -47,7 +47,7 @@ test('72.1 repair catalogs the uncataloged genuine models; list, search and info
   expect(infoText.stdout).toMatch(/sliders\s+19/);
 });
 
-test('72.2 delete needs --yes when not on a terminal; removes file and entry; repair drops a vanished file', () => {
+test('82.2 delete needs --yes when not on a terminal; removes file and entry; repair drops a vanished file', () => {
   const lib = copyGenuineLibrary();
   json(['model', 'repair', '--models-dir', lib]);
   const refused = sda(['model', 'delete', 'Sample Only Fixture', '--models-dir', lib]);
@@ -71,7 +71,7 @@ test('72.2 delete needs --yes when not on a terminal; removes file and entry; re
   expect(fs.existsSync(path.join(lib, 'model_library.json.bak'))).toBe(true);
 });
 
-test('72.3 the models folder: --models-dir over SDA_MODELS_DIR over ./config.toml [paths] models over data/models', () => {
+test('82.3 the models folder: --models-dir over SDA_MODELS_DIR over ./config.toml [paths] models over data/models', () => {
   const lib = copyGenuineLibrary();
   const empty = tmpDir('empty');
   const project = tmpDir('proj');
@@ -86,7 +86,7 @@ test('72.3 the models folder: --models-dir over SDA_MODELS_DIR over ./config.tom
   expect(fs.existsSync(path.join(bare, 'data'))).toBe(false); // listing never creates the folder
 });
 
-test('72.3b a broken config.toml is a file problem: exit 1, ERR_SDA_CONFIG, the file and the line', () => {
+test('82.10 a broken config.toml is a file problem: exit 1, ERR_SDA_CONFIG, the file and the line', () => {
   const bare = tmpDir('bare');
   const config = path.join(bare, 'config.toml');
   const cases: Array<[string, number]> = [
@@ -107,7 +107,7 @@ test('72.3b a broken config.toml is a file problem: exit 1, ERR_SDA_CONFIG, the 
   }
 });
 
-test('72.9 --sort lists in ascending order, --reverse flips it; without --sort the newest come first', () => {
+test('82.9 --sort lists in ascending order, --reverse flips it; without --sort the newest come first', () => {
   const lib = copyGenuineLibrary();
   json(['model', 'repair', '--models-dir', lib]);
   const listed = (...args: string[]) => json(['model', 'list', '--models-dir', lib, ...args]).models as Array<Record<string, string | number>>;
@@ -128,7 +128,7 @@ test('72.9 --sort lists in ascending order, --reverse flips it; without --sort t
 
 const CORRUPT_LINE = /^sda: ERR_SDA_LIBRARY_CORRUPT: .*model_library\.json: the model library index is corrupt \(invalid JSON .*\); run `sda model repair`/;
 
-test('72.4 read commands on a corrupt index exit 1 with a typed error and change nothing; repair rebuilds it', () => {
+test('82.4 read commands on a corrupt index exit 1 with a typed error and change nothing; repair rebuilds it', () => {
   const lib = copyGenuineLibrary();
   const index = path.join(lib, 'model_library.json');
   const torn = fs.readFileSync(index).subarray(0, 150);
@@ -154,7 +154,7 @@ test('72.4 read commands on a corrupt index exit 1 with a typed error and change
   expect(json(['model', 'list', '--models-dir', lib]).count).toBe(3);
 });
 
-test('72.5 control characters in names, descriptions and file names are escaped in human output, kept in JSON', async () => {
+test('82.5 control characters in names, descriptions and file names are escaped in human output, kept in JSON', async () => {
   const lib = copyGenuineLibrary();
   json(['model', 'repair', '--models-dir', lib]);
   const evil = '\x1b]0;pwned\x07Evil\x1b[2J\nfake line\x9b\x7f';
@@ -191,7 +191,7 @@ test('72.5 control characters in names, descriptions and file names are escaped 
   expect(del.stdout).toMatch(/^deleted \\x1b\]0;pwned.* \(0a525f0f/);
 });
 
-test('72.6 repair catalogs what it can and lists the rest with reasons; exit 0', async () => {
+test('82.6 repair catalogs what it can and lists the rest with reasons; exit 0', async () => {
   const lib = copyGenuineLibrary();
   await writeRawModel(path.join(lib, 'epochs.sda'), 'Epochs', { training_epochs: 2n ** 60n });
   await writeRawModel(path.join(lib, 'fine.sda'), 'Fine');
@@ -209,7 +209,7 @@ test('72.6 repair catalogs what it can and lists the rest with reasons; exit 0',
   expect(json(['model', 'info', 'Fine', '--models-dir', lib]).entry.name).toBe('Fine');
 });
 
-test('72.7 a query matching several models (a name that is an id prefix, a file and a model) is ambiguous; nothing is deleted', async () => {
+test('82.7 a query matching several models (a name that is an id prefix, a file and a model) is ambiguous; nothing is deleted', async () => {
   const lib = copyGenuineLibrary();
   json(['model', 'repair', '--models-dir', lib]);
   fs.copyFileSync(path.join(lib, 'sample_only_fixture.sda'), path.join(lib, 'named_like_a_prefix.sda'));
@@ -233,7 +233,7 @@ test('72.7 a query matching several models (a name that is an id prefix, a file 
   expect(json(['model', 'info', './Sample Only Fixture', '--models-dir', lib], { cwd }).entry).toBeNull(); // a path is only a path
 });
 
-test('72.8 a models folder that does not exist: reads report an empty library or not found, and create nothing', () => {
+test('82.8 a models folder that does not exist: reads report an empty library or not found, and create nothing', () => {
   const base = tmpDir('nofolder');
   const missing = path.join(base, 'typo', 'models');
   expect(json(['model', 'list', '--models-dir', missing])).toMatchObject({ modelsDir: missing, count: 0 });

@@ -4,7 +4,7 @@ import * as path from 'path';
 import { GENUINE } from './helpers/paths';
 import { CHECKPOINT, DEMO, checkOutputs, sda, tmpDir } from './helpers/cli';
 
-test('73.1 convert the genuine checkpoint into a library; the new model generates', () => {
+test('83.1 convert the genuine checkpoint into a library; the new model generates', () => {
   const lib = path.join(tmpDir('conv'), 'models');
   const r = sda(['convert', CHECKPOINT, '--name', 'From the CLI!', '--description', 'converted', '--tag', 'cli', '--tag', 'ckpt',
     '--dataset-name', 'tones', '--dataset-files', '12', '--models-dir', lib, '--json']);
@@ -35,7 +35,7 @@ test('73.1 convert the genuine checkpoint into a library; the new model generate
   expect(bad.stderr).toMatch(/^sda: ERR_SDA_MODEL_FORMAT: .*already a saved model, not a training checkpoint\n$/);
 });
 
-test('73.2 inspect --json on every genuine file agrees with the pickletools scan of the fixtures', () => {
+test('83.2 inspect --json on every genuine file agrees with the pickletools scan of the fixtures', () => {
   const scan = JSON.parse(fs.readFileSync(path.join(GENUINE, 'pickle_scan.json'), 'utf8'));
   expect(scan.files.length).toBe(4);
   for (const f of scan.files) {
@@ -63,7 +63,7 @@ test('73.2 inspect --json on every genuine file agrees with the pickletools scan
   expect(text.stdout).toMatch(/optimizer_state_dict: dict/);
 });
 
-test('73.3 inspect refuses what is not a torch.save file, with one line and exit 1', () => {
+test('83.3 inspect refuses what is not a torch.save file, with one line and exit 1', () => {
   const dir = tmpDir('insp');
   const junk = path.join(dir, 'junk.sda');
   fs.writeFileSync(junk, 'hello, this is not a pickle');

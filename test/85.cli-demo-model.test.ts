@@ -6,7 +6,7 @@ import { DEMO, checkOutputs, sda, tmpDir } from './helpers/cli';
 import { ROOT } from './helpers/paths';
 import { runPython } from './helpers/python';
 
-test('75.1 torch.load reads the demo model as the Python app does: SPEC 1 dict, ConvVAE keys, analysis, metadata', () => {
+test('85.1 torch.load reads the demo model as the Python app does: SPEC 1 dict, ConvVAE keys, analysis, metadata', () => {
   const j = JSON.parse(runPython(path.join(ROOT, 'test/python/cli_check_demo.py'), [DEMO]));
   expect(j.keys).toEqual(['format', 'version', 'model_state_dict', 'latent_dim', 'spectrogram_config', 'latent_analysis', 'training_config', 'metadata']);
   expect(j).toMatchObject({ format: 'sda_model', version: 1, latent_dim: 16, state_dict_type: 'OrderedDict', n_steps: 21 });
@@ -27,7 +27,7 @@ test('75.1 torch.load reads the demo model as the Python app does: SPEC 1 dict, 
   expect(Math.max(...c) - Math.min(...c)).toBeGreaterThan(5);
 });
 
-test('75.2 inspect and model info read the demo model; generated clips differ from seed to seed', () => {
+test('85.2 inspect and model info read the demo model; generated clips differ from seed to seed', () => {
   const ins = JSON.parse(sda(['inspect', DEMO, '--json']).stdout);
   expect(ins).toMatchObject({ kind: 'sda_model', container: 'zip', protocol: 2 });
   expect(Object.keys(ins.globals)).toEqual(expect.arrayContaining(['numpy._core.multiarray._reconstruct', 'torch._utils._rebuild_tensor_v2', 'collections.OrderedDict']));

@@ -39,7 +39,7 @@ function maxDiff(a: Float32Array[], b: ArrayLike<number>[]): number {
   return w;
 }
 
-test('57b.1 a model weighted 100 beside one weighted 0 renders as that model alone with the sliders\' vector (Distill\'s)', async () => {
+test('62.1 a model weighted 100 beside one weighted 0 renders as that model alone with the sliders\' vector (Distill\'s)', async () => {
   // The shared positions give the `.distill` model the vector Distill's own sliders_to_latent gives.
   const sliders20 = [...SLIDERS, ...new Array(17).fill(0)];
   expect(slidersToLatent(sliders20, distill.loaded.analysis!)).toEqual(distillVector);
@@ -51,7 +51,7 @@ test('57b.1 a model weighted 100 beside one weighted 0 renders as that model alo
   }
 });
 
-test('57b.2 audio mode is the weighted average of each model\'s own render (an .sda and a .distill model, stereo)', async () => {
+test('62.2 audio mode is the weighted average of each model\'s own render (an .sda and a .distill model, stereo)', async () => {
   const config = { ...base, spatial: { mode: 'stereo' as const, width: 0.7, depth: 0.5 } };
   const blend = await generateBlend([{ pipeline: trained, weight: 30 }, { pipeline: distill, weight: 70 }], config, { blendMode: 'audio', sliders: SLIDERS });
   const zTrained = slidersToLatent([...SLIDERS, ...new Array(16).fill(0)], trained.loaded.analysis!);
@@ -68,7 +68,7 @@ test('57b.2 audio mode is the weighted average of each model\'s own render (an .
   expect(blend.quality.clipping.peakValue).toBeCloseTo(peakOf(blend), 6);
 });
 
-test('57b.3 latent mode renders the weighted average of the vectors with the first model weighted above 0', async () => {
+test('62.3 latent mode renders the weighted average of the vectors with the first model weighted above 0', async () => {
   // The sample-only model has no analysis: its vector is its latent mean (zeros), so the blend's vector
   // is 0.75 times the `.distill` model's, rendered by whichever comes first.
   const scaled = Float32Array.from(distillVector, (v) => 0.75 * v);
@@ -81,7 +81,7 @@ test('57b.3 latent mode renders the weighted average of the vectors with the fir
   expect(viaSampleOnly.channels).toEqual((await sampleOnly.generate({ ...base, latentVector: scaled })).channels);
 });
 
-test('57b.4 latent mode refuses models of different latent sizes, naming them; audio mode blends them', async () => {
+test('62.4 latent mode refuses models of different latent sizes, naming them; audio mode blends them', async () => {
   const sources = [{ pipeline: distill, weight: 50 }, { pipeline: trained, weight: 50 }];
   const e = await generateBlend(sources, base, { blendMode: 'latent' }).catch((x: unknown) => x);
   expect(e).toBeInstanceOf(InvalidArgumentError);
@@ -93,14 +93,14 @@ test('57b.4 latent mode refuses models of different latent sizes, naming them; a
   expect(audio.channels[0]!.length).toBe(48000);
 });
 
-test('57b.5 a loaded model can be given instead of a pipeline; it stays usable afterwards', async () => {
+test('62.5 a loaded model can be given instead of a pipeline; it stays usable afterwards', async () => {
   const model: LoadedModel = distill.loaded;
   const r = await generateBlend([{ model, weight: 10 }], base, { sliders: SLIDERS });
   expect(r.channels).toEqual((await distill.generate({ ...base, latentVector: distillVector })).channels);
   expect(model.model.disposed).toBe(false);
 });
 
-test('57b.6 bad blends are refused before any render', async () => {
+test('62.6 bad blends are refused before any render', async () => {
   const bad: Array<[Parameters<typeof generateBlend>, RegExp]> = [
     [[[], base], /a blend takes 1 to 4 models; got 0/],
     [[new Array(MAX_BLEND_MODELS + 1).fill({ pipeline: distill, weight: 1 }), base], /got 5/],
@@ -124,7 +124,7 @@ function peakOf(r: GenerationResult): number {
 
 describe('sda generate --blend', () => {
   // The compiled CLI (npm run compile, which npm test runs first).
-  test('57b.7 writes the blend generateBlend gives (float WAV read back by scipy), its sidecar names both models', async () => {
+  test('62.7 writes the blend generateBlend gives (float WAV read back by scipy), its sidecar names both models', async () => {
     const out = tmpDir('blend');
     const distillPath = distill.loaded.path;
     const trainedPath = trained.loaded.path;
@@ -146,7 +146,7 @@ describe('sda generate --blend', () => {
     fs.rmSync(out, { recursive: true, force: true });
   });
 
-  test('57b.8 bad --blend usage: exit 2 with one line saying what to write', () => {
+  test('62.8 bad --blend usage: exit 2 with one line saying what to write', () => {
     const cases: Array<[string[], RegExp]> = [
       [['--blend', 'pads'], /--blend takes MODEL:WEIGHT with a weight from 0 to 100, e.g. pads:60; got "pads"/],
       [['--blend', 'pads:150'], /got "pads:150"/],

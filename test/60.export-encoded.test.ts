@@ -84,7 +84,7 @@ function decodeMp3(file: string): { sampleRate: number; channels: number; sample
 
 const KINDS = ['mono 48k', 'stereo 44k', 'stereo 96k'];
 
-test.each(KINDS.flatMap((k) => [[k, '16'], [k, '24']]))('53e.1 %s FLAC %s-bit: libsndfile reads the same integers as the WAV of that depth, the MD5 checks, the tags are Distill\'s', async (kind, depth) => {
+test.each(KINDS.flatMap((k) => [[k, '16'], [k, '24']]))('60.1 %s FLAC %s-bit: libsndfile reads the same integers as the WAV of that depth, the MD5 checks, the tags are Distill\'s', async (kind, depth) => {
   const result = results.get(kind)!;
   const base = `${kind.replace(' ', '_')}_${depth}`;
   const bitDepth = depth as '16' | '24';
@@ -100,7 +100,7 @@ test.each(KINDS.flatMap((k) => [[k, '16'], [k, '24']]))('53e.1 %s FLAC %s-bit: l
   expect(sorted(c.tags)).toEqual(sorted(vorbisTags(SDA_NAME, 9, 'A title', 'Bright Start')));
 });
 
-test.each(KINDS)('53e.2 %s Ogg Vorbis: the right rate, channels and exact length, the audio close to the source, Distill\'s tags', async (kind) => {
+test.each(KINDS)('60.2 %s Ogg Vorbis: the right rate, channels and exact length, the audio close to the source, Distill\'s tags', async (kind) => {
   const result = results.get(kind)!;
   const base = `${kind.replace(' ', '_')}_ogg`;
   const ogg = await pipeline.export(result, tmp, { format: 'ogg', fileName: `${base}.ogg`, tags: { artist: 'Someone', album: 'An album' } });
@@ -114,7 +114,7 @@ test.each(KINDS)('53e.2 %s Ogg Vorbis: the right rate, channels and exact length
   expect(c.vendor).toMatch(/^Xiph\.Org libVorbis/);
 });
 
-test.each(KINDS)('53e.3 %s MP3 320 kbps: mpg123 decodes it at the MP3 rate, within the encoder\'s delay and padding of the length; ID3 tags as Distill\'s', async (kind) => {
+test.each(KINDS)('60.3 %s MP3 320 kbps: mpg123 decodes it at the MP3 rate, within the encoder\'s delay and padding of the length; ID3 tags as Distill\'s', async (kind) => {
   const result = results.get(kind)!;
   const base = `${kind.replace(' ', '_')}_mp3`;
   const mp3 = await pipeline.export(result, tmp, { format: 'mp3', fileName: `${base}.mp3`, tags: { title: 'T', seed: 1234, model: 'Other model' } });
@@ -149,7 +149,7 @@ test.each(KINDS)('53e.3 %s MP3 320 kbps: mpg123 decodes it at the MP3 rate, with
   });
 });
 
-describe('53e.4 against the exports Distill made (refs/export)', () => {
+describe('60.4 against the exports Distill made (refs/export)', () => {
   const generation = () => JSON.parse(fs.readFileSync(path.join(DISTILL, 'refs/generation.json'), 'utf8').replace(/\bNaN\b|-?\bInfinity\b/g, 'null'));
   const refSidecar = (name: string) => JSON.parse(fs.readFileSync(path.join(EXPORT_REFS, `${name}.json`), 'utf8').replace(/-?\bInfinity\b|\bNaN\b/g, 'null'));
   let distill: GenerationPipeline;
@@ -199,7 +199,7 @@ describe('53e.4 against the exports Distill made (refs/export)', () => {
   });
 });
 
-test('53e.5 long tags in every field: the Ogg comment header spans pages, the later pages are renumbered, and everything reads back', async () => {
+test('60.5 long tags in every field: the Ogg comment header spans pages, the later pages are renumbered, and everything reads back', async () => {
   const result = results.get('stereo 44k')!;
   // 4096 three-byte characters per tag: about 61 kB of comments, more than one Ogg page holds (65,025 bytes) with the setup header.
   const long = (c: string) => c.repeat(4096);
@@ -221,7 +221,7 @@ test('53e.5 long tags in every field: the Ogg comment header spans pages, the la
   expect(check(mp3.audioPath).tags['TXXX:DISTILL_PRESET']).toEqual([tags.preset]);
 });
 
-test('53e.6 bad options are refused before anything is written, each with a message that says what is allowed', async () => {
+test('60.6 bad options are refused before anything is written, each with a message that says what is allowed', async () => {
   const result = results.get('mono 48k')!;
   const dir = fs.mkdtempSync(path.join(tmp, 'bad-'));
   const cases: [object, RegExp][] = [
@@ -245,7 +245,7 @@ test('53e.6 bad options are refused before anything is written, each with a mess
   expect(fs.readdirSync(dir)).toEqual([]);
 });
 
-test('53e.7 default names end in the format\'s extension; the sidecar beside it records the format; exports started together all complete', async () => {
+test('60.7 default names end in the format\'s extension; the sidecar beside it records the format; exports started together all complete', async () => {
   const result = results.get('mono 48k')!;
   const dir = fs.mkdtempSync(path.join(tmp, 'names-'));
   for (const format of ['flac', 'ogg', 'mp3'] as const) {
@@ -268,7 +268,7 @@ test('53e.7 default names end in the format\'s extension; the sidecar beside it 
   });
 });
 
-test('53e.8 a 60 s stereo 96 kHz clip is encoded off the event loop: it stays mostly idle and timers keep running while each format is written', async () => {
+test('60.8 a 60 s stereo 96 kHz clip is encoded off the event loop: it stays mostly idle and timers keep running while each format is written', async () => {
   // A real result, its audio repeated to 60 s (generating 60 s at 96 kHz would take minutes here).
   const short = results.get('stereo 96k')!;
   const frames = 60 * 96000;
@@ -291,7 +291,7 @@ test('53e.8 a 60 s stereo 96 kHz clip is encoded off the event loop: it stays mo
     const elu = performance.eventLoopUtilization(elu0).utilization;
     h.disable();
     const maxMs = h.max / 1e6;
-    console.log(`53e.8 ${format}: ${seconds.toFixed(2)} s, ${fs.statSync(f.audioPath).size} bytes, event loop busy ${(100 * elu).toFixed(1)} % of the time, longest delay ${maxMs.toFixed(1)} ms`);
+    console.log(`60.8 ${format}: ${seconds.toFixed(2)} s, ${fs.statSync(f.audioPath).size} bytes, event loop busy ${(100 * elu).toFixed(1)} % of the time, longest delay ${maxMs.toFixed(1)} ms`);
     // Encoding on the event loop would keep it busy nearly all the export long, in one stretch or in
     // slices. Off it, the loop only copies 64k-frame chunks and writes the file. Both measures are
     // relative to the export's own time, so a machine loaded by other processes slows both sides alike.
@@ -302,7 +302,7 @@ test('53e.8 a 60 s stereo 96 kHz clip is encoded off the event loop: it stays mo
   }
 }, 300000);
 
-test('53e.9 sda generate --format, --artist, --album, --title and sda batch jobs with the same keys: tagged files, sidecars that say the format, resume by format', () => {
+test('60.9 sda generate --format, --artist, --album, --title and sda batch jobs with the same keys: tagged files, sidecars that say the format, resume by format', () => {
   const dir = fs.mkdtempSync(path.join(tmp, 'cli-'));
   const g = sda(['generate', '--duration', '0.4', '--seed', '11', '--format', 'flac', '--bit-depth', '16', '--artist', 'Me', '--title', 'Take', '--out', dir, '--name', 'take.flac', '--json']);
   expect(g.stderr).toBe('');
@@ -364,7 +364,7 @@ test('53e.9 sda generate --format, --artist, --album, --title and sda batch jobs
   expect(fs.readdirSync(dir).sort()).toEqual([...before, 'd.json', 'd.wav'].sort());
 });
 
-test('53e.10 queued jobs (Redis) take format and tags as the local batch does: the worker writes tagged FLAC and MP3 files; a mismatched output is refused when queued', async () => {
+test('60.10 queued jobs (Redis) take format and tags as the local batch does: the worker writes tagged FLAC and MP3 files; a mismatched output is refused when queued', async () => {
   const redis = await startRedis();
   const out = fs.mkdtempSync(path.join(tmp, 'queue-'));
   const connection = redis.url(1);
@@ -395,7 +395,7 @@ test('53e.10 queued jobs (Redis) take format and tags as the local batch does: t
   }
 }, 180000);
 
-test('53e.11 an encoder that fails gives EncodeError (ERR_SDA_ENCODE) and writes nothing; the next export gets a working encoder', async () => {
+test('60.11 an encoder that fails gives EncodeError (ERR_SDA_ENCODE) and writes nothing; the next export gets a working encoder', async () => {
   const result = results.get('mono 48k')!;
   const dir = fs.mkdtempSync(path.join(tmp, 'fail-'));
   // FLAC holds rates up to 655,350 Hz: libFLAC refuses to start this stream, in the worker.

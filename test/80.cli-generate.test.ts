@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { CONVERTED, SAMPLE_ONLY, TRAINED, checkOutputs, sda, tmpDir } from './helpers/cli';
 
-test('70.1 no model: the demo model writes a WAV and its sidecar, prints the path, no progress bar when piped', () => {
+test('80.1 no model: the demo model writes a WAV and its sidecar, prints the path, no progress bar when piped', () => {
   const out = tmpDir('gen');
   const r = sda(['generate', '--duration', '1.5', '--seed', '7', '--out', out]);
   expect(r.stderr).toBe('');
@@ -28,7 +28,7 @@ test('70.1 no model: the demo model writes a WAV and its sidecar, prints the pat
   expect(['green', 'yellow', 'red']).toContain(w!.sidecar.quality.rating);
 });
 
-test('70.2 the same seed gives the same audio; another seed other audio', () => {
+test('80.2 the same seed gives the same audio; another seed other audio', () => {
   const out = tmpDir('gen');
   const a = sda(['generate', 'demo', '-d', '1', '-s', '3', '-o', out, '--name', 'a.wav']);
   const b = sda(['generate', '-d', '1', '-s', '3', '-o', out, '--name', 'b.wav']);
@@ -39,7 +39,7 @@ test('70.2 the same seed gives the same audio; another seed other audio', () => 
   expect(bytes('a.wav').equals(bytes('c.wav'))).toBe(false);
 });
 
-test('70.3 the genuine trained model by path: sliders, mid-side stereo, 44.1 kHz, 16-bit, --json', () => {
+test('80.3 the genuine trained model by path: sliders, mid-side stereo, 44.1 kHz, 16-bit, --json', () => {
   const out = tmpDir('gen');
   const r = sda(['generate', TRAINED, '--duration', '1', '--seed', '42', '--sliders', '0=5', '--sliders', '2=-3',
     '--stereo-mode', 'mid-side', '--stereo-width', '1.2', '--sample-rate', '44100', '--bit-depth', '16', '--out', out, '--json']);
@@ -58,7 +58,7 @@ test('70.3 the genuine trained model by path: sliders, mid-side stereo, 44.1 kHz
   expect(w!.sidecar.quality.rating).toBe(items[0].quality.rating);
 });
 
-test('70.4 genuine sample-only and converted models: dual-seed 32-bit float, interpolation at 96 kHz, --count', () => {
+test('80.4 genuine sample-only and converted models: dual-seed 32-bit float, interpolation at 96 kHz, --count', () => {
   const out = tmpDir('gen');
   const a = sda(['generate', SAMPLE_ONLY, '-d', '0.5', '-s', '11', '--stereo-mode', 'dual-seed', '-b', '32f', '-o', out, '--json']);
   expect(a.status).toBe(0);
@@ -78,7 +78,7 @@ test('70.4 genuine sample-only and converted models: dual-seed 32-bit float, int
   }
 });
 
-test('70.5 the demo model has sliders: --random-sliders is reproducible from the seed', () => {
+test('80.5 the demo model has sliders: --random-sliders is reproducible from the seed', () => {
   const out = tmpDir('gen');
   const a = sda(['generate', '-d', '0.5', '-s', '9', '--random-sliders', '-o', out, '--name', 'a.wav', '--json']);
   const b = sda(['generate', '-d', '0.5', '-s', '9', '--random-sliders', '--sliders', '0=-10', '-o', out, '--name', 'b.wav', '--json']);
@@ -93,7 +93,7 @@ test('70.5 the demo model has sliders: --random-sliders is reproducible from the
   expect(wa!.sidecar.generation.latent_vector).toHaveLength(16);
 });
 
-test('70.6 a model by name and by id from the library of --models-dir, SDA_MODELS_DIR and ./config.toml', () => {
+test('80.6 a model by name and by id from the library of --models-dir, SDA_MODELS_DIR and ./config.toml', () => {
   const lib = tmpDir('lib');
   fs.copyFileSync(TRAINED, path.join(lib, 'genuine_trained_fixture_v1.sda'));
   fs.copyFileSync(path.join(path.dirname(TRAINED), 'model_library.json'), path.join(lib, 'model_library.json'));

@@ -61,7 +61,7 @@ function worst(a: Float32Array[], b: Float32Array[]): number {
 const peak = (chs: Float32Array[]) => chs.reduce((m, c) => c.reduce((mm, v) => Math.max(mm, Math.abs(v)), m), 0);
 
 describe('stereo', () => {
-  test('57.1 Distill\'s stereo runs (spatial stereo 0.7/0.5, legacy mid_side) from its own mono output, within 2 float32 steps', async () => {
+  test('61.1 Distill\'s stereo runs (spatial stereo 0.7/0.5, legacy mid_side) from its own mono output, within 2 float32 steps', async () => {
     // Distill's stereo = peak_normalize(spatial(m)) and its mono = peak_normalize(m) for the same m; the
     // processing is linear, so spatial(mono output) normalised is the stereo output up to the float32
     // rounding of the two different scalings (a step is 6e-8 below 1).
@@ -80,7 +80,7 @@ describe('stereo', () => {
     }
   });
 
-  test('57.2 migrateStereoMode gives the effective spatial config Distill recorded for its legacy runs', () => {
+  test('61.2 migrateStereoMode gives the effective spatial config Distill recorded for its legacy runs', () => {
     const obs = generation.observations;
     expect(migrateStereoMode('mid-side', 0.7)).toEqual(obs.legacy_mid_side_effective_spatial);
     expect(migrateStereoMode('dual-seed', 1.3)).toEqual(obs.legacy_dual_seed_effective_spatial); // width not used
@@ -88,7 +88,7 @@ describe('stereo', () => {
     expect(DEFAULT_SPATIAL).toEqual({ mode: 'mono', width: 0.7, depth: 0.5 });
   });
 
-  test('57.3 stereo equals the numpy rendering bit for bit: rates, widths, depths, signals shorter than the delays', async () => {
+  test('61.3 stereo equals the numpy rendering bit for bit: rates, widths, depths, signals shorter than the delays', async () => {
     const cases: Array<{ x: Float32Array; rate: number; width: number; depth: number }> = [];
     for (const rate of [44100, 48000, 96000]) {
       for (const [width, depth] of [[0.7, 0.5], [0, 1], [1.5, 0.3], [1, 0.01], [0.33, 0.0099], [1.2, 0]]) cases.push({ x: mono, rate, width: width!, depth: depth! });
@@ -108,7 +108,7 @@ describe('stereo', () => {
     expect(short[1]).toEqual(new Float32Array(500));
   });
 
-  test('57.4 dual seed: both channels kept (width unused), the depth reflection added, the shorter padded; equals numpy', async () => {
+  test('61.4 dual seed: both channels kept (width unused), the depth reflection added, the shorter padded; equals numpy', async () => {
     const right = mono.slice(1234, 1234 + 100000).reverse();
     const jobs = [0.3, 0.0, 1].map((depth, i) => ({
       kind: 'dual', left: path.join(tmp, 'dual-l.npy'), right: path.join(tmp, 'dual-r.npy'), rate: 48000, depth, out: path.join(tmp, `dual-${i}.npy`),
@@ -131,7 +131,7 @@ describe('stereo', () => {
     expect(mono).toEqual(copy);
   });
 
-  test('57.5 Distill\'s dual-seed run: its left channel is the seed-42 mono with the 0.3 depth reflection, no mid/side', async () => {
+  test('61.5 Distill\'s dual-seed run: its left channel is the seed-42 mono with the 0.3 depth reflection, no mid/side', async () => {
     // The right channel (seed 43) is not stored alone, so the left channel is checked up to the one scale
     // factor of the joint peak normalisation.
     const ref = readNpy(path.join(REFS, 'legacy_dual_seed_3s.npy'));
@@ -147,7 +147,7 @@ describe('stereo', () => {
     expect(w).toBeLessThan(3e-7); // a few float32 steps of a signal peaking at 0.891
   });
 
-  test('57.6 a 60 s signal is processed in slices: a callback queued after the start runs before the result', async () => {
+  test('61.6 a 60 s signal is processed in slices: a callback queued after the start runs before the result', async () => {
     const long = new Float32Array(60 * 48000).map((_, i) => Math.sin(i / 10) * 0.5);
     const order: string[] = [];
     const work = applySpatialAsync(long, 48000, { mode: 'stereo', width: 0.7, depth: 0.5 }).then(() => order.push('done'));
@@ -156,7 +156,7 @@ describe('stereo', () => {
     expect(order).toEqual(['callback', 'done']);
   });
 
-  test('57.7 bad spatial configs are refused with what is allowed', async () => {
+  test('61.7 bad spatial configs are refused with what is allowed', async () => {
     const bad: Array<[unknown, RegExp]> = [
       [{ mode: 'surround', width: 0.7, depth: 0.5 }, /spatial\.mode must be one of "mono", "stereo", "binaural"/],
       [{ mode: 'stereo', width: 1.6, depth: 0.5 }, /spatial\.width must be a number from 0 to 1\.5; got 1\.6/],
@@ -178,7 +178,7 @@ describe('binaural', () => {
     kind: 'binaural', input: path.join(tmp, 'bin-in.npy'), rate: 48000, width: 0.7, depth: 0.5, out: path.join(tmp, `${name}.npy`), ...extra,
   });
 
-  test('57.8 equals scipy (fftconvolve, butter(1), sosfiltfilt): same HRTF row, within float32 rounding', async () => {
+  test('61.8 equals scipy (fftconvolve, butter(1), sosfiltfilt): same HRTF row, within float32 rounding', async () => {
     writeNpy(path.join(tmp, 'bin-in.npy'), mono);
     const settings = [
       { width: 0.7, depth: 0.5 }, { width: 1.5, depth: 1 }, { width: 0, depth: 0 }, { width: 1, depth: 0.01 },
@@ -209,7 +209,7 @@ describe('binaural', () => {
     return applySpatialAsync(mono, rate, { mode: 'binaural', ...s, hrtfPath: path.join(tmp, sofa) });
   }
 
-  test('57.9 an HRTF at 44.1 kHz is resampled to the signal\'s 48 kHz as torchaudio does; dual seed renders the average', async () => {
+  test('61.9 an HRTF at 44.1 kHz is resampled to the signal\'s 48 kHz as torchaudio does; dual seed renders the average', async () => {
     const refs = pythonRefs([job('b44', { sofa: path.join(tmp, 'hrtf44.sofa'), conv: 'float64' })]);
     const hrtf = await loadHrtf(path.join(tmp, 'hrtf44.sofa'), 48000);
     expect(hrtf.fileSampleRate).toBe(44100);
@@ -224,7 +224,7 @@ describe('binaural', () => {
     expect(worst(dual, direct)).toBe(0);
   });
 
-  test('57.10 the nearest measurement to azimuth 90, elevation 0 is the one used; of two equally near, the first', async () => {
+  test('61.10 the nearest measurement to azimuth 90, elevation 0 is the one used; of two equally near, the first', async () => {
     const layout = JSON.parse(fs.readFileSync(path.join(tmp, 'layout.json'), 'utf8'));
     const grid = await readSofaHrir(path.join(tmp, 'hrtf48.sofa'));
     expect([grid.azimuth, grid.elevation, grid.measurements, grid.sampleRate]).toEqual([90, 0, layout.positions.length, 48000]);
@@ -235,7 +235,7 @@ describe('binaural', () => {
     expect(worst(out, ref[0]!)).toBeLessThan(peak(ref[0]!) * 2e-6);
   });
 
-  test('57.11 unusable HRTF files: typed errors with stable codes, refused before anything of their declared size is read', async () => {
+  test('61.11 unusable HRTF files: typed errors with stable codes, refused before anything of their declared size is read', async () => {
     const cases: Array<[string, string, RegExp]> = [
       ['missing.sofa', 'ERR_SDA_FILE', /cannot read HRTF file .*missing\.sofa: no such file/],
       ['text.sofa', 'ERR_SDA_HRTF', /not an HDF5 file, so not a SOFA file/],
@@ -262,7 +262,7 @@ describe('binaural', () => {
 });
 
 describe('in the pipeline', () => {
-  test('57.12 generate() with spatial binaural renders the model\'s mono output binaurally (.distill model, pythonCompat)', async () => {
+  test('61.12 generate() with spatial binaural renders the model\'s mono output binaurally (.distill model, pythonCompat)', async () => {
     // Binaural output is linear in the signal, so the pipeline's binaural render is its mono render
     // (same seed and config) rendered binaurally and peak-levelled again, up to float32 rounding of the
     // two scalings. (Whether that mono render is Distill's is test/57.generate-distill's business.)
