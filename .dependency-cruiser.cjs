@@ -12,7 +12,7 @@ const LAYERS = [
   ['lib/library/'],
   ['lib/model/'],
   ['lib/torchfile/', 'lib/native/'],
-  ['lib/util/', 'lib/errors\\.ts$', 'lib/package-info\\.ts$'],
+  ['lib/util/', 'lib/errors\\.ts$', 'lib/error-codes\\.ts$', 'lib/package-info\\.ts$'],
 ];
 
 const forbidden = [

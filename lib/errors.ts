@@ -1,14 +1,16 @@
 /**
  * Typed errors. Every error this package throws is an {@link SdaError} with a stable `code`, so callers
- * can branch on `err.code` or `instanceof` without parsing messages.
+ * can branch on `err.code` or `instanceof` without parsing messages. The codes, with their exit codes,
+ * HTTP statuses and retry rule, are one table: ./error-codes.ts.
  */
+import type { SdaErrorCode } from './error-codes';
 
 /** Base class of every error thrown by small-dataset-audio. */
 export class SdaError extends Error {
-  /** Stable machine-readable code, e.g. `ERR_SDA_DEVICE_UNAVAILABLE`. */
-  readonly code: string;
+  /** Stable machine-readable code, e.g. `ERR_SDA_DEVICE_UNAVAILABLE` (ERROR_CODES lists them). */
+  readonly code: SdaErrorCode;
 
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
+  constructor(code: SdaErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;
     this.code = code;
@@ -158,7 +160,7 @@ export class LibraryError extends SdaError {
   /** The file at fault, when there is one. */
   readonly file: string | undefined;
 
-  constructor(message: string, file?: string, options?: { cause?: unknown }, code = 'ERR_SDA_LIBRARY') {
+  constructor(message: string, file?: string, options?: { cause?: unknown }, code: SdaErrorCode = 'ERR_SDA_LIBRARY') {
     super(code, file ? `${file}: ${message}` : message, options);
     this.file = file;
   }

@@ -7,6 +7,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { errorCodeOf } from '../error-codes';
 import { SdaError } from '../errors';
 import { followJobs, jobStatuses, type JobRef } from '../queue/status';
 import { enqueueJobs } from '../queue/enqueue';
@@ -58,7 +59,7 @@ function readJobsText(arg: string): string {
 
 function failureOf(job: BatchJob, err: unknown): BatchFailure {
   const e = err as SdaError;
-  return { line: job.line, output: job.output, model: job.model ?? null, error: String(e?.message ?? err).split('\n')[0]!, code: e instanceof SdaError ? e.code : 'ERR_SDA_INTERNAL' };
+  return { line: job.line, output: job.output, model: job.model ?? null, error: String(e?.message ?? err).split('\n')[0]!, code: errorCodeOf(err) };
 }
 
 /** Parses the file, and splits the jobs into done (the local batch's resume rule) and to do, with their queue ids. */

@@ -1,25 +1,25 @@
 /** Errors of the `sda` command itself, with the exit code they end the command with. */
-import { OutputExistsError, SdaError } from '../errors';
-import { EXIT_FAILURE, EXIT_USAGE } from './exit-codes';
+import { ERROR_CODES, type SdaErrorCode } from '../error-codes';
+import { ModelNotFoundError, OutputExistsError, SdaError } from '../errors';
 
-/** A failure of a command (exit 1) or bad usage (exit 2) that is not an error of the library. */
+/** A failure of a command that is not an error of the library; it exits with its code's exit code. */
 export class CliError extends SdaError {
   readonly exitCode: number;
 
-  constructor(code: string, message: string, exitCode: number = EXIT_FAILURE) {
+  constructor(code: SdaErrorCode, message: string) {
     super(code, message);
-    this.exitCode = exitCode;
+    this.exitCode = ERROR_CODES[code].exit;
   }
 }
 
-/** A model asked for by id, name or path that is not there (exit 1). */
-export function modelNotFound(message: string): CliError {
-  return new CliError('ERR_SDA_MODEL_NOT_FOUND', message, EXIT_FAILURE);
+/** A model, checkpoint or folder asked for by id, name or path that is not there (exit 1). */
+export function modelNotFound(query: string, message: string): ModelNotFoundError {
+  return new ModelNotFoundError(query, message);
 }
 
 /** Bad usage found after parsing (exit 2). */
 export function usageError(message: string): CliError {
-  return new CliError('ERR_SDA_USAGE', message, EXIT_USAGE);
+  return new CliError('ERR_SDA_USAGE', message);
 }
 
 /**

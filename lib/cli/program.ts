@@ -1,6 +1,6 @@
 /** The `sda` command line: one commander program, one module per command under ./commands. */
 import { Command, CommanderError } from 'commander';
-import { InvalidArgumentError, SdaError } from '../errors';
+import { errorCodeOf, exitCodeOf } from '../error-codes';
 import { packageVersion } from '../package-info';
 import { registerBatch } from './commands/batch';
 import { registerConvert } from './commands/convert';
@@ -11,9 +11,8 @@ import { registerModel } from './commands/model';
 import { registerSetupLibtorch } from './commands/setup-libtorch';
 import { registerWorker } from './commands/worker';
 import { registerUi } from './commands/ui';
-import { CliError } from './cli-error';
 import { escapeForTerminal } from './escape';
-import { EXIT_FAILURE, EXIT_USAGE } from './exit-codes';
+import { EXIT_USAGE } from './exit-codes';
 import { RENAMED_FLAGS } from './gen-options';
 import { stopOutcome } from './stop';
 import { fileAccessError, isNodeFsError } from '../util/fs-error';
@@ -89,8 +88,8 @@ export async function runCli(argv: string[]): Promise<number> {
     }
     // A file-system error no command wrapped still prints as one typed line (ERR_SDA_FILE naming the path).
     if (isNodeFsError(err)) err = fileAccessError(err, 'open', 'file');
-    const code = err instanceof CliError ? err.exitCode : err instanceof InvalidArgumentError ? EXIT_USAGE : EXIT_FAILURE;
-    const label = err instanceof SdaError ? err.code : 'ERR_SDA_INTERNAL';
+    const code = exitCodeOf(err);
+    const label = errorCodeOf(err);
     // One line: a multi-line message keeps only its first line (the rest with --debug).
     const message = String((err as Error)?.message ?? err);
     // Messages quote names and paths from files: their control characters are escaped (lib/cli/escape.ts).

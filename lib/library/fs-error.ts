@@ -3,19 +3,15 @@
  * ...) as typed errors: a LibraryError naming the path, with the original error as `cause`.
  */
 import { LibraryError, SdaError } from '../errors';
+import { fsErrorText, isNodeFsError } from '../util/fs-error';
 
-// Not `instanceof Error`: Node's own errors can come from another realm (vm contexts, test runners).
-function isErrno(e: unknown): e is NodeJS.ErrnoException {
-  const x = e as NodeJS.ErrnoException | null;
-  return typeof x === 'object' && x !== null && typeof x.code === 'string' && typeof x.syscall === 'string' && typeof x.message === 'string';
-}
-
-/** `e` as a LibraryError when it is a Node file-system error; anything else is returned unchanged. */
+/**
+ * `e` as a LibraryError when it is a Node file-system error (described as lib/util/fs-error.ts describes
+ * every one); anything else is returned unchanged.
+ */
 export function libraryFsError(e: unknown, action: string, file?: string): unknown {
-  if (e instanceof SdaError || !isErrno(e)) return e;
-  // Node's message is "CODE: description, syscall 'path'": keep the description only.
-  const what = /^[A-Z0-9_]+: ([^,]+)/.exec(e.message)?.[1] ?? e.message;
-  return new LibraryError(`cannot ${action}: ${e.code} (${what})`, e.path ?? file, { cause: e });
+  if (e instanceof SdaError || !isNodeFsError(e)) return e;
+  return new LibraryError(`cannot ${action}: ${fsErrorText(e)}`, e.path ?? file, { cause: e });
 }
 
 /** Runs `fn`, turning its file-system errors into LibraryErrors (see {@link libraryFsError}). */

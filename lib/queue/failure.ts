@@ -5,30 +5,16 @@
  * without retries; anything else (a file system or device hiccup) is retried with backoff.
  */
 import { bullmq } from './client';
-import { SdaError } from '../errors';
+import { errorCodeOf, isRetryable } from '../error-codes';
 
-/** Codes of errors that another try cannot fix: the job itself is wrong. */
-const BAD_JOB_CODES = new Set([
-  'ERR_SDA_BAD_JOB',
-  'ERR_SDA_INVALID_ARGUMENT',
-  'ERR_SDA_MODEL_NOT_FOUND',
-  'ERR_SDA_AMBIGUOUS_MODEL',
-  'ERR_SDA_MODEL_FORMAT',
-  'ERR_SDA_MODEL_VERSION',
-  'ERR_SDA_OUTPUT_EXISTS',
-]);
-
-export function errorCode(err: unknown): string {
-  return err instanceof SdaError ? err.code : 'ERR_SDA_INTERNAL';
-}
-
+/** A job that another try cannot fix: the job itself is wrong (ERROR_CODES' retry rule). */
 export function isBadJob(err: unknown): boolean {
-  return BAD_JOB_CODES.has(errorCode(err));
+  return !isRetryable(err);
 }
 
 /** The error to throw from the processor for `err`. */
 export function toQueueFailure(err: unknown): Error {
-  const message = `${errorCode(err)}: ${String((err as Error)?.message ?? err).split('\n')[0]}`;
+  const message = `${errorCodeOf(err)}: ${String((err as Error)?.message ?? err).split('\n')[0]}`;
   return isBadJob(err) ? new (bullmq().UnrecoverableError)(message) : new Error(message);
 }
 

@@ -21,7 +21,8 @@ import { GenerationPipeline } from '../generate/pipeline';
 import { loadModel } from '../model/load-model';
 import { fileAccessError } from '../util/fs-error';
 import { checkConnection, DEFAULT_QUEUE_NAME, toConnection, type QueueConnection } from './connection';
-import { errorCode, parseFailure, toQueueFailure } from './failure';
+import { errorCodeOf } from '../error-codes';
+import { parseFailure, toQueueFailure } from './failure';
 import { resolveJobModel } from '../jobs/job-model';
 import { parseJobOptions, toGenerationConfig } from '../jobs/options';
 import { readResumeModelInfo, sidecarMismatch, type ResumeModelInfo } from '../jobs/resume';
@@ -166,7 +167,7 @@ export async function startWorker(options: WorkerOptions): Promise<WorkerHandle>
       const failure = toQueueFailure(err);
       const attempts = job.opts.attempts ?? 1;
       const willRetry = failure.name !== 'UnrecoverableError' && job.attemptsMade + 1 < attempts;
-      emit({ type: 'failed', ...base, ...parseFailure(failure.message), willRetry, code: errorCode(err) });
+      emit({ type: 'failed', ...base, ...parseFailure(failure.message), willRetry, code: errorCodeOf(err) });
       throw failure;
     }
   };

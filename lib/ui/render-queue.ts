@@ -5,6 +5,7 @@
  * chunks). Finished renders become takes (lib/ui/takes.ts).
  */
 import * as crypto from 'crypto';
+import { errorCodeOf } from '../error-codes';
 import { AbortedError, SdaError } from '../errors';
 import type { GenerationConfig } from '../generate/config';
 import type { GenerationPipeline } from '../generate/pipeline';
@@ -129,7 +130,7 @@ export class RenderQueue {
         job.state = 'cancelled';
       } else {
         job.state = 'failed';
-        job.error = { code: e instanceof SdaError ? e.code : 'ERR_SDA_INTERNAL', message: String((e as Error)?.message ?? e) };
+        job.error = { code: errorCodeOf(e), message: String((e as Error)?.message ?? e) };
       }
     } finally {
       this.controllers.delete(job.id);

@@ -7,7 +7,7 @@
 import * as http from 'http';
 import * as net from 'net';
 import * as path from 'path';
-import { SdaError } from '../errors';
+import { errorCodeOf } from '../error-codes';
 import { resolveDevice } from '../native/devices';
 import { handleApi, sendJson, type ApiContext } from './api';
 import { httpStatusOf, UiError } from './errors';
@@ -102,7 +102,7 @@ export async function startUi(options: UiOptions = {}): Promise<UiHandle> {
         }
       } catch (e) {
         const status = httpStatusOf(e);
-        const code = e instanceof SdaError ? e.code : 'ERR_SDA_INTERNAL';
+        const code = errorCodeOf(e);
         const message = String((e as Error)?.message ?? e);
         if (res.headersSent) {
           res.destroy();

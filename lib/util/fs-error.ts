@@ -43,9 +43,13 @@ export function isNodeFsError(e: unknown): e is NodeJS.ErrnoException {
 export function fileAccessError(e: unknown, verb: FsVerb, what: string, file?: string): unknown {
   if (e instanceof SdaError || !isNodeFsError(e)) return e;
   const at = file ?? e.path ?? '';
+  return new FileAccessError(`cannot ${verb} ${what} ${at}: ${fsErrorText(e)}`, at, e.code, { cause: e });
+}
+
+/** What went wrong, in words, with the system's code: `no such file (ENOENT)`. */
+export function fsErrorText(e: NodeJS.ErrnoException): string {
   const code = e.code as string;
-  const text = ERRNO_TEXT[code] ?? (/^[A-Z0-9_]+: ([^,]+)/.exec(e.message)?.[1] ?? e.message);
-  return new FileAccessError(`cannot ${verb} ${what} ${at}: ${text} (${code})`, at, code, { cause: e });
+  return `${ERRNO_TEXT[code] ?? (/^[A-Z0-9_]+: ([^,]+)/.exec(e.message)?.[1] ?? e.message)} (${code})`;
 }
 
 /** Runs `fn`, turning its file-system errors into FileAccessErrors (see {@link fileAccessError}). */

@@ -6,7 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Command } from 'commander';
-import { SdaError } from '../../errors';
+import { errorCodeOf } from '../../error-codes';
 import { type GenerationConfig, CONCAT_MODES, OUTPUT_SAMPLE_RATES, STEREO_MODES } from '../../generate/config';
 import { GenerationPipeline } from '../../generate/pipeline';
 import { EXPORT_FORMATS, type ExportFormat, type GenerationResult } from '../../generate/types';
@@ -48,10 +48,6 @@ interface BatchFlags {
   queue?: string;
   queueName: string;
   detach?: boolean;
-}
-
-function errorCode(err: unknown): string {
-  return err instanceof SdaError ? err.code : 'ERR_SDA_INTERNAL'; // as runCli labels an untyped error
 }
 
 function oneLine(err: unknown): string {
@@ -199,7 +195,7 @@ async function runBatch(jobsArg: string, f: BatchFlags): Promise<BatchSummary> {
     jobs: total, written: 0, skipped: 0, failed: 0, models: 0, seconds: 0, clipsPerSecond: 0, outputs: [], skippedOutputs: [], failures,
   };
   const fail = (job: BatchJob, err: unknown) =>
-    failures.push({ line: job.line, output: job.output, model: job.model ?? null, error: oneLine(err), code: errorCode(err) });
+    failures.push({ line: job.line, output: job.output, model: job.model ?? null, error: oneLine(err), code: errorCodeOf(err) });
 
   // Each distinct model argument is resolved once.
   const resolved = new Map<string, Promise<string>>();

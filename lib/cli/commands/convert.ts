@@ -59,7 +59,7 @@ Examples:
 Exit codes: 0 converted, 1 failure (not a checkpoint, damaged file), 2 bad usage.`,
     )
     .action(async (checkpoint: string, f: ConvertFlags) => {
-      if (!fs.existsSync(checkpoint)) throw modelNotFound(`no checkpoint file ${path.resolve(checkpoint)}`);
+      if (!fs.existsSync(checkpoint)) throw modelNotFound(checkpoint, `no checkpoint file ${path.resolve(checkpoint)}`);
       const { dir } = resolveModelsDir(f.modelsDir);
       const metadata: Partial<ModelMetadata> = { name: f.name };
       if (f.description !== undefined) metadata.description = f.description;

@@ -68,7 +68,7 @@ Examples:
 Exit codes: 0 inspected, 1 failure (missing, damaged or not a torch.save file), 2 bad usage.`,
     )
     .action(async (file: string, f: { depth?: number; json?: boolean }) => {
-      if (!fs.existsSync(file)) throw modelNotFound(`no file ${path.resolve(file)}`);
+      if (!fs.existsSync(file)) throw modelNotFound(file, `no file ${path.resolve(file)}`);
       const report = await inspectTorchFile(file, f.depth ?? (f.json ? 64 : 3));
       if (f.json) printJson(report);
       else {

@@ -69,7 +69,7 @@ async function listOrSearch(f: ListFlags, query?: string, tags?: string[]): Prom
 async function entryFor(dir: string, spec: string): Promise<{ library: ModelLibrary; entry: ModelEntry }> {
   const library = openLibrary(dir);
   const found = library ? matchModel(await library.listAll(), spec, library.modelsDir) : undefined;
-  if (!library || !found) throw modelNotFound(`no model ${JSON.stringify(spec)} in ${dir}; see \`sda model list\``);
+  if (!library || !found) throw modelNotFound(spec, `no model ${JSON.stringify(spec)} in ${dir}; see \`sda model list\``);
   return { library, entry: found.entry };
 }
 
@@ -216,7 +216,7 @@ Exit codes: 0 success, 1 failure (no such model, unreadable file), 2 bad usage.`
         }
       }
       const removed = await deleteModel(entry.modelId, { modelsDir: dir, library: { onWarning: cliWarning } });
-      if (!removed) throw modelNotFound(`model ${entry.modelId} was removed meanwhile`);
+      if (!removed) throw modelNotFound(entry.modelId, `model ${entry.modelId} was removed meanwhile`);
       if (f.json) printJson({ deleted: entry });
       else printLines([`deleted ${entry.name} (${entry.modelId}): ${path.join(dir, entry.filePath)}`]);
       process.exitCode = EXIT_OK;
@@ -236,7 +236,7 @@ Exit codes: 0 success, 1 failure (no such model, unreadable file), 2 bad usage.`
     )
     .action(async (f: DirFlags) => {
       const { dir } = resolveModelsDir(f.modelsDir);
-      if (!fs.existsSync(dir)) throw modelNotFound(`the models folder ${dir} does not exist`);
+      if (!fs.existsSync(dir)) throw modelNotFound(dir, `the models folder ${dir} does not exist`);
       // Files not cataloged are listed in the output, not repeated as warnings.
       const onWarning = (w: LibraryWarning) => (w.code === 'SDA_LIBRARY_UNREADABLE_MODEL' ? undefined : cliWarning(w));
       const library = new ModelLibrary(dir, { onWarning });
