@@ -6,7 +6,7 @@
 # fails the run. Needs `npm ci` (LibTorch located, TypeScript compiled) first.
 #
 # Node is not built with ASan, so the runtime is preloaded. Leak detection is off: Node and LibTorch keep
-# process-lifetime allocations on purpose (leaks are measured by bench/leak-decode.ts instead).
+# process-lifetime allocations on purpose (growth is measured by scripts/leak-check.ts instead).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 loc="$(node -e "const l=require('./scripts/locate-libtorch.js').readLocation('.'); console.log(l.cmakeDir + '\n' + l.version)")"
