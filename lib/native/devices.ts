@@ -6,7 +6,7 @@
 import { DeviceUnavailableError, InvalidArgumentError } from '../errors';
 import type { RawDeviceReport } from './addon-types';
 import { callNativeAsync, callNativeSync } from './call';
-import { NATIVE_LIMITS, withinLimit } from './limits';
+import { checkLimit } from './limits';
 import { loadAddon } from './loader';
 
 export type DeviceType = 'cpu' | 'cuda' | 'mps';
@@ -112,10 +112,7 @@ function loadAddonLocationSafe(): { version: string; root: string; cudaBuild: bo
 
 /** Sets LibTorch's intra-op thread count (process-wide). */
 export function setNumThreads(n: number): void {
-  if (!withinLimit('threads', n)) {
-    const { min, max } = NATIVE_LIMITS.threads;
-    throw new InvalidArgumentError(`setNumThreads: n must be an integer from ${min} to ${max}; got ${n}`);
-  }
+  checkLimit('threads', n, 'setNumThreads: n');
   const { binding } = loadAddon();
   callNativeSync(() => binding.setNumThreads(n));
 }

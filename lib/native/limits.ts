@@ -4,6 +4,8 @@
  * further): native/native_limits.h is generated from this table by `npm run gen:limits`, and test/11 fails when
  * the two differ.
  */
+import { InvalidArgumentError } from '../errors';
+
 export interface Range {
   readonly min: number;
   readonly max: number;
@@ -24,8 +26,10 @@ export const NATIVE_LIMITS = Object.freeze({
 
 export type NativeLimit = keyof typeof NATIVE_LIMITS;
 
-/** `k` in `[min, max]` of the limit, an integer. */
-export function withinLimit(limit: NativeLimit, k: number): boolean {
+/** Throws InvalidArgumentError `<name> must be an integer from min to max; got v` unless `v` is one. */
+export function checkLimit(limit: NativeLimit, v: number, name: string): void {
   const { min, max } = NATIVE_LIMITS[limit];
-  return Number.isInteger(k) && k >= min && k <= max;
+  if (!(Number.isInteger(v) && v >= min && v <= max)) {
+    throw new InvalidArgumentError(`${name} must be an integer from ${min} to ${max}; got ${v}`);
+  }
 }

@@ -3,10 +3,8 @@ import { types } from 'util';
 import { InvalidArgumentError } from '../errors';
 import { callNativeAsync } from './call';
 import { resolveDevice, type DeviceSpec } from './devices';
-import { NATIVE_LIMITS } from './limits';
+import { checkLimit } from './limits';
 import { native } from './loader';
-
-const MAX_N = NATIVE_LIMITS.matmulSize.max;
 
 /**
  * The product of two row-major `n` x `n` float32 matrices, computed by LibTorch on `device`
@@ -18,9 +16,7 @@ export async function deviceMatmul(
   n: number,
   options: { device?: DeviceSpec | string } = {},
 ): Promise<Float32Array> {
-  if (!Number.isInteger(n) || n < 1 || n > MAX_N) {
-    throw new InvalidArgumentError(`deviceMatmul: n must be an integer from 1 to ${MAX_N}; got ${n}`);
-  }
+  checkLimit('matmulSize', n, 'deviceMatmul: n');
   for (const [name, m] of [['a', a], ['b', b]] as const) {
     if (!types.isFloat32Array(m)) throw new InvalidArgumentError(`deviceMatmul: ${name} must be a Float32Array`);
     if (m.length !== n * n) {

@@ -10,7 +10,7 @@ import { callNativeAsync, callNativeSync } from './call';
 import { minInvertibleFrames, type SpectrogramConfig } from './config-types';
 import { resolveDevice, type DeviceSpec } from './devices';
 import { NativeHandle } from './handle';
-import { NATIVE_LIMITS, withinLimit, type NativeLimit } from './limits';
+import { checkLimit } from './limits';
 import { native } from './loader';
 
 /** A row-major float32 array with its shape. */
@@ -60,13 +60,6 @@ export interface InvertOptions {
   init?: 'phases' | 'pghi';
   /** Stop early on measured convergence (`nIter` is then the cap); `null`: run all `nIter`. Default: DEFAULT_STOP_RULE with `fast`, else null. */
   stop?: StopRule | null;
-}
-
-function checkLimit(limit: NativeLimit, v: number, name: string): void {
-  if (!withinLimit(limit, v)) {
-    const { min, max } = NATIVE_LIMITS[limit];
-    throw new InvalidArgumentError(`${name} must be an integer from ${min} to ${max}; got ${v}`);
-  }
 }
 
 function batchOf(t: Float32Tensor, rank: number, what: string): number {
