@@ -7,8 +7,8 @@ import * as path from 'path';
 import { spawnSync } from 'child_process';
 import {
   AmbiguousModelError,
+  FileAccessError,
   INDEX_FILE,
-  LibraryError,
   LibraryLockTimeoutError,
   ModelExistsError,
   ModelLibrary,
@@ -22,7 +22,7 @@ import {
   type ModelEntry,
 } from '../lib';
 import { escapeForTerminal } from '../lib/cli/escape';
-import { writeTorchFile } from '../lib/torchfile';
+import { readTorchFile, writeTorchFile } from '../lib/torchfile';
 import { TEMP_FILE_PATTERN, parseTempFileName, tempPathFor } from '../lib/util/atomic-file';
 import { tempDir, tinyStateDict, writeRawModel } from './helpers/library-util';
 
@@ -357,27 +357,29 @@ test('46.8 escapeForTerminal writes C0, DEL and C1 controls as escapes and leave
   expect(escapeForTerminal('Café ☃ 日本 \u00a0 "q" \\')).toBe('Café ☃ 日本 \u00a0 "q" \\');
 });
 
-test('46.9 file-system failures of library operations are LibraryErrors with the path and the original as cause', async () => {
+test('46.9 file-system failures of library operations are FileAccessErrors (as everywhere) with the path and the original as cause', async () => {
   // The lock path is a folder: creating the lock fails, then reading it does (EISDIR).
   const dir = path.join(tmp, 'fs-errors');
   fs.mkdirSync(dir);
   const lib = new ModelLibrary(dir, { timeoutMs: 1000 });
   fs.mkdirSync(lib.lockPath);
   const err = await lib.addEntry(entry('a', 'A')).catch((e: unknown) => e);
-  expect(err).toBeInstanceOf(LibraryError);
-  expect(err).toMatchObject({ code: 'ERR_SDA_LIBRARY', file: lib.lockPath, cause: expect.objectContaining({ code: 'EISDIR' }) });
-  expect((err as Error).message).toMatch(/cannot read the lock file: it is a directory \(EISDIR\)/);
+  expect(err).toBeInstanceOf(FileAccessError);
+  expect(err).toMatchObject({ code: 'ERR_SDA_FILE', path: lib.lockPath, errno: 'EISDIR', cause: expect.objectContaining({ code: 'EISDIR' }) });
+  expect((err as Error).message).toBe(`cannot read lock file ${lib.lockPath}: it is a directory (EISDIR)`);
   // The models folder is a file: reads and writes both fail typed (ENOTDIR / EEXIST).
   const notDir = path.join(tmp, 'a-file');
   fs.writeFileSync(notDir, 'x');
   const onFile = new ModelLibrary(notDir);
-  await expect(onFile.count()).rejects.toMatchObject({ code: 'ERR_SDA_LIBRARY', cause: expect.objectContaining({ code: 'ENOTDIR' }) });
-  await expect(onFile.addEntry(entry('a', 'A'))).rejects.toMatchObject({ code: 'ERR_SDA_LIBRARY', file: notDir, cause: expect.objectContaining({ code: 'EEXIST' }) });
-  await expect(saveModelDetailed(tinyStateDict(), { modelsDir: notDir, checkWeights: false })).rejects.toThrow(LibraryError);
+  await expect(onFile.count()).rejects.toMatchObject({ code: 'ERR_SDA_FILE', errno: 'ENOTDIR', cause: expect.objectContaining({ code: 'ENOTDIR' }) });
+  await expect(onFile.addEntry(entry('a', 'A'))).rejects.toMatchObject({ code: 'ERR_SDA_FILE', path: notDir, cause: expect.objectContaining({ code: 'EEXIST' }) });
+  await expect(saveModelDetailed(tinyStateDict(), { modelsDir: notDir, checkWeights: false })).rejects.toThrow(FileAccessError);
+  // The same failure gives the same class whether the library or a model load meets it.
+  await expect(readTorchFile(path.join(notDir, 'm.sda'))).rejects.toMatchObject({ code: 'ERR_SDA_FILE', errno: 'ENOTDIR' });
   // The index is a folder: reads fail typed (EISDIR), and nothing is renamed.
   const dir2 = path.join(tmp, 'index-dir');
   fs.mkdirSync(path.join(dir2, INDEX_FILE), { recursive: true });
-  await expect(new ModelLibrary(dir2).listAll()).rejects.toMatchObject({ code: 'ERR_SDA_LIBRARY', cause: expect.objectContaining({ code: 'EISDIR' }) });
+  await expect(new ModelLibrary(dir2).listAll()).rejects.toMatchObject({ code: 'ERR_SDA_FILE', errno: 'EISDIR', cause: expect.objectContaining({ code: 'EISDIR' }) });
   expect(fs.readdirSync(dir2)).toEqual([INDEX_FILE]);
 });
 

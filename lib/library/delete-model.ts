@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InvalidArgumentError } from '../errors';
 import { fsyncDir } from '../util/atomic-file';
-import { fsGuard } from './fs-error';
+import { withFsErrors } from '../util/fs-error';
 import { ModelLibrary, type ModelLibraryOptions } from './library';
 
 export interface DeleteModelOptions {
@@ -17,7 +17,7 @@ export interface DeleteModelOptions {
  * Deletes the model `modelId` of `options.modelsDir`: its file first, then its entry (so a crash in between leaves
  * an entry without a file, which repairIndex drops, never an uncataloged file that would come back).
  * Returns false when the catalog has no such model, or the folder does not exist (nothing is created).
- * Runs under the library lock. Errors: LibraryCorruptError, LibraryLockTimeoutError, LibraryError (the
+ * Runs under the library lock. Errors: LibraryCorruptError, LibraryLockTimeoutError, FileAccessError (the
  * file cannot be deleted: EACCES, EPERM, ...; the original as `cause`).
  */
 export async function deleteModel(modelId: string, options: DeleteModelOptions): Promise<boolean> {
@@ -31,7 +31,7 @@ export async function deleteModel(modelId: string, options: DeleteModelOptions):
     const entry = tx.get(modelId);
     if (!entry) return false;
     const file = path.join(library.modelsDir, entry.filePath);
-    fsGuard('delete the model file', file, () => fs.rmSync(file, { force: true }));
+    withFsErrors('delete', 'model file', file, () => fs.rmSync(file, { force: true }));
     fsyncDir(library.modelsDir);
     tx.delete(modelId);
     return true;

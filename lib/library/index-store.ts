@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { LibraryCorruptError } from '../errors';
 import { atomicWriteFileSync } from './atomic';
 import type { StoredEntry } from './entry';
-import { fsGuard } from './fs-error';
+import { withFsErrors } from '../util/fs-error';
 import { keepAside, parseIndex, serializeIndex, statKey } from './index-file';
 
 /** Something the library recovered from; delivered to `onWarning` (default: `process.emitWarning`). */
@@ -88,10 +88,10 @@ export class IndexStore {
   /**
    * The current entries, cached while the index is unchanged. A missing index reads as empty, or as its
    * `.bak` when there is one (with a warning; the next write restores it). Errors: LibraryCorruptError,
-   * ModelVersionError, LibraryError (file-system errors).
+   * ModelVersionError, FileAccessError (file-system errors).
    */
   read(): Map<string, StoredEntry> {
-    return fsGuard('read the model library index', this.indexPath, () => {
+    return withFsErrors('read', 'model library index', undefined, () => {
       const index = this.readVersion(this.indexPath);
       const file = index ? this.indexPath : this.backupPath;
       const version = index ?? this.readVersion(this.backupPath);

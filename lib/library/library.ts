@@ -20,7 +20,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InvalidArgumentError, LibraryCorruptError } from '../errors';
 import { checkEntry, copyEntry, entryField, type ModelEntry, type ModelEntrySortKey, type StoredEntry } from './entry';
-import { fsGuard, fsGuardAsync } from './fs-error';
+import { withFsErrors, withFsErrorsAsync } from '../util/fs-error';
 import { INDEX_FILE, serializeIndex } from './index-file';
 import { IndexStore, isMissing, type LibraryWarning } from './index-store';
 import { withLock, type LockOptions } from './lock';
@@ -125,15 +125,15 @@ export class ModelLibrary {
    * Runs `fn` on the current catalog under the directory's lock and writes the catalog if `fn` changed it.
    * Everything `fn` does to files in the directory is serialised with every other writer (of any process
    * using this package). Creates the models folder. Errors: LibraryCorruptError (run repairIndex),
-   * LibraryLockTimeoutError, LibraryError (file-system errors, with the path and the original as `cause`).
+   * LibraryLockTimeoutError, FileAccessError (file-system errors, with the path and the original as `cause`).
    */
   async transaction<T>(fn: (tx: LibraryTransaction) => Promise<T> | T): Promise<T> {
     return this.run(fn, false);
   }
 
   private async run<T>(fn: (tx: LibraryTransaction) => Promise<T> | T, recover: boolean): Promise<T> {
-    fsGuard('create the models folder', this.modelsDir, () => fs.mkdirSync(this.modelsDir, { recursive: true }));
-    return fsGuardAsync('update the model library', this.modelsDir, () =>
+    withFsErrors('create folder', 'models folder', this.modelsDir, () => fs.mkdirSync(this.modelsDir, { recursive: true }));
+    return withFsErrorsAsync('write', 'model library', undefined, () =>
       withLock(this.lockPath, this.options, async () => {
         const current = this.store.loadLocked(recover);
         const entries = new Map(current);
@@ -180,7 +180,7 @@ export class ModelLibrary {
 
   /** Whether the models folder exists (reads and removals of a missing one change nothing). */
   private exists(): boolean {
-    return fsGuard('read the models folder', this.modelsDir, () => {
+    return withFsErrors('read', 'models folder', this.modelsDir, () => {
       try {
         return fs.statSync(this.modelsDir).isDirectory();
       } catch (e) {
@@ -255,7 +255,7 @@ export class ModelLibrary {
     } catch (e) {
       if (!(e instanceof LibraryCorruptError)) throw e; // recovered under the lock below
     }
-    const list = () => fsGuard('list the models folder', this.modelsDir, () => fs.readdirSync(this.modelsDir));
+    const list = () => withFsErrors('list', 'models folder', this.modelsDir, () => fs.readdirSync(this.modelsDir));
     const { found, unreadable } = await scanModelFiles(this.modelsDir, list(), known);
     for (const u of unreadable) {
       const file = path.join(this.modelsDir, u.file);

@@ -20,7 +20,7 @@ import * as os from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { LibraryLockTimeoutError } from '../errors';
 import { processAlive } from './atomic';
-import { libraryFsError } from './fs-error';
+import { fileAccessError } from '../util/fs-error';
 
 export interface LockOptions {
   /** Give up after this long (ms). Default 60000. */
@@ -70,7 +70,7 @@ function readLock(file: string): LockInfo | undefined {
     return { text, holder, mtimeMs: st.mtimeMs };
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw libraryFsError(e, 'read the lock file', file);
+    throw fileAccessError(e, 'read', 'lock file', file);
   }
 }
 
@@ -109,14 +109,14 @@ function tryCreate(file: string, content: string): boolean {
     fd = fs.openSync(file, 'wx', 0o644);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw libraryFsError(e, 'create the lock file', file);
+    throw fileAccessError(e, 'create', 'lock file', file);
   }
   try {
     fs.writeSync(fd, content);
   } catch (e) {
     fs.closeSync(fd);
     fs.rmSync(file, { force: true });
-    throw libraryFsError(e, 'write the lock file', file);
+    throw fileAccessError(e, 'write', 'lock file', file);
   }
   fs.closeSync(fd);
   return true;
@@ -126,7 +126,7 @@ function removeLock(file: string): void {
   try {
     fs.rmSync(file, { force: true });
   } catch (e) {
-    throw libraryFsError(e, 'remove the lock file', file);
+    throw fileAccessError(e, 'delete', 'lock file', file);
   }
 }
 
@@ -206,7 +206,7 @@ async function acquireFileLock(file: string, options: LockOptions): Promise<Held
 
 /**
  * Runs `fn` holding the lock `file` (exclusive between processes and between calls in this process).
- * Errors: LibraryLockTimeoutError when a live holder keeps it past `timeoutMs`; LibraryError when the
+ * Errors: LibraryLockTimeoutError when a live holder keeps it past `timeoutMs`; FileAccessError when the
  * lock file cannot be created, read or removed (EACCES, EROFS, ...), with the original as `cause`.
  */
 export async function withLock<T>(file: string, options: LockOptions, fn: () => Promise<T> | T): Promise<T> {

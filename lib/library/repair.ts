@@ -15,7 +15,7 @@ import { processAlive } from './atomic';
 import { entryFromMetadata, entryProblem, type ModelEntry } from './entry';
 import { hasModelExtension } from './file-name';
 import { INDEX_FILE } from './index-file';
-import { libraryFsError } from './fs-error';
+import { fileAccessError } from '../util/fs-error';
 
 /** A model file repairIndex left uncataloged, and why. */
 export interface UnreadableModel {
@@ -61,7 +61,7 @@ export async function readModelMetadata(file: string): Promise<ModelMetadata> {
 }
 
 function describe(e: unknown): { code: string; reason: string } {
-  const err = libraryFsError(e, 'read the model file');
+  const err = fileAccessError(e, 'read', 'model file');
   if (err instanceof SdaError) return { code: err.code, reason: err.message };
   const x = err as { code?: unknown; name?: unknown; message?: unknown } | null;
   if (typeof x === 'object' && x !== null && typeof x.message === 'string') {

@@ -272,7 +272,7 @@ async function sourceParts(source: SavedModelSource | string): Promise<{
  * Returns the file's absolute path (use {@link saveModelDetailed} for the filled metadata too).
  * Errors: InvalidArgumentError (bad options or metadata), ModelFormatError (weights that do not fit the
  * config), ModelExistsError (`metadata.modelId` is cataloged and `replace` is not set), TorchFileError,
- * LibraryCorruptError, LibraryLockTimeoutError, LibraryError (file-system errors, the original as `cause`).
+ * LibraryCorruptError, LibraryLockTimeoutError, FileAccessError (file-system errors, the original as `cause`).
  */
 export async function saveModel(model: ModelToSave, options: SaveModelOptions): Promise<string> {
   return (await saveModelDetailed(model, options)).path;
