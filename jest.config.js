@@ -1,6 +1,6 @@
 /**
  * Test files are test/NN.topic.test.ts, numbered by area (better-sqlite3 style), each number used once:
- * 0x the error table, 1x foundation and native, 2x torchfile, 3x model, 4x library and controls, 5x and 6x generate (two
+ * 0x the package's surface (its entries, the error table), 1x foundation and native, 2x torchfile, 3x model, 4x library and controls, 5x and 6x generate (two
  * decades: it has more files than one holds), 7x ui, 8x cli, 9x queue. Each test's title starts with an
  * ID NN.k of its file's number (or its describe block's title does), so "test/57.3" names one test.
  * Helpers live in test/helpers/.
@@ -16,7 +16,7 @@
  */
 const TIERS = {
   ts: [
-    '09.error-codes', '18.test-layout', '19.layers', '20.torchfile-read', '21.torchfile-write', '23.torchfile-safety', '24.torchfile-fuzz',
+    '08.package-entries', '09.error-codes', '18.test-layout', '19.layers', '20.torchfile-read', '21.torchfile-write', '23.torchfile-safety', '24.torchfile-fuzz',
     '43.library-crash', '44.library-concurrency', '46.library-hostile', '82.cli-model', '87.cli-setup-libtorch',
   ],
   addon: [

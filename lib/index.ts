@@ -95,15 +95,8 @@ export type { SofaHrir } from './generate/sofa';
 export { generateBlend, normaliseBlendWeights, BLEND_MODES, MAX_BLEND_MODELS } from './generate/blend';
 export type { BlendMode, BlendSource, BlendOptions } from './generate/blend';
 
-// The job queue (lib/queue, BullMQ on Redis): `sda batch` jobs rendered by workers on other machines.
-// enqueueJobs(jobs, { connection, queueName }) queues them under ids derived from each job's content and
-// output (a resubmitted job is not added twice); startWorker({ connection, out, ... }) renders them until
-// its handle's close(); jobStatuses/followJobs look them up. `connection` is `redis://HOST:PORT/DB`.
-export { enqueueJobs, startWorker, jobStatuses, followJobs, parseQueueUrl, jobIdOf, QueueError, DEFAULT_QUEUE_NAME } from './queue';
-export type {
-  EnqueueOptions, EnqueuedJob, WorkerOptions, WorkerHandle, WorkerEvent, StatusOptions, FollowOptions, JobRef, QueueConnection,
-  QueueJob, QueueJobData, QueueJobResult, QueueJobState, QueueJobStatus,
-} from './queue';
+// The job queue (BullMQ on Redis) is its own entry, `small-dataset-audio/queue` (lib/queue/index.ts), so
+// that this entry's types never pull in bullmq's.
 // The local web interface (lib/ui; `sda ui`). startUi(options) listens (default 127.0.0.1, a free port) and
 // resolves to { url, close() }: url carries the random token every API call must present; close() stops
 // the server, cancels renders and frees the model. Refusals are UiError (ERR_SDA_UI_FORBIDDEN, ...).

@@ -1,6 +1,6 @@
 'use strict';
 // CI packaging check, run inside an empty project where the packed tarball was just installed:
-// the package loads with require, `npx sda doctor --json` reports LibTorch and devices, and the
+// the package and its queue entry load with require, `npx sda doctor --json` reports LibTorch and devices, and the
 // prebuild was used (nothing was compiled).
 const assert = require('assert');
 const fs = require('fs');
@@ -12,6 +12,10 @@ const pkgDir = path.join(proj, 'node_modules', 'small-dataset-audio');
 const sda = require(require.resolve('small-dataset-audio', { paths: [proj] }));
 
 assert.strictEqual(typeof sda.libtorchVersion, 'function', 'public API exports libtorchVersion');
+// The second entry of the exports map, and the map's closing of paths inside the package.
+const queue = require(require.resolve('small-dataset-audio/queue', { paths: [proj] }));
+assert.strictEqual(typeof queue.enqueueJobs, 'function', 'small-dataset-audio/queue exports enqueueJobs');
+assert.throws(() => require.resolve('small-dataset-audio/dist/index.js', { paths: [proj] }), { code: 'ERR_PACKAGE_PATH_NOT_EXPORTED' });
 const version = sda.libtorchVersion();
 const out = execFileSync('npx', ['--no-install', 'sda', 'doctor', '--json'], { cwd: proj, encoding: 'utf8' });
 const report = JSON.parse(out);

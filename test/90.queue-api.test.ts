@@ -4,7 +4,8 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { enqueueJobs, followJobs, jobIdOf, loadModel, startWorker, GenerationPipeline, SdaError, type WorkerEvent } from '../lib';
+import { loadModel, GenerationPipeline, SdaError } from '../lib';
+import { enqueueJobs, followJobs, jobIdOf, startWorker, type WorkerEvent } from '../lib/queue';
 import { toJobData } from '../lib/queue/job-data';
 import { ModelCache } from '../lib/queue/model-cache';
 import { DEMO, TRAINED, tmpDir } from './helpers/cli';
