@@ -33,7 +33,7 @@ export { ConvVae } from './native/conv-vae';
 export type { MelBatch, LatentBatch, LatentInput } from './native/conv-vae';
 export type { ModelFormat } from './model/format';
 export { MODEL_FORMAT_VERSION, DEFAULT_LATENT_DIM } from './model/format';
-export type { SpectrogramConfig } from './native/config-types';
+export type { InvertBaseOptions, SpectrogramConfig } from './native/config-types';
 export {
   DEFAULT_SPECTROGRAM_CONFIG,
   framesPerSecond,

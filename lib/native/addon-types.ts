@@ -2,7 +2,7 @@
  * The raw native binding, typed. Only lib/native talks to it; public classes wrap it, validate
  * arguments first and turn its errors into typed ones (see ./call.ts).
  */
-import type { SpectrogramConfig } from './config-types';
+import type { InvertBaseOptions, SpectrogramConfig } from './config-types';
 
 /** One CUDA device as the driver reports it. */
 export interface RawCudaDevice {
@@ -77,16 +77,8 @@ export interface RawSpectrogramConfig extends SpectrogramConfig {
   device: string;
 }
 
-export interface RawInvertOptions {
-  solver?: 'lstsq' | 'pinv';
-  nIter?: number;
-  momentum?: number;
-  /** complex64 interleaved [B, F, T, 2]; absent: ones. */
-  phases?: Float32Array | null;
-  perItem?: boolean;
-  fast?: boolean;
-  /** 'phases' (the phases above) or 'pghi' (from the magnitude); absent: 'phases'. */
-  init?: 'phases' | 'pghi';
+/** InvertOptions as the addon takes them: the stopping rule flattened, every default filled in by the wrapper. */
+export interface RawInvertOptions extends InvertBaseOptions {
   /** Stopping rule (0: none), its window and the iterations always run. */
   tolerance?: number;
   stopWindow?: number;

@@ -7,7 +7,7 @@ import { types } from 'util';
 import { InvalidArgumentError } from '../errors';
 import type { NativeSpectrogram, RawInvertOptions } from './addon-types';
 import { callNativeAsync, callNativeSync } from './call';
-import { minInvertibleFrames, type SpectrogramConfig } from './config-types';
+import { minInvertibleFrames, type InvertBaseOptions, type SpectrogramConfig } from './config-types';
 import { resolveDevice, type DeviceSpec } from './devices';
 import { NativeHandle } from './handle';
 import { checkLimit } from './limits';
@@ -35,29 +35,7 @@ export interface StopRule {
 /** The stopping rule of the default mode (`fast`), measured in docs/griffin-lim.md. */
 export const DEFAULT_STOP_RULE: Readonly<Required<StopRule>> = Object.freeze({ tolerance: 0.0005, window: 8, minIter: 0 });
 
-export interface InvertOptions {
-  /** `pinv` (default: a pseudo-inverse computed once per config) or `lstsq` (gels, as the Python app). */
-  solver?: 'pinv' | 'lstsq';
-  /** Griffin-Lim iterations (64 for sda_model, 128 for distill_model). */
-  nIter?: number;
-  /** Griffin-Lim momentum (0.99). */
-  momentum?: number;
-  /** Initial phases, complex64 interleaved [B, nFreqs, T, 2] (TorchRng.randComplex); absent: all ones. */
-  phases?: Float32Array | null;
-  /** Invert batch items one by one, exactly as torchaudio does for one chunk (slower). */
-  perItem?: boolean;
-  /**
-   * The package's own inversion (the default mode), not bit-identical to torchaudio: on CPU, Griffin-Lim
-   * as plain loops around LibTorch's FFTs (several times faster, same iteration), and by default the
-   * initial phase from the magnitude (`init: 'pghi'`) and the stopping rule DEFAULT_STOP_RULE. Without
-   * it, torchaudio's Griffin-Lim op for op (random or given phases, all `nIter` iterations).
-   */
-  fast?: boolean;
-  /**
-   * Initial phase: `'phases'` (the `phases` above, or ones) or `'pghi'` (phase-gradient heap integration
-   * from the magnitude itself; `phases` is then unused). Default: `'pghi'` with `fast`, else `'phases'`.
-   */
-  init?: 'phases' | 'pghi';
+export interface InvertOptions extends InvertBaseOptions {
   /** Stop early on measured convergence (`nIter` is then the cap); `null`: run all `nIter`. Default: DEFAULT_STOP_RULE with `fast`, else null. */
   stop?: StopRule | null;
 }
