@@ -8,7 +8,7 @@ import { spawnSync } from 'child_process';
 import { monitorEventLoopDelay, performance } from 'perf_hooks';
 import { EncodeError, GenerationPipeline, InvalidArgumentError, loadModel, sidecarFor, strictJson, type GenerationResult } from '../lib';
 import { enqueueJobs, followJobs, startWorker } from '../lib/queue';
-import { DEFAULT_ARTIST } from '../lib/generate/encode/tags';
+import { DEFAULT_ARTIST, MAX_TAG_LENGTH } from '../lib/generate/encode/tags';
 import { GENUINE } from './helpers/paths';
 import { runPython } from './helpers/python';
 import { sda } from './helpers/cli';
@@ -406,4 +406,20 @@ test('60.11 an encoder that fails gives EncodeError (ERR_SDA_ENCODE) and writes 
   expect(fs.readdirSync(dir)).toEqual([]);
   const ok = await pipeline.export(result, dir, { format: 'flac', fileName: 'after.flac' });
   expect(check(ok.audioPath)).toMatchObject({ format: 'FLAC', frames: result.channels[0]!.length });
+});
+
+test("60.12 a model name of 9 M characters with a NUL: FLAC, Ogg and MP3 carry it cut to the tag limit, without the NUL, and decode", async () => {
+  const result = results.get('mono 48k')!;
+  // A model file's name is anyone's to write; unbounded, it overflowed the FLAC comment block's 24-bit length.
+  const named = { ...result, modelName: `A\u0000${'n'.repeat(9_000_000)}` };
+  const tag = `A${'n'.repeat(MAX_TAG_LENGTH - 1)}`;
+  for (const format of ['flac', 'ogg'] as const) {
+    const f = await pipeline.export(named, tmp, { format, fileName: `long-name.${format}` });
+    const c = check(f.audioPath);
+    expect(c).toMatchObject({ channels: 1, frames: result.channels[0]!.length });
+    expect(sorted(c.tags)).toEqual(sorted(vorbisTags(tag, 9)));
+  }
+  const mp3 = await pipeline.export(named, tmp, { format: 'mp3', fileName: 'long-name.mp3' });
+  expect(check(mp3.audioPath).tags).toEqual({ TPE1: [DEFAULT_ARTIST], TALB: [tag], 'TXXX:DISTILL_SEED': ['9'], 'TXXX:DISTILL_MODEL': [tag] });
+  expect(decodeMp3(mp3.audioPath).errors).toBe(0);
 });

@@ -58,14 +58,27 @@ export function checkTags(tags: unknown): ExportTags {
   return out;
 }
 
-/** The tags with Distill's defaults filled in (`build_export_metadata`). */
+/**
+ * A model's name as a tag value, held to what checkTags lets user tags hold: NULs (which end ID3 text)
+ * left out, and at most MAX_TAG_LENGTH UTF-16 units, cut between characters. A name comes from a model
+ * file, which anyone can write: unbounded, a 9 M-character name overflowed FLAC's 24-bit block length.
+ */
+export function modelNameTag(name: string): string {
+  const text = name.includes('\u0000') ? name.replaceAll('\u0000', '') : name;
+  if (text.length <= MAX_TAG_LENGTH) return text;
+  const last = text.charCodeAt(MAX_TAG_LENGTH - 1);
+  // Do not keep the first half of a surrogate pair.
+  return text.slice(0, last >= 0xd800 && last <= 0xdbff ? MAX_TAG_LENGTH - 1 : MAX_TAG_LENGTH);
+}
+
+/** The tags with Distill's defaults filled in (`build_export_metadata`); the model's name bounded as user tags are. */
 export function resolveTags(tags: ExportTags, modelName: string, seedUsed: number): ResolvedTags {
   return {
     artist: tags.artist ?? DEFAULT_ARTIST,
-    album: tags.album ?? modelName,
+    album: tags.album ?? modelNameTag(modelName),
     title: tags.title ?? '',
     seed: tags.seed ?? seedUsed,
-    model: tags.model ?? modelName,
+    model: tags.model ?? modelNameTag(modelName),
     preset: tags.preset ?? '',
   };
 }
