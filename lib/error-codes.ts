@@ -38,6 +38,7 @@ export const ERROR_CODES = Object.freeze({
   ERR_SDA_LIBRARY_LOCK_TIMEOUT: { ...failure, what: "the library's lock is held by another live process" },
   ERR_SDA_HRTF: { ...failure, what: 'an HRTF (SOFA) file cannot be used' },
   ERR_SDA_ENCODE: { ...failure, what: 'an audio encoder failed' },
+  ERR_SDA_NON_FINITE_AUDIO: { ...failure, retry: false, what: 'audio to be written holds NaN or infinite samples; nothing was written' },
   ERR_SDA_DEVICE_UNAVAILABLE: { ...failure, what: 'a device this machine or LibTorch build does not have' },
   ERR_SDA_DISPOSED: { ...failure, what: 'a model or spectrogram used after dispose()' },
   ERR_SDA_NATIVE: { ...failure, what: 'LibTorch or the native code failed' },

@@ -275,3 +275,19 @@ export class EncodeError extends SdaError {
     super('ERR_SDA_ENCODE', message, options);
   }
 }
+
+/**
+ * Audio about to be written holds a NaN or an infinite sample (from a damaged model or HRTF, or a result
+ * built by hand); nothing was written. A float WAV would carry it, an integer format would turn it into
+ * silence or a full-scale click. `channel` and `index` locate the first such sample.
+ */
+export class NonFiniteAudioError extends SdaError {
+  readonly channel: number;
+  readonly index: number;
+
+  constructor(channel: number, index: number, value: number) {
+    super('ERR_SDA_NON_FINITE_AUDIO', `the audio holds ${String(value)} at channel ${channel}, sample ${index}; nothing was written`);
+    this.channel = channel;
+    this.index = index;
+  }
+}

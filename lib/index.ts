@@ -21,6 +21,7 @@ export {
   OutputExistsError,
   ConfigError,
   HrtfError,
+  NonFiniteAudioError,
   EncodeError,
 } from './errors';
 

@@ -4,7 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { spawnSync } from 'child_process';
 import {
-  BIT_DEPTHS, GenerationPipeline, InvalidArgumentError, OutputExistsError, defaultFileName, loadModel, sidecarFor, strictJson, type GenerationResult,
+  BIT_DEPTHS, GenerationPipeline, InvalidArgumentError, NonFiniteAudioError, OutputExistsError, defaultFileName, loadModel, sidecarFor, strictJson, type GenerationResult,
 } from '../lib';
 import { GENUINE } from './helpers/paths';
 import { runPython } from './helpers/python';
@@ -143,4 +143,25 @@ test('53.8 export options are checked: unknown keys, bad values and the 0.1 posi
   await expect(pipeline.export(result, tmp, { format: 'aiff' as never })).rejects.toThrow(/format must be one of "wav", "flac", "ogg", "mp3"; got "aiff"/);
   await expect(pipeline.export(result, tmp, 'x.wav' as never)).rejects.toThrow(/pass \{ fileName: "x\.wav" \}/);
   await expect(pipeline.generate({ duration: 0.1, bitDepth: '16' } as never)).rejects.toThrow(/unknown generation option "bitDepth" \(an export option now/);
+});
+
+test('53.9 a NaN or infinite sample is written in no format: NonFiniteAudioError names the first, and nothing is written', async () => {
+  const stereo = results.get('stereo')!;
+  const cases: Array<[number, number, number]> = [[0, 100, NaN], [1, 5000, Infinity], [1, stereo.channels[1]!.length - 1, -Infinity]];
+  for (const [channel, index, value] of cases) {
+    const channels = stereo.channels.map((c) => c.slice());
+    channels[channel]![index] = value;
+    const bad = { ...stereo, channels };
+    for (const [format, bitDepth] of [['wav', '16'], ['wav', '24'], ['wav', '32f'], ['flac', '24'], ['ogg', '24'], ['mp3', '24']] as const) {
+      const dir = fs.mkdtempSync(path.join(tmp, 'non-finite-'));
+      const e = await pipeline.export(bad, dir, { format, bitDepth }).catch((x: unknown) => x);
+      expect(e).toBeInstanceOf(NonFiniteAudioError);
+      expect(e).toMatchObject({ code: 'ERR_SDA_NON_FINITE_AUDIO', channel, index, message: `the audio holds ${value} at channel ${channel}, sample ${index}; nothing was written` });
+      expect(fs.readdirSync(dir)).toEqual([]);
+    }
+  }
+  // The same result without the bad sample is written.
+  const dir = fs.mkdtempSync(path.join(tmp, 'finite-'));
+  await pipeline.export(stereo, dir, { fileName: 'ok.wav' });
+  expect(fs.readdirSync(dir).sort()).toEqual(['ok.json', 'ok.wav']);
 });

@@ -246,6 +246,14 @@ describe('binaural', () => {
       ['huge_taps.sofa', 'ERR_SDA_HRTF', new RegExp(`1073741824 samples; 1 to ${SOFA_LIMITS.maxTaps} are accepted`)],
       ['huge_measurements.sofa', 'ERR_SDA_HRTF', new RegExp(`268435456 measurements; 1 to ${SOFA_LIMITS.maxMeasurements} are accepted`)],
       ['', 'ERR_SDA_HRTF', /not a file/],
+      // Hostile data (issue 21): each of these used to render (all-NaN float WAVs, silence, another file's data).
+      ['ir_nan.sofa', 'ERR_SDA_HRTF', /Data\.IR measurement 10 holds NaN; impulse responses must be finite, at most 10000 in magnitude/],
+      ['ir_inf.sofa', 'ERR_SDA_HRTF', /Data\.IR measurement 10 holds an infinite value/],
+      ['ir_huge.sofa', 'ERR_SDA_HRTF', /Data\.IR measurement 10 holds the value 1e\+30; .* at most 10000 in magnitude/],
+      ['ir_zero.sofa', 'ERR_SDA_HRTF', /Data\.IR measurement 10 is all zeros/],
+      ['rate_47999.sofa', 'ERR_SDA_HRTF', /Data\.SamplingRate 47999 Hz cannot be resampled to 48000 Hz/],
+      ['external_link.sofa', 'ERR_SDA_HRTF', /its data is in another file \(".*ir_target\.h5": an external link or external storage\); refused/],
+      ['external_raw.sofa', 'ERR_SDA_HRTF', /its data is in another file \(".*ir_raw\.bin": an external link or external storage\); refused/],
     ];
     for (const [name, code, message] of cases) {
       const file = path.join(tmp, name);

@@ -6,6 +6,7 @@
 import FFT from 'fft.js';
 import * as fs from 'node:fs';
 import { runSliced, type SliceOptions } from '../util/slices';
+import { HrtfError, InvalidArgumentError } from '../errors';
 import { withFsErrorsAsync } from '../util/fs-error';
 import { butterworthLowpass, sosfiltfiltAsync } from './lowpass';
 import { readSofaHrir, DEFAULT_HRTF_DIRECTION, type SofaHrir } from './sofa';
@@ -44,7 +45,11 @@ export async function loadHrtf(file: string, rate: number): Promise<Hrtf> {
   if (!entry) {
     entry = (async () => {
       const hrir = await readSofaHrir(file, DEFAULT_HRTF_DIRECTION);
-      const [left, right] = await resample([hrir.left, hrir.right], hrir.sampleRate, rate);
+      const [left, right] = await resample([hrir.left, hrir.right], hrir.sampleRate, rate).catch((e: unknown) => {
+        // A rate the resampler refuses (47999 Hz to 48000 needs a kernel past its limit) is the file's problem.
+        if (e instanceof InvalidArgumentError) throw new HrtfError(file, `Data.SamplingRate ${hrir.sampleRate} Hz cannot be resampled to ${rate} Hz: ${e.message}`, { cause: e });
+        throw e;
+      });
       return { ...hrir, left: left!, right: right!, sampleRate: rate, fileSampleRate: hrir.sampleRate };
     })();
     cache.set(key, entry);

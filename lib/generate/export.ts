@@ -20,6 +20,7 @@ import { mp3OutputRate } from './encode/mp3';
 import { checkTags, resolveTags, type ExportTags } from './encode/tags';
 import { EXPORT_FORMATS, FORMAT_EXTENSIONS, type ExportFormat, type GenerationResult } from './types';
 import { checkBitDepth, defaultFileName, sidecarFor } from './sidecar';
+import { checkFiniteAudio } from './finite';
 import { DEFAULT_BIT_DEPTH, encodeWav, type BitDepth } from './wav';
 
 export interface ExportedFiles {
@@ -114,7 +115,8 @@ export function sidecarNameOf(name: string): string {
 
 /**
  * Writes `<dir>/<fileName>` (the audio) and `<dir>/<name>.json` (the sidecar); `dir` is created when
- * missing. The result is not changed. Errors: InvalidArgumentError (bad options), OutputExistsError
+ * missing. The result is not changed. Errors: InvalidArgumentError (bad options), NonFiniteAudioError (a NaN
+ * or infinite sample: nothing is written), OutputExistsError
  * (`overwrite: false` and a file is there), EncodeError (an encoder failed), file-system errors.
  */
 export async function exportResult(result: GenerationResult, dir: string, options?: ExportOptions): Promise<ExportedFiles> {
@@ -128,6 +130,7 @@ export async function exportResult(result: GenerationResult, dir: string, option
   if (!o.overwrite) {
     for (const p of [audioPath, sidecarPath]) if (fs.existsSync(p)) throw new OutputExistsError(p);
   }
+  await checkFiniteAudio(result.channels);
   const audio: Uint8Array =
     o.format === 'wav'
       ? await encodeWav(result.channels, result.sampleRate, o.bitDepth)

@@ -6,7 +6,9 @@
  * The file is read with h5wasm (HDF5 compiled to WebAssembly: no system library) in a worker thread:
  * h5wasm is an ES module, which this CommonJS package (and Jest) can only import from a plain Node
  * context, and the reads then never hold up the event loop. Only the chosen row of `Data.IR` is read,
- * after every size that drives an allocation is checked against the limits below.
+ * after every size that drives an allocation is checked against the limits below. The reader may open
+ * that one file and no other: data in other files (external links, external raw storage, virtual
+ * datasets) is refused, as are impulse responses that are not finite, all zero or past `maxAbsValue`.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -44,6 +46,11 @@ export const SOFA_LIMITS = Object.freeze({
   maxChunkElements: 1 << 24,
   /** Seconds the read may take before it is given up. */
   timeoutS: 60,
+  /**
+   * Largest |value| of an impulse response. Measured HRIRs peak near 1; this leaves 80 dB of room, and
+   * keeps the convolution far from float32's range (65,536 taps x 1e4 x a sample of at most 1).
+   */
+  maxAbsValue: 1e4,
 });
 
 /**
@@ -96,8 +103,8 @@ const SOFA_WORKER_SOURCE = String.raw`
 'use strict';
 const { parentPort, workerData } = require('node:worker_threads');
 const { h5wasmUrl, file, direction, limits } = workerData;
-const reply = (m) => parentPort.postMessage(m);
 const first = (v) => (Array.isArray(v) || ArrayBuffer.isView(v) ? v[0] : v);
+const path = require('node:path');
 // HDF5 prints its error stack for a file it cannot open, and h5wasm writes it to fd 2 with fs.writeSync
 // (past the worker's own stderr stream): dropped here, in this thread's fs only; the reply says what is
 // wrong in words.
@@ -107,6 +114,20 @@ fs.writeSync = (fd, data, ...rest) => {
   if (fd !== 2) return writeSync(fd, data, ...rest);
   return typeof data === 'string' ? Buffer.byteLength(data) : (rest[1] ?? data.byteLength - (rest[0] ?? 0));
 };
+// h5wasm opens files through this thread's fs.openSync (Emscripten's NODERAWFS): any file but the one
+// given (an external link's target, external raw storage, a virtual dataset's source) is refused here,
+// whatever HDF5 feature asked for it. A refused file that exists is what the reply names (HDF5 also
+// probes its plugin folder, which does not exist here).
+const openSync = fs.openSync;
+let otherFile = null;
+fs.openSync = (p, ...rest) => {
+  if (path.resolve(String(p)) === file) return openSync(p, ...rest);
+  if (otherFile === null && fs.statSync(String(p), { throwIfNoEntry: false })?.isFile()) otherFile = String(p);
+  throw Object.assign(new Error('refused: ' + String(p)), { code: 'EACCES' });
+};
+// Whatever else went wrong, a refused file is the answer.
+const reply = (m) =>
+  parentPort.postMessage(otherFile === null ? m : { problem: 'its data is in another file (' + JSON.stringify(otherFile.slice(0, 200)) + ': an external link or external storage); refused' });
 (async () => {
   // import(), not require(): h5wasm is an ES module.
   const h5 = await import(h5wasmUrl);
@@ -168,6 +189,16 @@ fs.writeSync = (fd, data, ...rest) => {
     if (!(data instanceof Float32Array || data instanceof Float64Array) || data.length !== 2 * n) {
       return reply({ problem: 'Data.IR could not be read as floating-point values' });
     }
+    let peak = 0;
+    for (let i = 0; i < data.length; i++) {
+      const v = Math.abs(data[i]);
+      if (!(v <= limits.maxAbsValue)) {
+        const what = Number.isNaN(v) ? 'NaN' : v === Infinity ? 'an infinite value' : 'the value ' + data[i];
+        return reply({ problem: 'Data.IR measurement ' + best + ' holds ' + what + '; impulse responses must be finite, at most ' + limits.maxAbsValue + ' in magnitude' });
+      }
+      if (v > peak) peak = v;
+    }
+    if (peak === 0) return reply({ problem: 'Data.IR measurement ' + best + ' is all zeros: binaural output would be silence' });
     reply({
       left: Float32Array.from(data.subarray(0, n)),
       right: Float32Array.from(data.subarray(n, 2 * n)),

@@ -5,6 +5,7 @@
  */
 import type { GenerationResult } from '../generate/types';
 import { sidecarFor, type GenerationSidecar } from '../generate/sidecar';
+import { checkFiniteAudio } from '../generate/finite';
 import { encodeWav, type BitDepth } from '../generate/wav';
 
 export interface Take {
@@ -55,6 +56,7 @@ export class TakeStore {
 
   async add(id: string, info: Omit<Take, 'id' | 'wav' | 'sidecar' | 'peaks' | 'createdAt'>): Promise<Take> {
     const { result, bitDepth } = info;
+    await checkFiniteAudio(result.channels);
     const take: Take = {
       ...info,
       id,

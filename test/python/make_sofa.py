@@ -81,6 +81,27 @@ def main():
         f.create_dataset("Data.SamplingRate", data=np.array([48000.0]))
         f.create_dataset("SourcePosition", shape=(1 << 28, 3), dtype="f8", chunks=(1024, 3))
 
+    # Hostile data (issue 21): values that are not finite, absurd or all zero in the chosen row (90, 0),
+    # a rate the resampler cannot take to 48 kHz, and Data.IR in another file. The external files are
+    # real and readable, so only a refusal to open them keeps their data out.
+    row = positions.index((90, 0, 1.2))
+    for name, value in (("nan", np.nan), ("inf", -np.inf), ("huge", 1e30)):
+        bad = ir.copy()
+        bad[row, 1, 40] = value
+        write_sofa(os.path.join(out, f"ir_{name}.sofa"), bad, 48000, positions)
+    write_sofa(os.path.join(out, "ir_zero.sofa"), ir * 0, 48000, positions)
+    write_sofa(os.path.join(out, "rate_47999.sofa"), ir, 47999, positions)
+    with h5py.File(os.path.join(out, "ir_target.h5"), "w") as f:
+        f.create_dataset("IR", data=ir)
+    write_sofa(os.path.join(out, "external_link.sofa"), ir, 48000, positions, with_ir=False)
+    with h5py.File(os.path.join(out, "external_link.sofa"), "a") as f:
+        f["Data.IR"] = h5py.ExternalLink("ir_target.h5", "/IR")
+    raw = ir.astype("<f8")
+    raw.tofile(os.path.join(out, "ir_raw.bin"))
+    write_sofa(os.path.join(out, "external_raw.sofa"), ir, 48000, positions, with_ir=False)
+    with h5py.File(os.path.join(out, "external_raw.sofa"), "a") as f:
+        f.create_dataset("Data.IR", shape=ir.shape, dtype="<f8", external=[(os.path.join(out, "ir_raw.bin"), 0, raw.nbytes)])
+
     json.dump({"positions": positions, "tie": tie}, open(os.path.join(out, "layout.json"), "w"))
 
 
