@@ -22,6 +22,7 @@ export {
   ConfigError,
   HrtfError,
   EncodeError,
+  BadJobError,
 } from './errors';
 
 // Saved models (lib/model).
@@ -104,6 +105,9 @@ export type {
   EnqueueOptions, EnqueuedJob, WorkerOptions, WorkerHandle, WorkerEvent, StatusOptions, FollowOptions, JobRef, QueueConnection,
   QueueJob, QueueJobData, QueueJobResult, QueueJobState, QueueJobStatus,
 } from './queue';
+// The report of a finished job, the same from `sda batch --json` (`results`), a worker (QueueJobResult) and
+// the UI's takes: output, audioPath, sidecarPath, skipped, modelName, seed, duration, quality, ...
+export type { JobResultView } from './jobs/result-view';
 // The local web interface (lib/ui; `sda ui`). startUi(options) listens (default 127.0.0.1, a free port) and
 // resolves to { url, close() }: url carries the random token every API call must present; close() stops
 // the server, cancels renders and frees the model. Refusals are UiError (ERR_SDA_UI_FORBIDDEN, ...).
