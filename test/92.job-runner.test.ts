@@ -13,17 +13,11 @@ import { readResumeModelInfo } from '../lib/jobs/resume';
 import { tempPathFor } from '../lib/util/atomic-file';
 import { toConnection } from '../lib/queue/connection';
 import { DEMO, sda, tmpDir } from './helpers/cli';
-import { startRedis, type RedisServer } from './helpers/redis';
+import { useRedis } from './helpers/redis';
 
 jest.setTimeout(180_000);
 
-let redis: RedisServer;
-beforeAll(async () => {
-  redis = await startRedis();
-});
-afterAll(async () => {
-  await redis?.stop();
-});
+const redis = useRedis();
 
 /** A folder `out` inside a project whose neighbouring files must survive every job. */
 function project(): { root: string; out: string; neighbours: Record<string, string> } {
@@ -67,7 +61,7 @@ test('92.1 sda batch refuses outputs that leave --out (relative, absolute) as ba
 
 test('92.2 a queue worker checks job data from Redis as a jobs file line: the same code and message, failed once, nothing touched', async () => {
   const { root, out, neighbours } = project();
-  const connection = redis.url(1);
+  const connection = redis().url(1);
   const bad = BAD_OUTPUTS(root);
   // Put straight into Redis, past enqueueJobs' own checks.
   const queue = new Queue('hostile', { connection: toConnection(connection) });
