@@ -24,6 +24,17 @@ export class InvalidArgumentError extends SdaError {
   }
 }
 
+/**
+ * A job (a line of a jobs file, a job from the queue) that cannot be run as given: not a job object, an
+ * unknown key, invalid options, an output name that is not a plain file name in the output folder.
+ * Another try cannot fix it, so the queue fails it at once.
+ */
+export class BadJobError extends SdaError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_SDA_BAD_JOB', message, options);
+  }
+}
+
 /** A device was asked for that this machine or this LibTorch build does not have. */
 export class DeviceUnavailableError extends SdaError {
   /** The devices that are available, e.g. `['cpu']`. */

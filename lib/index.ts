@@ -23,6 +23,7 @@ export {
   HrtfError,
   NonFiniteAudioError,
   EncodeError,
+  BadJobError,
 } from './errors';
 
 // Saved models (lib/model).
@@ -98,6 +99,9 @@ export type { BlendMode, BlendSource, BlendOptions } from './generate/blend';
 
 // The job queue (BullMQ on Redis) is its own entry, `small-dataset-audio/queue` (lib/queue/index.ts), so
 // that this entry's types never pull in bullmq's.
+// The report of a finished job, the same from `sda batch --json` (`results`), a worker (QueueJobResult) and
+// the UI's takes: output, audioPath, sidecarPath, skipped, modelName, seed, duration, quality, ...
+export type { JobResultView } from './jobs/result-view';
 // The local web interface (lib/ui; `sda ui`). startUi(options) listens (default 127.0.0.1, a free port) and
 // resolves to { url, close() }: url carries the random token every API call must present; close() stops
 // the server, cancels renders and frees the model. Refusals are UiError (ERR_SDA_UI_FORBIDDEN, ...).

@@ -372,7 +372,7 @@ test('60.10 queued jobs (Redis) take format and tags as the local batch does: th
   const worker = await startWorker({ connection, queueName: 'enc', out, device: 'cpu', concurrency: 1 });
   try {
     await expect(enqueueJobs([{ output: 'q.wav', options: { format: 'flac' } }], { connection, queueName: 'enc' })).rejects.toThrow(
-      /jobs\[0\]\.output: fileName must be a plain file name ending in \.flac \(format "flac"\); got "q\.wav"/,
+      /jobs\[0\]\.output: "output" must be a plain file name ending in \.flac \(options\.format "flac"\); got "q\.wav"/,
     );
     await expect(enqueueJobs([{ output: 'q.flac', options: { format: 'flac', bitDepth: '32f' } }], { connection, queueName: 'enc' })).rejects.toThrow(/jobs\[0\]\.options: FLAC holds integer samples/);
     const queued = await enqueueJobs(

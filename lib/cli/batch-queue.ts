@@ -7,19 +7,18 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { errorCodeOf } from '../error-codes';
-import { SdaError } from '../errors';
+import { sidecarNameOf } from '../generate/export';
 import { followJobs, jobStatuses, type JobRef } from '../queue/status';
 import { enqueueJobs } from '../queue/enqueue';
 import { jobIdOf } from '../queue/job-id';
 import { queueJobOf, toJobData } from '../queue/job-data';
-import type { QueueJobStatus } from '../queue/types';
+import type { QueueJobResult, QueueJobStatus } from '../queue/types';
 import { fileAccessError } from '../util/fs-error';
-import { checkJobOutputs } from './batch-outputs';
 import { splitDoneJobs } from '../jobs/resume';
 import { usageError } from './cli-error';
 import { parseJobs, type BatchFailure, type BatchJob } from '../jobs/job-file';
-import type { BatchSummary } from './batch-summary';
+import { jobResultView } from '../jobs/result-view';
+import { printBatchEnd, printFailures, type BatchSummary } from './batch-summary';
 import { escapeForTerminal } from './escape';
 import { resolveModelsDir } from '../library/models-dir';
 import { checkOutputFolder } from './output-folder';
@@ -57,11 +56,6 @@ function readJobsText(arg: string): string {
   }
 }
 
-function failureOf(job: BatchJob, err: unknown): BatchFailure {
-  const e = err as SdaError;
-  return { line: job.line, output: job.output, model: job.model ?? null, error: String(e?.message ?? err).split('\n')[0]!, code: errorCodeOf(err) };
-}
-
 /** Parses the file, and splits the jobs into done (the local batch's resume rule) and to do, with their queue ids. */
 async function prepare(jobsArg: string, f: QueueBatchFlags): Promise<Prepared> {
   if (f.force || !f.clobber) throw usageError('--force and --no-clobber are for a local batch; with --queue, workers replace outputs whose sidecar no longer matches the job');
@@ -71,16 +65,8 @@ async function prepare(jobsArg: string, f: QueueBatchFlags): Promise<Prepared> {
   const { dir: modelsDir } = resolveModelsDir(f.modelsDir);
   // A model this machine cannot resolve is left to the workers (they have their own --models-dir).
   const split = await splitDoneJobs(jobs, outDir, async (job) => (await resolveModel(job.model, modelsDir)).path);
-  const { ok, refused } = checkJobOutputs(split.todo, outDir, { noClobber: false });
-  for (const { job, error } of refused) failures.push(failureOf(job, error));
-  const todo = ok.map((job) => ({ job, ref: { id: jobIdOf(toJobData(queueJobOf(job), 0)), line: job.line, output: job.output } }));
-  return { outDir, total: jobs.length + failures.length - refused.length, failures, done: split.done, todo };
-}
-
-function printFailures(failures: BatchFailure[]): void {
-  for (const x of failures) {
-    process.stderr.write(`sda: job line ${x.line}${x.output ? ` (${escapeForTerminal(x.output)})` : ''} failed: ${x.code}: ${escapeForTerminal(x.error)}\n`);
-  }
+  const todo = split.todo.map((job) => ({ job, ref: { id: jobIdOf(toJobData(queueJobOf(job), 0)), line: job.line, output: job.output } }));
+  return { outDir, total: jobs.length + failures.length, failures, done: split.done, todo };
 }
 
 /** Follows the queued jobs to the end and prints the local batch's summary; returns it. */
@@ -101,14 +87,20 @@ async function follow(p: Prepared, f: QueueBatchFlags, alreadyFinished: Set<stri
   bar.clear();
   const summary: BatchSummary = {
     jobs: p.total, written: 0, skipped: 0, failed: 0, models: 0,
-    seconds: 0, clipsPerSecond: 0, outputs: [], skippedOutputs: p.done.map((j) => path.join(p.outDir, j.output)), failures: p.failures,
+    seconds: 0, clipsPerSecond: 0, outputs: [], skippedOutputs: p.done.map((j) => path.join(p.outDir, j.output)), failures: p.failures, results: [],
   };
   statuses.forEach((s, i) => {
     const { job } = p.todo[i]!;
     const file = path.join(p.outDir, job.output);
     if (s.state === 'completed') {
       if (s.result?.skipped || alreadyFinished.has(s.id)) summary.skippedOutputs.push(file);
-      else summary.outputs.push(file);
+      else {
+        summary.outputs.push(file);
+        // The worker's report (fields an older worker did not report are null), with the paths as this
+        // machine sees the output folder.
+        const { worker: _worker, ...view } = s.result ?? ({} as Partial<QueueJobResult>);
+        summary.results.push({ ...jobResultView('', {}), ...view, output: job.output, audioPath: file, sidecarPath: path.join(p.outDir, sidecarNameOf(job.output)) });
+      }
     } else if (s.state === 'failed') {
       p.failures.push({ line: job.line, output: job.output, model: job.model ?? null, error: s.error!.message, code: s.error!.code });
     } else if (s.state === 'missing') {
@@ -129,16 +121,7 @@ async function follow(p: Prepared, f: QueueBatchFlags, alreadyFinished: Set<stri
     process.stderr.write(`sda: the jobs stay on the queue; follow them with: sda batch wait <jobs> --queue ${escapeForTerminal(f.queue)}\n`);
     return summary;
   }
-  printFailures(p.failures);
-  if (f.json) printJson(summary);
-  else {
-    const lines = [
-      `${summary.written} written, ${summary.skipped} skipped, ${summary.failed} failed of ${summary.jobs} jobs ` +
-        `(${summary.models} model${summary.models === 1 ? '' : 's'}, ${summary.seconds.toFixed(1)} s, ${summary.clipsPerSecond.toFixed(2)} clips/s)`,
-    ];
-    if (summary.failed > 0) lines.push(`failed lines: ${p.failures.map((x) => x.line).join(', ')}`);
-    process.stdout.write(`${lines.join('\n')}\n`);
-  }
+  printBatchEnd(summary, f.json === true);
   return summary;
 }
 

@@ -5,6 +5,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { FileAccessError } from '../errors';
+import { isAudioFileName, sidecarNameOf } from '../generate/export';
+import { outputNameProblem } from '../jobs/output-pair';
 import { tempPathFor } from '../util/atomic-file';
 import { fileAccessError } from '../util/fs-error';
 import { outputExists, usageError } from './cli-error';
@@ -25,15 +27,6 @@ function isDirectory(p: string): boolean {
 }
 
 /**
- * Why a file name cannot be used, or undefined: control characters (NUL cannot be in a path at all; the
- * others would garble every listing and terminal that shows the name).
- */
-export function outputNameProblem(name: string): string | undefined {
-  // eslint-disable-next-line no-control-regex
-  return /[\u0000-\u001f\u007f]/.test(name) ? `an output file name must not contain control characters; got ${JSON.stringify(name)}` : undefined;
-}
-
-/**
  * `--out` as a folder, or as one audio file when it ends in `.wav`, `.flac`, `.ogg` or `.mp3` and is not
  * an existing folder (an old folder named `takes.wav` keeps working as a folder). One file cannot hold
  * `--count` clips, and `--name` would contradict it: both are usage errors.
@@ -44,7 +37,7 @@ export function outputTarget(out: string, options: { count: number; name?: strin
     if (problem) throw usageError(problem);
   }
   const abs = path.resolve(out);
-  if (!/\.(wav|flac|ogg|mp3)$/i.test(out) || isDirectory(abs)) return { dir: abs };
+  if (!isAudioFileName(out) || isDirectory(abs)) return { dir: abs };
   const file = path.basename(abs);
   if (options.count > 1) {
     throw usageError(`--out ${JSON.stringify(out)} names one file, so --count must be 1 (got ${options.count}); give a folder for several clips`);
@@ -91,11 +84,6 @@ export function checkOutputFolder(dir: string): void {
   fs.rmSync(probe, { force: true });
 }
 
-/** The sidecar beside an audio file: `x.wav` (or `.flac`, `.ogg`, `.mp3`) -> `x.json`. */
-export function sidecarPathOf(wavPath: string): string {
-  return wavPath.replace(/\.(wav|flac|ogg|mp3)$/i, '.json');
-}
-
 /** lstat, not exists: a dangling symlink is an entry that a rename would replace. */
 function present(p: string): boolean {
   try {
@@ -109,6 +97,6 @@ function present(p: string): boolean {
 /** `--no-clobber`: refuses (ERR_SDA_OUTPUT_EXISTS, exit 1) when an audio file or its sidecar is already there. */
 export function refuseExisting(wavPaths: readonly string[]): void {
   for (const wav of wavPaths) {
-    for (const file of [wav, sidecarPathOf(wav)]) if (present(file)) throw outputExists(file);
+    for (const file of [wav, sidecarNameOf(wav)]) if (present(file)) throw outputExists(file);
   }
 }

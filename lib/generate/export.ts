@@ -108,9 +108,17 @@ export function strictJson(value: unknown): string {
   return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2);
 }
 
-/** `name` with its format extension replaced by `.json`: the sidecar's name. */
+/** The extension of any export format at the end of a name, in any case. */
+const AUDIO_EXTENSION = new RegExp(`\\.(${Object.values(FORMAT_EXTENSIONS).map((e) => e.slice(1)).join('|')})$`, 'i');
+
+/** Whether `name` ends in an export format's extension (`.wav`, `.flac`, `.ogg`, `.mp3`, any case). */
+export function isAudioFileName(name: string): boolean {
+  return AUDIO_EXTENSION.test(name);
+}
+
+/** `name` (a file name or a path) with its format extension replaced by `.json`: the sidecar's name. */
 export function sidecarNameOf(name: string): string {
-  return name.replace(/\.(wav|flac|ogg|mp3)$/i, '.json');
+  return name.replace(AUDIO_EXTENSION, '.json');
 }
 
 /**

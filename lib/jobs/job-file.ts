@@ -1,11 +1,13 @@
 /**
  * The jobs file of `sda batch` (JSON Lines, one job per line): parsed into jobs, and failures for the lines
- * that are not valid jobs, each with its line number. Shared by the local batch and the queue's
- * submitter, so a line means the same wherever it is rendered.
+ * that are not valid jobs, each with its line number. The same check (parseJob) is made by the queue's
+ * worker on every job it takes, so a job means the same wherever it comes from and is rendered.
  */
+import { BadJobError } from '../errors';
 import { sidecarNameOf } from '../generate/export';
 import { FORMAT_EXTENSIONS } from '../generate/types';
 import { exportTagsOf, parseJobOptions, type GenOptions } from './options';
+import { checkOutputName } from './output-pair';
 
 export interface BatchJob {
   /** 1-based line number in the jobs file. */
@@ -30,6 +32,49 @@ function oneLine(err: unknown): string {
   return String((err as Error)?.message ?? err).split('\n')[0]!;
 }
 
+/** A job that is not valid, with what could be read of it for the report. */
+interface JobProblem {
+  error: string;
+  output: string | null;
+  model: string | null;
+}
+
+/** Checks one job object (a parsed line, or a job read from the queue) into a job, or says what is wrong. */
+function checkJob(o: unknown, line: number): BatchJob | JobProblem {
+  const problem = (error: string, output: string | null = null, model: string | null = null): JobProblem => ({ error, output, model });
+  if (o === null || typeof o !== 'object' || Array.isArray(o)) return problem('a job must be a JSON object {"model", "output", "options"}');
+  const job = o as Record<string, unknown>;
+  const unknown = Object.keys(job).filter((k) => !JOB_KEYS.has(k));
+  if (unknown.length > 0) return problem(`unknown key ${JSON.stringify(unknown[0])}; a job has "model", "output" and "options"`);
+  const model = job.model;
+  if (model !== undefined && (typeof model !== 'string' || model === '')) return problem('"model" must be a non-empty string');
+  // The options first: their format decides the output's extension.
+  let options: GenOptions;
+  try {
+    options = parseJobOptions(job.options);
+    exportTagsOf(options); // a format, bit depth and tags that do not go together fail the line, not a render
+  } catch (err) {
+    return problem(`options: ${oneLine(err)}`, typeof job.output === 'string' ? job.output : null, (model as string) ?? null);
+  }
+  const output = job.output !== undefined ? job.output : `job_${String(line).padStart(4, '0')}${FORMAT_EXTENSIONS[options.format ?? 'wav']}`;
+  try {
+    checkOutputName(output, options.format);
+  } catch (err) {
+    return problem(oneLine(err), typeof output === 'string' ? output : null, (model as string) ?? null);
+  }
+  return { line, model: model as string | undefined, output: output as string, options };
+}
+
+/**
+ * One job (a line of a jobs file, or a job read from the queue) checked with the jobs file's rules:
+ * BadJobError when it is not a valid job.
+ */
+export function parseJob(o: unknown, line: number): BatchJob {
+  const r = checkJob(o, line);
+  if ('error' in r) throw new BadJobError(r.error);
+  return r;
+}
+
 /** Parses the jobs text: jobs, and failures for the lines that are not valid jobs. */
 export function parseJobs(text: string): { jobs: BatchJob[]; failures: BatchFailure[] } {
   const jobs: BatchJob[] = [];
@@ -48,33 +93,14 @@ export function parseJobs(text: string): { jobs: BatchJob[]; failures: BatchFail
       fail(`not valid JSON: ${oneLine(err)}`);
       return;
     }
-    if (o === null || typeof o !== 'object' || Array.isArray(o)) return fail('a job must be a JSON object {"model", "output", "options"}');
-    const job = o as Record<string, unknown>;
-    const unknown = Object.keys(job).filter((k) => !JOB_KEYS.has(k));
-    if (unknown.length > 0) return fail(`unknown key ${JSON.stringify(unknown[0])}; a job has "model", "output" and "options"`);
-    const model = job.model;
-    if (model !== undefined && (typeof model !== 'string' || model === '')) return fail('"model" must be a non-empty string');
-    // The options first: their format decides the output's extension.
-    let options: GenOptions;
-    try {
-      options = parseJobOptions(job.options);
-      exportTagsOf(options); // a format, bit depth and tags that do not go together fail the line, not a render
-    } catch (err) {
-      return fail(`options: ${oneLine(err)}`, typeof job.output === 'string' ? job.output : null, (model as string) ?? null);
-    }
-    const ext = FORMAT_EXTENSIONS[options.format ?? 'wav'];
-    let output = job.output;
-    if (output === undefined) output = `job_${String(line).padStart(4, '0')}${ext}`;
-    if (typeof output !== 'string' || !output.toLowerCase().endsWith(ext) || output.includes('/') || output.includes('\\') || output.startsWith('.')) {
-      const why = options.format ? ` (options.format "${options.format}")` : '';
-      return fail(`"output" must be a plain file name ending in ${ext}${why}; got ${JSON.stringify(output)}`, null, (model as string) ?? null);
-    }
+    const job = checkJob(o, line);
+    if ('error' in job) return fail(job.error, job.output, job.model);
     // Keyed by the sidecar's name: x.wav and x.flac would share x.json.
-    const key = sidecarNameOf(output).toLowerCase();
+    const key = sidecarNameOf(job.output).toLowerCase();
     const taken = outputs.get(key);
-    if (taken !== undefined) return fail(`output ${output} is already the output of line ${taken} (or shares its sidecar ${sidecarNameOf(output)})`, output, (model as string) ?? null);
+    if (taken !== undefined) return fail(`output ${job.output} is already the output of line ${taken} (or shares its sidecar ${sidecarNameOf(job.output)})`, job.output, job.model ?? null);
     outputs.set(key, line);
-    jobs.push({ line, model: model as string | undefined, output, options });
+    jobs.push(job);
   });
   return { jobs, failures };
 }

@@ -8,10 +8,7 @@
  * option is covered as soon as the sidecar records it. Sliders need the model's latent analysis, read
  * without LibTorch (storages skipped), and only for jobs whose two files exist.
  */
-import * as fs from 'fs';
-import * as path from 'path';
 import { validateGenerationConfig } from '../generate/config';
-import { sidecarNameOf } from '../generate/export';
 import { configToPythonDict } from '../generate/sidecar';
 import { DEFAULT_BIT_DEPTH } from '../generate/wav';
 import type { AnalysisResult } from '../model/analysis';
@@ -19,6 +16,7 @@ import { savedModelParts } from '../model/load-model';
 import { readTorchFile } from '../torchfile';
 import type { BatchJob } from './job-file';
 import { toGenerationConfig } from './options';
+import { readFinishedPair } from './output-pair';
 
 /** What a sidecar is compared with, from the model file. */
 export interface ResumeModelInfo {
@@ -93,12 +91,13 @@ export async function splitDoneJobs(
   const todo: BatchJob[] = [];
   const infos = new Map<string, Promise<ResumeModelInfo>>();
   for (const job of jobs) {
-    const wav = path.join(outDir, job.output);
-    let sidecarText: string;
+    let sidecarText: string | undefined;
     try {
-      if (!fs.statSync(wav).isFile()) throw new Error('not a file');
-      sidecarText = fs.readFileSync(path.join(outDir, sidecarNameOf(job.output)), 'utf8'); // the sidecar beside it
+      sidecarText = readFinishedPair(outDir, job.output);
     } catch {
+      sidecarText = undefined; // a name outside the folder: rendering refuses it
+    }
+    if (sidecarText === undefined) {
       todo.push(job);
       continue;
     }

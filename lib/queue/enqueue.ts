@@ -5,9 +5,8 @@
  * the local batch would. Whether a finished output still matches its job is checked again by the worker
  * (the local batch's resume rule) before it renders anything.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import type { JobsOptions } from 'bullmq';
+import { pairPresent } from '../jobs/output-pair';
 import { bullmq } from './client';
 import { checkConnection, describeConnection, DEFAULT_QUEUE_NAME, toConnection, type QueueConnection } from './connection';
 import { QueueError } from './errors';
@@ -53,11 +52,6 @@ export function jobOptions(id: string, o: EnqueueOptions): JobsOptions {
   };
 }
 
-function outputsPresent(outDir: string, output: string): boolean {
-  const wav = path.join(outDir, output);
-  return fs.existsSync(wav) && fs.existsSync(wav.replace(/\.(wav|flac|ogg|mp3)$/i, '.json'));
-}
-
 /**
  * Adds `jobs` to the queue. Every job is checked first (InvalidArgumentError naming `jobs[i]`), so a bad
  * list adds nothing; a Redis that cannot be reached is a QueueError.
@@ -77,7 +71,7 @@ export async function enqueueJobs(jobs: readonly QueueJob[], options: EnqueueOpt
       const existing = await queue.getJob(id);
       if (existing) {
         const state = await existing.getState();
-        const redo = state === 'failed' || (state === 'completed' && options.outDir !== undefined && !outputsPresent(options.outDir, d.output));
+        const redo = state === 'failed' || (state === 'completed' && options.outDir !== undefined && !pairPresent(options.outDir, d.output));
         if (!redo) status = state === 'completed' ? 'finished' : 'queued';
         // A job that became active since cannot be removed (BullMQ refuses); it is then left to finish.
         else if (!(await existing.remove().then(() => true, () => false))) status = 'queued';

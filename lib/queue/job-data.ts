@@ -1,12 +1,13 @@
 /**
- * A QueueJob checked and normalised into what is stored in Redis: the options parsed as the local batch
- * parses them (a bad job is refused before it reaches any worker) and written back as plain JSON, so the
- * id (job-id.ts) does not depend on how the file spelled them.
+ * A QueueJob checked and normalised into what is stored in Redis: the options and the output name checked
+ * as the local batch checks them (a bad job is refused before it reaches any worker; the worker checks
+ * again what it reads back) and written back as plain JSON, so the id (job-id.ts) does not depend on how
+ * the file spelled them.
  */
 import { InvalidArgumentError } from '../errors';
-import { checkExportOptions } from '../generate/export';
 import type { BatchJob } from '../jobs/job-file';
 import { exportTagsOf, parseJobOptions, type GenOptions } from '../jobs/options';
+import { checkOutputName } from '../jobs/output-pair';
 import type { QueueJob, QueueJobData } from './types';
 
 /** GenOptions as JSON: every value is JSON already except the slider positions (a Map). */
@@ -33,7 +34,7 @@ export function toJobData(job: QueueJob, index: number): QueueJobData {
     throw new InvalidArgumentError(`${where}.options: ${(err as Error).message}`);
   }
   try {
-    checkExportOptions({ fileName: job.output, format: options.format });
+    checkOutputName(job.output, options.format);
   } catch (err) {
     throw new InvalidArgumentError(`${where}.output: ${(err as Error).message}`);
   }

@@ -1,4 +1,5 @@
 /** The job and result types of the queue (public: exported from lib/index.ts). */
+import type { JobResultView } from '../jobs/result-view';
 
 /**
  * One job: a line of an `sda batch` JSONL file. `options` are the job's options as JSON (the API's option
@@ -23,13 +24,12 @@ export interface QueueJobData {
   options: Record<string, unknown>;
 }
 
-/** What a worker reports for a finished job. */
-export interface QueueJobResult {
-  output: string;
-  /** true: the WAV and a sidecar matching the job were already there (the local batch's resume rule). */
-  skipped: boolean;
-  seed: number | null;
-  modelName: string | null;
+/**
+ * What a worker reports for a finished job: the job runner's report (JobResultView: `output`, `skipped`
+ * when the WAV and a sidecar matching the job were already there, `seed`, `modelName`, duration,
+ * quality, ...; paths as the worker sees them), and the worker.
+ */
+export interface QueueJobResult extends JobResultView {
   /** host:pid of the worker that finished it. */
   worker: string;
 }

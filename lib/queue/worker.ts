@@ -1,35 +1,36 @@
 /**
  * startWorker: takes generation jobs from the queue and writes each WAV and sidecar under `out`.
  *
- * The jobs a worker holds at once (`concurrency`) that use the same model are rendered together through
- * one generateMany stream (render-batcher.ts); loaded models are kept in a bounded cache (model-cache.ts).
- * A job is rendered exactly as the local `sda batch` renders its line: the same parsing, model
- * resolution, resume rule and export, so the files are byte for byte the same.
+ * A job's data is checked as a line of a jobs file is (lib/jobs/job-file.ts `parseJob`; a bad job is
+ * failed at once, never retried), then run by the job runner (lib/jobs/runner.ts `runJob`): the same
+ * model resolution, resume rule, output name check and pair write as the local `sda batch`, so the files
+ * are byte for byte the same. This file is the BullMQ glue: the jobs a worker holds at once
+ * (`concurrency`) that use the same model are rendered together (lib/jobs/render-batcher.ts), and loaded
+ * models are kept in a bounded cache (model-cache.ts).
  *
  * A worker that dies (kill -9, a machine lost) stops renewing its jobs' locks; after `lockDurationMs`
  * another worker's stalled-job check puts them back on the queue and the next worker to take one first
- * removes the temp files the dead one left (temp-files.ts). Renders land under their final names only by
- * rename, so an output is there complete or not at all.
+ * removes the temp files the dead one left for that output. Renders land under their final names only
+ * by rename, so an output is there complete or not at all.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Job } from 'bullmq';
 import { bullmq } from './client';
-import { InvalidArgumentError } from '../errors';
+import { BadJobError, InvalidArgumentError } from '../errors';
 import { GenerationPipeline } from '../generate/pipeline';
 import { loadModel } from '../model/load-model';
-import { fileAccessError } from '../util/fs-error';
 import { checkConnection, DEFAULT_QUEUE_NAME, toConnection, type QueueConnection } from './connection';
 import { errorCodeOf } from '../error-codes';
 import { parseFailure, toQueueFailure } from './failure';
+import { parseJob } from '../jobs/job-file';
 import { resolveJobModel } from '../jobs/job-model';
-import { parseJobOptions, toGenerationConfig } from '../jobs/options';
-import { readResumeModelInfo, sidecarMismatch, type ResumeModelInfo } from '../jobs/resume';
+import { RenderBatcher } from '../jobs/render-batcher';
+import { readResumeModelInfo, type ResumeModelInfo } from '../jobs/resume';
+import { runJob, type JobHost } from '../jobs/runner';
 import { resolveModelsDir } from '../library/models-dir';
 import { ModelCache } from './model-cache';
-import { RenderBatcher } from './render-batcher';
-import { removeStaleTempFiles } from './temp-files';
 import type { QueueJobData, QueueJobResult } from './types';
 
 export interface WorkerOptions {
@@ -114,55 +115,28 @@ export async function startWorker(options: WorkerOptions): Promise<WorkerHandle>
     return infos.get(file)!;
   };
 
+  const host: JobHost = {
+    outDir,
+    modelFileOf: async (job) => (await resolveJobModel(job.model, modelsDir)).path,
+    modelInfoOf: infoOf,
+    acquire: (file) => cache.acquire(file),
+    render: (pipeline, config) => batcherOf(pipeline).render(config),
+  };
+
   const process1 = async (job: Job<QueueJobData, QueueJobResult>): Promise<QueueJobResult> => {
-    const d = job.data;
+    const d = job.data as Partial<QueueJobData> | undefined;
     const t0 = performance.now();
     // Read defensively: the data of a job queued by something else may not be ours at all.
     const base = { id: job.id!, line: Number(d?.line ?? 0), output: String(d?.output ?? '') };
     try {
-      if (d?.v !== 1) throw new InvalidArgumentError(`job ${job.id} is not a job of this version of small-dataset-audio`);
-      emit({ type: 'started', ...base, model: d.model, attempt: job.attemptsMade + 1 });
-      const options = parseJobOptions(d.options);
-      const file = (await resolveJobModel(d.model ?? undefined, modelsDir)).path;
-      // The job's lock is ours: what a dead worker left half-written for this output goes first.
-      removeStaleTempFiles(outDir, d.output);
-      const wav = path.join(outDir, d.output);
-      const info = await infoOf(file);
-      // The local batch's resume rule: both files there and the sidecar describing this job.
-      let sidecarText: string | undefined;
-      try {
-        if (fs.statSync(wav).isFile()) sidecarText = fs.readFileSync(wav.replace(/\.(wav|flac|ogg|mp3)$/i, '.json'), 'utf8');
-      } catch {
-        sidecarText = undefined;
-      }
-      const jobLike = { line: d.line, model: d.model ?? undefined, output: d.output, options };
-      if (sidecarText !== undefined && sidecarMismatch(jobLike, sidecarText, info) === undefined) {
-        const side = JSON.parse(sidecarText) as { seed?: number };
-        emit({ type: 'skipped', ...base, seconds: (performance.now() - t0) / 1000 });
-        return { output: d.output, skipped: true, seed: typeof side.seed === 'number' ? side.seed : null, modelName: info.name, worker: name };
-      }
-      const { pipeline, release } = await cache.acquire(file);
-      try {
-        const { config, bitDepth, format, tags } = toGenerationConfig(options, pipeline.loaded.analysis);
-        const result = await batcherOf(pipeline).render(pipeline.validate(config));
-        try {
-          await pipeline.export(result, outDir, { fileName: d.output, bitDepth, format, tags });
-        } catch (err) {
-          // Neither file of a failed pair stays: the retry writes both.
-          for (const p of [wav, wav.replace(/\.(wav|flac|ogg|mp3)$/i, '.json')]) {
-            try {
-              if (fs.lstatSync(p).isFile()) fs.rmSync(p, { force: true });
-            } catch {
-              // Not there, or not ours to remove.
-            }
-          }
-          throw fileAccessError(err, 'write', 'output file', wav);
-        }
-        emit({ type: 'written', ...base, seconds: (performance.now() - t0) / 1000 });
-        return { output: d.output, skipped: false, seed: result.seedUsed, modelName: pipeline.loaded.metadata.name, worker: name };
-      } finally {
-        release();
-      }
+      if (d?.v !== 1) throw new BadJobError(`job ${job.id} is not a job of this version of small-dataset-audio`);
+      if (!Number.isInteger(d.line) || d.line! < 1) throw new BadJobError(`job ${job.id}: "line" must be a positive integer; got ${JSON.stringify(d.line)}`);
+      emit({ type: 'started', ...base, model: typeof d.model === 'string' ? d.model : null, attempt: job.attemptsMade + 1 });
+      // Job data from Redis is untrusted: checked as a line of a jobs file is, before anything touches the disk.
+      const checked = parseJob({ model: d.model ?? undefined, output: d.output ?? null, options: d.options }, d.line!);
+      const view = await runJob(checked, host);
+      emit({ type: view.skipped ? 'skipped' : 'written', ...base, seconds: (performance.now() - t0) / 1000 });
+      return { ...view, worker: name };
     } catch (err) {
       const failure = toQueueFailure(err);
       const attempts = job.opts.attempts ?? 1;

@@ -8,8 +8,9 @@ import * as path from 'path';
 import { slidersToLatent } from '../controls';
 import { InvalidArgumentError } from '../errors';
 import { CONCAT_MODES, OUTPUT_SAMPLE_RATES, STEREO_MODES, validateGenerationConfig, type GenerationConfig } from '../generate/config';
-import { exportResult } from '../generate/export';
 import { BIT_DEPTHS, type BitDepth } from '../generate/wav';
+import { writeOutputPair } from '../jobs/output-pair';
+import { jobResultView } from '../jobs/result-view';
 import { deleteModel } from '../library/delete-model';
 import { packageVersion } from '../package-info';
 import { UiError } from './errors';
@@ -58,21 +59,23 @@ export function sendJson(res: ServerResponse, status: number, value: unknown): v
 
 function takeView(t: Take) {
   const r = t.result;
+  // The job runner's report of a clip (lib/jobs/result-view.ts), with what the page needs besides.
+  const { seed, duration, sampleRate, channels, bitDepth, quality } = jobResultView(r, { audioPath: t.kept ?? null, bitDepth: t.bitDepth, format: 'wav' });
   return {
     id: t.id,
     modelId: t.modelId,
     modelName: t.modelName,
     createdAt: t.createdAt,
-    seed: r.seedUsed,
-    duration: r.duration,
-    sampleRate: r.sampleRate,
-    channels: r.channelCount,
+    seed,
+    duration,
+    sampleRate,
+    channels,
     samples: r.channels[0]!.length,
-    bitDepth: t.bitDepth,
+    bitDepth,
     stereoMode: r.config.stereoMode,
     concatMode: r.config.concatMode,
     sliderPositions: t.sliderPositions,
-    quality: { rating: r.quality.rating, ratingReason: r.quality.ratingReason, snrDb: Number.isFinite(r.quality.snrDb) ? r.quality.snrDb : null },
+    quality,
     peaks: t.peaks,
     kept: t.kept ?? null,
   };
@@ -190,7 +193,7 @@ const routes: Array<[string, RegExp, Handler]> = [
   }],
   ['POST', /^\/api\/takes\/([^/]+)\/keep$/, async (ctx, _q, res, m) => {
     const t = takeOf(ctx, m[1]!);
-    const files = await exportResult(t.result, ctx.outDir, { bitDepth: t.bitDepth, overwrite: false });
+    const files = await writeOutputPair(t.result, ctx.outDir, { bitDepth: t.bitDepth, overwrite: false });
     t.kept = files.wavPath;
     sendJson(res, 200, files);
   }],

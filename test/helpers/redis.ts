@@ -58,3 +58,15 @@ export async function startRedis(): Promise<RedisServer> {
     },
   };
 }
+
+/** A redis-server for the test file: started before its tests, stopped after them; call the result for it. */
+export function useRedis(): () => RedisServer {
+  let server: RedisServer | undefined;
+  beforeAll(async () => {
+    server = await startRedis();
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+  return () => server!;
+}

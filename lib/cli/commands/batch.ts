@@ -1,39 +1,32 @@
 /**
  * `sda batch JOBS`: many generations from a JSON Lines file, one job per line. Jobs are grouped by model
  * (each model is loaded once), jobs whose outputs exist are skipped (resume) unless --force, a failing job
- * does not stop the others, and the exit code is 1 when any job failed.
+ * does not stop the others, and the exit code is 1 when any job failed. The running is the job runner's
+ * (lib/jobs/runner.ts `renderMany`); here are the flags, the printing and the exit codes.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Command } from 'commander';
-import { errorCodeOf } from '../../error-codes';
-import { type GenerationConfig, CONCAT_MODES, OUTPUT_SAMPLE_RATES, STEREO_MODES } from '../../generate/config';
-import { GenerationPipeline } from '../../generate/pipeline';
-import { EXPORT_FORMATS, type ExportFormat, type GenerationResult } from '../../generate/types';
-import { loadModel } from '../../model/load-model';
+import { CONCAT_MODES, OUTPUT_SAMPLE_RATES, STEREO_MODES } from '../../generate/config';
+import { EXPORT_FORMATS } from '../../generate/types';
 import { EXIT_FAILURE, EXIT_OK } from '../exit-codes';
 import { cliParser } from '../gen-options';
-import { parseJobOptions, parsePositiveInt, toGenerationConfig, type GenOptions } from '../../jobs/options';
-import { BIT_DEPTHS, type BitDepth } from '../../generate/wav';
-import { type ExportTags } from '../../generate/encode/tags';
+import { parsePositiveInt } from '../../jobs/options';
+import { BIT_DEPTHS } from '../../generate/wav';
 import { SPATIAL_MODES } from '../../generate/spatial';
 import { resolveModelsDir } from '../../library/models-dir';
-import { printJson } from '../output';
 import { ProgressBar } from '../progress';
 import { resolveModel } from '../resolve-model';
 import { usageError } from '../cli-error';
 import { fileAccessError } from '../../util/fs-error';
-import { checkJobOutputs } from '../batch-outputs';
-import { splitDoneJobs } from '../../jobs/resume';
-import { escapeForTerminal } from '../escape';
 import { exportClip } from '../export-clip';
-import { checkOutputFolder } from '../output-folder';
-import { stopReason, stopSignal } from '../stop';
-import { parseJobs, type BatchFailure, type BatchJob } from '../../jobs/job-file';
+import { checkOutputFolder, refuseExisting } from '../output-folder';
+import { stopSignal } from '../stop';
+import { parseJobs } from '../../jobs/job-file';
+import { MAX_STREAMS, renderMany } from '../../jobs/runner';
 import { runQueueBatch, runQueueStatus, runQueueWait } from '../batch-queue';
-import type { BatchSummary } from '../batch-summary';
+import { printBatchEnd, type BatchSummary } from '../batch-summary';
 import { DEFAULT_QUEUE_NAME } from '../../queue/connection';
-
 
 interface BatchFlags {
   out: string;
@@ -48,10 +41,6 @@ interface BatchFlags {
   queue?: string;
   queueName: string;
   detach?: boolean;
-}
-
-function oneLine(err: unknown): string {
-  return String((err as Error)?.message ?? err).split('\n')[0]!;
 }
 
 export function registerBatch(program: Command): void {
@@ -120,60 +109,6 @@ summary) or the jobs file or output folder is unusable, 2 bad usage (bad option)
     });
 }
 
-/** `--parallel` above this renders with this many streams (see the option's help). */
-const MAX_STREAMS = 4;
-
-interface ReadyJob {
-  job: BatchJob;
-  config: Partial<GenerationConfig>;
-  /** The export's bit depth (undefined: the default). */
-  bitDepth: BitDepth | undefined;
-  /** The export's format (undefined: WAV) and tags. */
-  format: ExportFormat | undefined;
-  tags: ExportTags | undefined;
-}
-
-/**
- * Renders jobs in order through GenerationPipeline.generateMany (chunks of consecutive jobs share native
- * batches, and a seed gives the same audio as `sda generate`), exporting each result as it arrives so only
- * the jobs being rendered are held. If the stream fails, the job it stopped at is retried alone (its
- * failure is its own) and the stream resumes after it, so one bad job never takes the others down.
- */
-async function renderLane(
-  pipeline: GenerationPipeline,
-  lane: ReadyJob[],
-  batchSize: number,
-  exportOne: (ready: ReadyJob, result: GenerationResult) => Promise<void>,
-  fail: (job: BatchJob, err: unknown) => void,
-): Promise<void> {
-  let from = 0;
-  // After Ctrl-C or a closed stdout no job is started or retried (lib/cli/stop.ts).
-  while (from < lane.length && !stopReason()) {
-    const rest = lane.slice(from);
-    try {
-      for await (const { index, result } of pipeline.generateMany(rest.map((r) => r.config), { batchSize, signal: stopSignal() })) {
-        await exportOne(rest[index]!, result);
-        from++;
-      }
-    } catch {
-      if (stopReason()) return;
-      const ready = lane[from]!;
-      const { job, config } = ready;
-      let result: GenerationResult;
-      try {
-        result = await pipeline.generate(config, { signal: stopSignal() });
-      } catch (err) {
-        if (stopReason()) return;
-        fail(job, err);
-        from++;
-        continue;
-      }
-      await exportOne(ready, result);
-      from++;
-    }
-  }
-}
-
 function readJobsText(arg: string): string {
   try {
     return arg === '-' ? fs.readFileSync(0, 'utf8') : fs.readFileSync(arg, 'utf8');
@@ -191,114 +126,40 @@ async function runBatch(jobsArg: string, f: BatchFlags): Promise<BatchSummary> {
   // Before any model is loaded: an output folder we cannot write would only be found after the renders.
   checkOutputFolder(outDir);
   const { dir: modelsDir } = resolveModelsDir(f.modelsDir);
-  const summary: BatchSummary = {
-    jobs: total, written: 0, skipped: 0, failed: 0, models: 0, seconds: 0, clipsPerSecond: 0, outputs: [], skippedOutputs: [], failures,
-  };
-  const fail = (job: BatchJob, err: unknown) =>
-    failures.push({ line: job.line, output: job.output, model: job.model ?? null, error: oneLine(err), code: errorCodeOf(err) });
-
-  // Each distinct model argument is resolved once.
-  const resolved = new Map<string, Promise<string>>();
-  const modelFileOf = (job: BatchJob): Promise<string> => {
-    const key = job.model ?? '\0demo';
-    if (!resolved.has(key)) resolved.set(key, resolveModel(job.model, modelsDir).then((r) => r.path));
-    return resolved.get(key)!;
-  };
-  // Resume: a job is done when its WAV and sidecar exist and the sidecar matches the job (lib/cli/batch-resume.ts).
-  const split = f.force ? { done: [], todo: jobs } : await splitDoneJobs(jobs, outDir, modelFileOf);
-  summary.skippedOutputs.push(...split.done.map((job) => path.join(outDir, job.output)));
-  summary.skipped = summary.skippedOutputs.length;
-  const { ok: todo, refused } = checkJobOutputs(split.todo, outDir, { noClobber: !f.clobber });
-  for (const { job, error } of refused) fail(job, error);
-
-  // Group by the model file, in order of first appearance.
-  const groups = new Map<string, BatchJob[]>();
-  for (const job of todo) {
-    try {
-      const file = await modelFileOf(job);
-      const list = groups.get(file) ?? [];
-      list.push(job);
-      groups.set(file, list);
-    } catch (err) {
-      fail(job, err);
-    }
-  }
-  summary.models = groups.size;
-
   const bar = new ProgressBar({ enabled: f.progress ? undefined : false });
-  const started = performance.now();
-  let done = 0;
-  const toRun = [...groups.values()].reduce((n, g) => n + g.length, 0);
-  const tick = () => {
-    const s = (performance.now() - started) / 1000;
-    bar.update(done, toRun, 'batch', `${(summary.written / Math.max(s, 1e-9)).toFixed(2)} clips/s  ${failures.length} failed`);
-  };
-  tick();
-  for (const [file, group] of groups) {
-    if (stopReason()) break;
-    let pipeline: GenerationPipeline;
-    try {
-      pipeline = new GenerationPipeline(await loadModel(file, { device: f.device }));
-    } catch (err) {
-      for (const job of group) {
-        fail(job, err);
-        done++;
-      }
-      tick();
-      continue;
-    }
-    try {
-      // A job whose options are bad fails alone, before any rendering.
-      const ready: ReadyJob[] = [];
-      for (const job of group) {
-        try {
-          const { config, bitDepth, format, tags } = toGenerationConfig(job.options, pipeline.loaded.analysis);
-          ready.push({ job, config: pipeline.validate(config), bitDepth, format, tags });
-        } catch (err) {
-          fail(job, err);
-          done++;
-          tick();
-        }
-      }
-      const exportOne = async ({ job, bitDepth, format, tags }: ReadyJob, result: GenerationResult) => {
-        if (stopReason()) return;
-        try {
-          // The pair appears together or not at all, even on Ctrl-C (lib/cli/export-clip.ts).
-          const files = await exportClip(pipeline, result, outDir, { fileName: job.output, bitDepth, overwrite: f.clobber, format, tags });
-          summary.outputs.push(files.audioPath);
-          summary.written++;
-        } catch (err) {
-          fail(job, err);
-        }
-        done++;
-        tick();
-      };
-      // Every render goes through the one LibTorch thread, so more streams add memory, not speed; a
-      // second one only overlaps one stream's export with the other's rendering.
-      const streams = Math.min(f.parallel, MAX_STREAMS, Math.max(ready.length, 1));
-      const lanes = Array.from({ length: streams }, (_, k) => ready.filter((_, i) => i % streams === k));
-      await Promise.all(lanes.map((lane) => renderLane(pipeline, lane, f.batchSize, exportOne, fail)));
-    } finally {
-      pipeline.dispose();
-    }
-  }
+  const report = await renderMany(jobs, {
+    outDir,
+    modelFileOf: async (job) => (await resolveModel(job.model, modelsDir)).path,
+    device: f.device,
+    force: f.force,
+    overwrite: f.clobber,
+    parallel: f.parallel,
+    batchSize: f.batchSize,
+    signal: stopSignal(),
+    // Refused with the CLI's message (naming --no-clobber) before any rendering.
+    checkJob: f.clobber ? undefined : (job) => refuseExisting([path.join(outDir, job.output)]),
+    // The pair appears together or not at all, even on Ctrl-C (lib/cli/export-clip.ts).
+    write: (result, dir, options) => exportClip(result, dir, options),
+    onProgress: (p) =>
+      bar.update(p.done, p.total, 'batch', `${(p.written / Math.max(p.seconds, 1e-9)).toFixed(2)} clips/s  ${failures.length + p.failed} failed`),
+  });
   bar.clear();
-  summary.seconds = Math.round(((performance.now() - started) / 1000) * 1000) / 1000;
-  summary.clipsPerSecond = summary.seconds > 0 ? Math.round((summary.written / summary.seconds) * 1000) / 1000 : 0;
+  failures.push(...report.failures);
   failures.sort((a, b) => a.line - b.line);
-  summary.failed = failures.length;
-  for (const x of failures) {
-    // Names and messages come from the jobs file: control characters are shown escaped.
-    process.stderr.write(`sda: job line ${x.line}${x.output ? ` (${escapeForTerminal(x.output)})` : ''} failed: ${x.code}: ${escapeForTerminal(x.error)}\n`);
-  }
-  if (f.json) printJson(summary);
-  else {
-    const lines = [
-      `${summary.written} written, ${summary.skipped} skipped, ${summary.failed} failed of ${summary.jobs} jobs ` +
-        `(${summary.models} model${summary.models === 1 ? '' : 's'}, ${summary.seconds.toFixed(1)} s, ${summary.clipsPerSecond.toFixed(2)} clips/s)`,
-    ];
-    if (summary.failed > 0) lines.push(`failed lines: ${failures.map((x) => x.line).join(', ')}`);
-    process.stdout.write(`${lines.join('\n')}\n`);
-  }
+  const seconds = Math.round(report.seconds * 1000) / 1000;
+  const summary: BatchSummary = {
+    jobs: total,
+    written: report.results.length,
+    skipped: report.skipped.length,
+    failed: failures.length,
+    models: report.models,
+    seconds,
+    clipsPerSecond: seconds > 0 ? Math.round((report.results.length / seconds) * 1000) / 1000 : 0,
+    outputs: report.results.map((r) => r.audioPath!),
+    skippedOutputs: report.skipped.map((job) => path.join(outDir, job.output)),
+    failures,
+    results: report.results,
+  };
+  printBatchEnd(summary, f.json === true);
   return summary;
 }

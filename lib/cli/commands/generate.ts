@@ -153,7 +153,7 @@ async function runGenerate(modelArg: string | undefined, f: GenerateFlags): Prom
       const result = blend
         ? await generateBlend(blend.sources, config, { ...options, blendMode: f.blendMode, sliders: sliderPositions ?? [] })
         : await pipeline.generate(config, options);
-      const files = await exportClip(pipeline, result, outDir, { fileName: names[i], bitDepth, overwrite: f.clobber, format, tags });
+      const files = await exportClip(result, outDir, { fileName: names[i], bitDepth, overwrite: f.clobber, format, tags });
       bar.clear();
       const item: GeneratedFile = {
         file: files.audioPath,

@@ -1,13 +1,13 @@
 /**
- * Renders the jobs a worker holds on one model together: configs handed in while a round is rendering
- * wait for the next round, and each round is one GenerationPipeline.generateMany stream, so the chunks
- * of consecutive jobs share native calls as in `sda batch` (and a seed gives the same audio either way).
- * If a stream fails, the job it stopped at is rendered alone (a failure is that job's own) and the
- * stream resumes after it, as the local batch does.
+ * Renders the jobs held at once on one model together: configs handed in while a round is rendering
+ * wait for the next round, and each round is one renderEach stream (render-stream.ts), so the chunks of
+ * consecutive jobs share native calls as in `sda batch`, and a failure is the failing job's own. The
+ * queue's worker keeps one per loaded model.
  */
 import type { GenerationConfig } from '../generate/config';
 import type { GenerationPipeline } from '../generate/pipeline';
 import type { GenerationResult } from '../generate/types';
+import { renderEach } from './render-stream';
 
 interface Pending {
   config: Partial<GenerationConfig>;
@@ -42,22 +42,9 @@ export class RenderBatcher {
   }
 
   private async round(items: Pending[]): Promise<void> {
-    let from = 0;
-    while (from < items.length) {
-      const rest = items.slice(from);
-      try {
-        for await (const { index, result } of this.pipeline.generateMany(rest.map((r) => r.config), { batchSize: this.batchSize })) {
-          rest[index]!.resolve(result);
-          from++;
-        }
-      } catch {
-        const item = items[from++]!;
-        try {
-          item.resolve(await this.pipeline.generate(item.config));
-        } catch (err) {
-          item.reject(err);
-        }
-      }
+    for await (const { index, result, error } of renderEach(this.pipeline, items.map((i) => i.config), { batchSize: this.batchSize })) {
+      if (result) items[index]!.resolve(result);
+      else items[index]!.reject(error);
     }
   }
 }
