@@ -21,7 +21,11 @@
         "native/griffin_lim.cc",
         "native/mkl_dft.cc",
         "native/mkl_threading.cc",
-        "native/spectrogram_binding.cc"
+        "native/spectrogram_binding.cc",
+        "native/rng.cc",
+        "native/rng_binding.cc",
+        "native/resample.cc",
+        "native/resample_binding.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

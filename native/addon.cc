@@ -12,6 +12,8 @@
 #include "errors.h"
 #include "js_values.h"
 #include "malloc_tuning.h"
+#include "resample_binding.h"
+#include "rng_binding.h"
 #include "smoke_worker.h"
 #include "spectrogram_binding.h"
 #include "torch_call.h"
@@ -112,29 +114,27 @@ Napi::Value StopForExit(const Napi::CallbackInfo& info) {
   });
 }
 
+// numericsReport() as a JS object; mklDynamic is null without MKL.
+Napi::Value numericsToJs(Napi::Env env, NumericsReport& r) {
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("threads", r.threads);
+  out.Set("mklMaxThreads", r.mklMaxThreads);
+  if (r.mklDynamic < 0) {
+    out.Set("mklDynamic", env.Null());
+  } else {
+    out.Set("mklDynamic", Napi::Boolean::New(env, r.mklDynamic == 1));
+  }
+  out.Set("mklDynamicSource", r.mklDynamicSource);
+  out.Set("fftPath", r.fftPath);
+  out.Set("cpuCapability", r.cpuCapability);
+  out.Set("parallelInfo", r.parallelInfo);
+  return out;
+}
+
 // numericsReport(): Promise of what decides the last bits of CPU results now (bridge.h NumericsReport),
 // read on the LibTorch thread after the work already queued, so a thread count just set is included.
 Napi::Value NumericsReportValue(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  return guarded(env, [&]() -> Napi::Value {
-    return TorchCall<NumericsReport>::Start(
-        env, "sda:numericsReport", [] { return numericsReport(); },
-        [](Napi::Env e, NumericsReport& r) -> Napi::Value {
-          Napi::Object out = Napi::Object::New(e);
-          out.Set("threads", r.threads);
-          out.Set("mklMaxThreads", r.mklMaxThreads);
-          if (r.mklDynamic < 0) {
-            out.Set("mklDynamic", e.Null());
-          } else {
-            out.Set("mklDynamic", Napi::Boolean::New(e, r.mklDynamic == 1));
-          }
-          out.Set("mklDynamicSource", r.mklDynamicSource);
-          out.Set("fftPath", r.fftPath);
-          out.Set("cpuCapability", r.cpuCapability);
-          out.Set("parallelInfo", r.parallelInfo);
-          return out;
-        });
-  });
+  return startTorchCall(info, "sda:numericsReport", [] { return [] { return numericsReport(); }; }, numericsToJs);
 }
 
 }  // namespace
@@ -156,6 +156,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("smokeMatmul", Napi::Function::New(env, SmokeMatmul, "smokeMatmul"));
   InitConvVae(env, exports);
   InitSpectrogram(env, exports);
+  InitRng(env, exports);
+  InitResample(env, exports);
   return exports;
 }
 

@@ -18,14 +18,13 @@
 #include <ATen/ops/sigmoid.h>
 #include <ATen/ops/softplus.h>
 #include <c10/core/Device.h>
-#include <c10/core/InferenceMode.h>
-#include <c10/util/Exception.h>
 
 #include <map>
 
 #include "bridge.h"
 #include "host_tensor.h"
 #include "torch_device.h"
+#include "torch_errors.h"
 
 namespace sda {
 namespace {
@@ -88,7 +87,7 @@ std::shared_ptr<ConvVae> ConvVae::create(const ConvVaeConfig& config, const std:
   checkedRange(config.latentDim, limits::kConvVaeSizeMin, limits::kConvVaeSizeMax, "createConvVae: latentDim");
   checkedRange(config.nMels, limits::kConvVaeSizeMin, limits::kConvVaeSizeMax, "createConvVae: nMels");
   checkedRange(config.frames, limits::kConvVaeSizeMin, limits::kConvVaeSizeMax, "createConvVae: frames");
-  try {
+  return translateTorchErrors([&] {
     auto impl = std::make_unique<Impl>();
     impl->config = config;
     impl->device = requireDevice(config.device);
@@ -141,9 +140,7 @@ std::shared_ptr<ConvVae> ConvVae::create(const ConvVaeConfig& config, const std:
                                                    ", expected " + shapeString({flat, config.latentDim}));
     }
     return std::shared_ptr<ConvVae>(new ConvVae(std::move(impl)));
-  } catch (const c10::Error& e) {
-    throw NativeFailure(kErrNative, e.what_without_backtrace());
-  }
+  });
 }
 
 FloatTensor ConvVae::decode(const std::vector<float>& z, int64_t batch, int64_t outH, int64_t outW, bool each) {
@@ -168,8 +165,7 @@ FloatTensor ConvVae::decode(const std::vector<float>& z, int64_t batch, int64_t 
   auto latents = [&](int64_t b0, int64_t n) {
     return at::from_blob(const_cast<float*>(z.data()) + b0 * d, {n, d}, at::kFloat).to(m.device);
   };
-  try {
-    c10::InferenceMode guard;
+  return inferenceCall([&] {
     std::vector<at::Tensor> outs;
     if (!each) {
       outs.push_back(decodeOn(latents(0, batch)));
@@ -185,10 +181,9 @@ FloatTensor ConvVae::decode(const std::vector<float>& z, int64_t batch, int64_t 
       {
         const int t = omp_get_thread_num(), n = omp_get_num_threads();
         try {
-          c10::InferenceMode inner;
-          for (int64_t b = t; b < batch; b += n) outs[b] = decodeOn(latents(b, 1));
-        } catch (const c10::Error& e) {
-          errors[t] = e.what_without_backtrace();
+          inferenceCall([&] {
+            for (int64_t b = t; b < batch; b += n) outs[b] = decodeOn(latents(b, 1));
+          });
         } catch (const std::exception& e) {
           errors[t] = e.what();
         }
@@ -198,9 +193,7 @@ FloatTensor ConvVae::decode(const std::vector<float>& z, int64_t batch, int64_t 
       }
     }
     return toHost(outs.size() == 1 ? outs[0] : at::cat(outs, 0));
-  } catch (const c10::Error& e) {
-    throw NativeFailure(kErrNative, e.what_without_backtrace());
-  }
+  });
 }
 
 EncodeResult ConvVae::encode(const std::vector<float>& mel, int64_t batch, int64_t h, int64_t w) {
@@ -211,8 +204,7 @@ EncodeResult ConvVae::encode(const std::vector<float>& mel, int64_t batch, int64
   if (batch < 1 || h < 1 || w < 1 || static_cast<int64_t>(mel.size()) != checkedElementCount({batch, h, w}, "encode")) {
     throw NativeFailure(kErrInvalidArgument, "encode: mel must hold batch * h * w floats");
   }
-  try {
-    c10::InferenceMode guard;
+  return inferenceCall([&] {
     at::Tensor x = at::from_blob(const_cast<float*>(mel.data()), {batch, 1, h, w}, at::kFloat).to(m.device);
     const int64_t padH = (16 - h % 16) % 16, padW = (16 - w % 16) % 16;
     if (padH || padW) x = at::constant_pad_nd(x, {0, padW, 0, padH}, 0);
@@ -230,9 +222,7 @@ EncodeResult ConvVae::encode(const std::vector<float>& mel, int64_t batch, int64
     r.mu.assign(mu.data_ptr<float>(), mu.data_ptr<float>() + mu.numel());
     r.logvar.assign(logvar.data_ptr<float>(), logvar.data_ptr<float>() + logvar.numel());
     return r;
-  } catch (const c10::Error& e) {
-    throw NativeFailure(kErrNative, e.what_without_backtrace());
-  }
+  });
 }
 
 }  // namespace sda

@@ -56,8 +56,7 @@ class NativeConvVae : public Napi::ObjectWrap<NativeConvVae> {
 
   // decode(z: Float32Array, batch, outH, outW, each: boolean) -> Promise<{ data: Float32Array, shape: number[] }>
   Napi::Value Decode(const Napi::CallbackInfo& info) {
-    Napi::Env env = info.Env();
-    return guarded(env, [&]() -> Napi::Value {
+    return startTorchCall(info, "sda:decode", [&] {
       auto model = live();
       if (info.Length() != 5 || !info[4].IsBoolean()) {
         throw NativeFailure(kErrInvalidArgument, "decode(z, batch, outH, outW, each): 5 arguments expected, each a boolean");
@@ -66,30 +65,24 @@ class NativeConvVae : public Napi::ObjectWrap<NativeConvVae> {
       const int64_t batch = checkedRange(intArg(info, 1, "batch"), limits::kBatchMin, limits::kBatchMax, "decode: batch");
       const int64_t outH = intArg(info, 2, "outH"), outW = intArg(info, 3, "outW");
       const bool each = info[4].As<Napi::Boolean>().Value();
-      return TorchCall<FloatTensor>::Start(
-          env, "sda:decode",
-          [model, z = std::move(z), batch, outH, outW, each]() { return model->decode(z, batch, outH, outW, each); }, tensorToJs);
-    });
+      return [model, z = std::move(z), batch, outH, outW, each]() { return model->decode(z, batch, outH, outW, each); };
+    }, tensorToJs);
   }
 
   // encode(mel: Float32Array, batch, h, w) -> Promise<{ mu: Float32Array, logvar: Float32Array }>
   Napi::Value Encode(const Napi::CallbackInfo& info) {
-    Napi::Env env = info.Env();
-    return guarded(env, [&]() -> Napi::Value {
+    return startTorchCall(info, "sda:encode", [&] {
       auto model = live();
       if (info.Length() != 4) throw NativeFailure(kErrInvalidArgument, "encode(mel, batch, h, w): 4 arguments expected");
       auto mel = copyFloat32Array(info[0], "mel");
       const int64_t batch = checkedRange(intArg(info, 1, "batch"), limits::kBatchMin, limits::kBatchMax, "encode: batch");
       const int64_t h = intArg(info, 2, "h"), w = intArg(info, 3, "w");
-      return TorchCall<EncodeResult>::Start(
-          env, "sda:encode",
-          [model, mel = std::move(mel), batch, h, w]() { return model->encode(mel, batch, h, w); },
-          [](Napi::Env e, EncodeResult& r) -> Napi::Value {
-            Napi::Object out = Napi::Object::New(e);
-            out.Set("mu", toFloat32Array(e, r.mu));
-            out.Set("logvar", toFloat32Array(e, r.logvar));
-            return out;
-          });
+      return [model, mel = std::move(mel), batch, h, w]() { return model->encode(mel, batch, h, w); };
+    }, [](Napi::Env e, EncodeResult& r) -> Napi::Value {
+      Napi::Object out = Napi::Object::New(e);
+      out.Set("mu", toFloat32Array(e, r.mu));
+      out.Set("logvar", toFloat32Array(e, r.logvar));
+      return out;
     });
   }
 
@@ -116,8 +109,7 @@ class NativeConvVae : public Napi::ObjectWrap<NativeConvVae> {
 
 // createConvVae(config, tensors: Array<{ key, dtype, shape, data: Uint8Array }>) -> Promise<NativeConvVae>
 Napi::Value CreateConvVae(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  return guarded(env, [&]() -> Napi::Value {
+  return startTorchCall(info, "sda:createConvVae", [&](std::vector<Napi::Value>& keepAlive) {
     if (info.Length() != 2 || !info[1].IsArray()) {
       throw NativeFailure(kErrInvalidArgument, "createConvVae(config, tensors): tensors must be an array");
     }
@@ -131,7 +123,6 @@ Napi::Value CreateConvVae(const Napi::CallbackInfo& info) {
 
     Napi::Array list = info[1].As<Napi::Array>();
     std::vector<TensorInput> tensors;
-    std::vector<Napi::Value> keepAlive;
     for (uint32_t i = 0; i < list.Length(); ++i) {
       const std::string where = "tensors[" + std::to_string(i) + "]";
       Napi::Object t = objectValue(list.Get(i), where);
@@ -151,15 +142,11 @@ Napi::Value CreateConvVae(const Napi::CallbackInfo& info) {
       keepAlive.push_back(data);
       tensors.push_back(std::move(in));
     }
-    return TorchCall<std::shared_ptr<ConvVae>>::Start(
-        env, "sda:createConvVae",
-        [config, tensors = std::move(tensors)]() { return ConvVae::create(config, tensors); },
-        [](Napi::Env e, std::shared_ptr<ConvVae>& model) -> Napi::Value {
-          Napi::Object obj = addonData(e).convVaeClass.New({});
-          NativeConvVae::Unwrap(obj)->attach(std::move(model));
-          return obj;
-        },
-        std::move(keepAlive));
+    return [config, tensors = std::move(tensors)]() { return ConvVae::create(config, tensors); };
+  }, [](Napi::Env e, std::shared_ptr<ConvVae>& model) -> Napi::Value {
+    Napi::Object obj = addonData(e).convVaeClass.New({});
+    NativeConvVae::Unwrap(obj)->attach(std::move(model));
+    return obj;
   });
 }
 

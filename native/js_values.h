@@ -76,6 +76,11 @@ inline Napi::Object objectValue(const Napi::Value& v, const std::string& what) {
   return v.As<Napi::Object>();
 }
 
+// A typed error "<usage>: wrong number of arguments" unless there are min to max arguments.
+inline void expectArgs(const Napi::CallbackInfo& info, size_t min, size_t max, const char* usage) {
+  if (info.Length() < min || info.Length() > max) throw NativeFailure(kErrInvalidArgument, std::string(usage) + ": wrong number of arguments");
+}
+
 // A copy of a Float32Array argument; a typed error names `what` otherwise.
 inline std::vector<float> copyFloat32Array(const Napi::Value& v, const char* what) {
   if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {

@@ -9,19 +9,15 @@
 namespace sda {
 
 Napi::Value SmokeMatmul(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  return guarded(env, [&]() -> Napi::Value {
+  return startTorchCall(info, "sda:smokeMatmul", [&] {
     if (info.Length() != 4) throw NativeFailure(kErrInvalidArgument, "smokeMatmul(device, a, b, n): 4 arguments expected");
     // Inputs are copied here, on the JS thread, so the LibTorch thread never touches JS memory.
     std::string device = stringValue(info[0], "device");
     auto a = copyFloat32Array(info[1], "a");
     auto b = copyFloat32Array(info[2], "b");
     const int64_t n = checkedRange(intArg(info, 3, "n"), limits::kMatmulSizeMin, limits::kMatmulSizeMax, "smokeMatmul: n");
-    return TorchCall<std::vector<float>>::Start(
-        env, "sda:smokeMatmul",
-        [device, a = std::move(a), b = std::move(b), n]() { return smokeMatmul(device, a, b, n); },
-        [](Napi::Env e, std::vector<float>& out) -> Napi::Value { return toFloat32Array(e, out); });
-  });
+    return [device, a = std::move(a), b = std::move(b), n]() { return smokeMatmul(device, a, b, n); };
+  }, [](Napi::Env e, std::vector<float>& out) -> Napi::Value { return toFloat32Array(e, out); });
 }
 
 }  // namespace sda

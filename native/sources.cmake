@@ -16,4 +16,8 @@ set(SDA_NATIVE_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/mkl_dft.cc
   ${CMAKE_CURRENT_LIST_DIR}/mkl_threading.cc
   ${CMAKE_CURRENT_LIST_DIR}/spectrogram_binding.cc
+  ${CMAKE_CURRENT_LIST_DIR}/rng.cc
+  ${CMAKE_CURRENT_LIST_DIR}/rng_binding.cc
+  ${CMAKE_CURRENT_LIST_DIR}/resample.cc
+  ${CMAKE_CURRENT_LIST_DIR}/resample_binding.cc
 )

@@ -3,21 +3,11 @@
 // the same LibTorch the results equal the Python app's bit for bit.
 #include "spectrogram.h"
 
-#include <ATen/CPUGeneratorImpl.h>
 #include <ATen/TensorOperators.h>
 #include <ATen/core/Tensor.h>
 #include <ATen/Parallel.h>
 #include <ATen/ops/abs.h>
-#include <ATen/ops/empty.h>
-#include <ATen/ops/fft_irfft.h>
-#include <ATen/ops/fft_rfft.h>
-#include <ATen/ops/arange.h>
-#include <ATen/ops/clamp.h>
-#include <ATen/ops/conv1d.h>
-#include <ATen/ops/cos.h>
 #include <ATen/ops/expm1.h>
-#include <ATen/ops/from_blob.h>
-#include <ATen/ops/full.h>
 #include <ATen/ops/hann_window.h>
 #include <ATen/ops/istft.h>
 #include <ATen/ops/linalg_lstsq.h>
@@ -27,56 +17,28 @@
 #include <ATen/ops/matmul.h>
 #include <ATen/ops/max.h>
 #include <ATen/ops/min.h>
-#include <ATen/ops/ones_like.h>
-#include <ATen/ops/pad.h>
 #include <ATen/ops/pow.h>
-#include <ATen/ops/rand.h>
-#include <ATen/ops/randn.h>
 #include <ATen/ops/relu.h>
 #include <ATen/ops/scalar_tensor.h>
-#include <ATen/ops/sin.h>
 #include <ATen/ops/stft.h>
 #include <ATen/ops/view_as_complex.h>
-#include <ATen/ops/view_as_real.h>
 #include <ATen/ops/where.h>
 #include <ATen/ops/zeros.h>
 #include <ATen/ops/cat.h>
 #include <ATen/ops/ones.h>
-#include <c10/core/InferenceMode.h>
-#include <c10/util/Exception.h>
 
 #include <cmath>
-#include <cstring>
-#include <numeric>
 
 #include "bridge.h"
 #include "griffin_lim.h"
 #include "host_tensor.h"
 #include "torch_device.h"
+#include "torch_errors.h"
 
 namespace sda {
 namespace {
 
-at::Tensor fromHost(const std::vector<float>& v, at::IntArrayRef shape, const c10::Device& device) {
-  const int64_t n = checkedElementCount(shape.vec(), "input");
-  if (static_cast<int64_t>(v.size()) != n) {
-    throw NativeFailure(kErrInvalidArgument, "expected " + std::to_string(n) + " values, got " + std::to_string(v.size()));
-  }
-  // from_blob views the vector; .to() with copy=true gives a tensor that owns its memory on the device.
-  return at::from_blob(const_cast<float*>(v.data()), shape, at::kFloat).to(device, at::kFloat, false, true);
-}
-
 double hzToMelHtk(double f) { return 2595.0 * std::log10(1.0 + f / 700.0); }
-
-template <typename Fn>
-auto torchCall(Fn&& fn) -> decltype(fn()) {
-  try {
-    c10::InferenceMode guard;
-    return fn();
-  } catch (const c10::Error& e) {
-    throw NativeFailure(kErrNative, e.what_without_backtrace());
-  }
-}
 
 }  // namespace
 
@@ -171,11 +133,7 @@ std::shared_ptr<Spectrogram> Spectrogram::create(const SpectrogramConfig& cfg) {
     throw NativeFailure(kErrInvalidArgument,
                         "spectrogram config: sampleRate, nFft, hopLength, nMels must be positive and within bounds");
   }
-  try {
-    (void)c10::Device(cfg.device);  // a malformed name fails here; availability is checked on first use
-  } catch (const c10::Error& e) {
-    throw NativeFailure(kErrInvalidArgument, e.what_without_backtrace());
-  }
+  (void)parseDevice(cfg.device);  // a malformed name fails here; availability is checked on first use
   // No LibTorch work here: creation happens on the caller's thread and must not wait for the LibTorch
   // thread, so the filterbank and window are built on first use, there (prepare()).
   auto impl = std::make_unique<Impl>();
@@ -208,7 +166,7 @@ void Spectrogram::Impl::prepare() {
 int64_t Spectrogram::nFreqs() const { return impl_->cfg.nFft / 2 + 1; }
 
 FloatTensor Spectrogram::filterbank() {
-  return torchCall([&] {
+  return inferenceCall([&] {
     impl_->prepare();
     return toHost(impl_->fb);
   });
@@ -236,7 +194,7 @@ void checkInvertible(const SpectrogramConfig& cfg, int64_t frames) {
 
 FloatTensor Spectrogram::melSpectrogram(const std::vector<float>& waveform, int64_t batch, int64_t length) {
   const Impl& m = *impl_;
-  return torchCall([&] {
+  return inferenceCall([&] {
     impl_->prepare();
     at::Tensor x = fromHost(waveform, {batch, length}, m.device);
     at::Tensor spec = m.stft(x).abs().pow(2.0);
@@ -247,7 +205,7 @@ FloatTensor Spectrogram::melSpectrogram(const std::vector<float>& waveform, int6
 
 FloatTensor Spectrogram::magnitude(const std::vector<float>& waveform, int64_t batch, int64_t length) {
   const Impl& m = *impl_;
-  return torchCall([&] {
+  return inferenceCall([&] {
     impl_->prepare();
     return toHost(m.stft(fromHost(waveform, {batch, length}, m.device)).abs());
   });
@@ -255,7 +213,7 @@ FloatTensor Spectrogram::magnitude(const std::vector<float>& waveform, int64_t b
 
 FloatTensor Spectrogram::inverseMel(const std::vector<float>& mel, int64_t batch, int64_t frames, const std::string& solver) {
   const Impl& m = *impl_;
-  return torchCall([&] {
+  return inferenceCall([&] {
     impl_->prepare();
     return toHost(m.inverseMel(fromHost(mel, {batch, m.cfg.nMels, frames}, m.device), solver));
   });
@@ -313,7 +271,7 @@ FloatTensor Spectrogram::griffinLim(const std::vector<float>& spec, int64_t batc
   const Impl& m = *impl_;
   checkInvertible(m.cfg, frames);
   checkInvertOptions(o);
-  return torchCall([&] {
+  return inferenceCall([&] {
     impl_->prepare();
     std::vector<int64_t> its;
     FloatTensor out = toHost(m.invert(fromHost(spec, {batch, nFreqs(), frames}, m.device), o, its));
@@ -326,7 +284,7 @@ FloatTensor Spectrogram::melToWaveform(const std::vector<float>& mel, int64_t ba
   const Impl& m = *impl_;
   checkInvertible(m.cfg, frames);
   checkInvertOptions(o);
-  return torchCall([&] {
+  return inferenceCall([&] {
     impl_->prepare();
     at::Tensor logMel = fromHost(mel, {batch, m.cfg.nMels, frames}, m.device);
     std::vector<int64_t> its;
@@ -351,85 +309,6 @@ FloatTensor Spectrogram::melToWaveform(const std::vector<float>& mel, int64_t ba
     FloatTensor out = toHost(wave);
     out.iterations = std::move(its);
     return out;
-  });
-}
-
-struct Rng::Impl {
-  at::Generator gen;
-  at::Tensor scratch;  // skipComplex's draws
-};
-
-Rng::Rng(uint64_t seed) : impl_(std::make_unique<Impl>()) { impl_->gen = at::detail::createCPUGenerator(seed); }
-Rng::~Rng() = default;
-
-namespace {
-void checkDrawShape(const std::vector<int64_t>& shape) {
-  if (checkedElementCount(shape, "shape") > (int64_t{1} << 28)) {
-    throw NativeFailure(kErrInvalidArgument, "shape: more than 2^28 values in one draw");
-  }
-}
-}  // namespace
-
-std::vector<float> Rng::randn(const std::vector<int64_t>& shape) {
-  checkDrawShape(shape);
-  return torchCall([&] { return toHost(at::randn(shape, impl_->gen, at::TensorOptions().dtype(at::kFloat))).data; });
-}
-
-std::vector<float> Rng::randComplex(const std::vector<int64_t>& shape) {
-  checkDrawShape(shape);
-  return torchCall([&] {
-    at::Tensor c = at::rand(shape, impl_->gen, at::TensorOptions().dtype(at::kComplexFloat));
-    return toHost(at::view_as_real(c)).data;
-  });
-}
-
-void Rng::skipComplex(const std::vector<int64_t>& shape) {
-  checkDrawShape(shape);
-  torchCall([&] {
-    at::Tensor& s = impl_->scratch;
-    if (!s.defined()) s = at::empty({0}, at::TensorOptions().dtype(at::kComplexFloat));
-    at::rand_out(s, shape, impl_->gen);  // the same uniform_ over the same count as at::rand
-    return 0;
-  });
-}
-
-FloatTensor resample(const std::vector<float>& waveform, int64_t batch, int64_t length, int64_t origRate,
-                     int64_t newRate, const std::string& deviceName) {
-  checkedRange(origRate, limits::kSampleRateMin, limits::kSampleRateMax, "resample: origRate");
-  checkedRange(newRate, limits::kSampleRateMin, limits::kSampleRateMax, "resample: newRate");
-  if (batch < 1 || length < 0) throw NativeFailure(kErrInvalidArgument, "resample: batch must be positive, length not negative");
-  // torchaudio.functional._get_sinc_resample_kernel (sinc_interp_hann): its geometry, then the kernel
-  // [neu, 1, 2 * width + orig] bounded before anything is built.
-  const int64_t g = std::gcd(origRate, newRate);
-  const int64_t orig = origRate / g, neu = newRate / g;
-  const double lowpassWidth = 6, rolloff = 0.99;
-  const double baseFreq = std::min(orig, neu) * rolloff;
-  const int64_t width = static_cast<int64_t>(std::ceil(lowpassWidth * orig / baseFreq));
-  if (static_cast<double>(neu) * static_cast<double>(2 * width + orig) > static_cast<double>(1 << 24)) {
-    throw NativeFailure(kErrInvalidArgument, "resample: " + std::to_string(origRate) + " Hz -> " + std::to_string(newRate) +
-                                                 " Hz needs a resampling kernel of more than 2^24 elements");
-  }
-  return torchCall([&] {
-    const c10::Device device = requireDevice(deviceName);
-    at::Tensor x = fromHost(waveform, {batch, length}, device);
-    if (origRate == newRate) return toHost(x);
-    // The kernel, computed in float64 then float32.
-    const auto f64 = at::TensorOptions().dtype(at::kDouble);
-    at::Tensor idx = at::arange(-width, width + orig, f64).unsqueeze(0).unsqueeze(0) / static_cast<double>(orig);
-    // int64 / int is float32 in torch; the sum with idx promotes to float64, as in torchaudio.
-    at::Tensor t = (at::arange(0, -neu, -1, at::TensorOptions().dtype(at::kLong)) / static_cast<double>(neu)).unsqueeze(1).unsqueeze(2) + idx;
-    t = (t * baseFreq).clamp(-lowpassWidth, lowpassWidth);
-    at::Tensor window = at::cos(t * M_PI / lowpassWidth / 2).pow(2);
-    t = t * M_PI;
-    const double scale = baseFreq / orig;
-    at::Tensor kernels = at::where(t == 0, at::scalar_tensor(1.0, f64), t.sin() / t);
-    kernels = (kernels * (window * scale)).to(at::kFloat).to(device);
-    // _apply_sinc_resample_kernel
-    at::Tensor padded = at::pad(x, {width, width + orig});
-    at::Tensor out = at::conv1d(padded.unsqueeze(1), kernels, {}, orig);
-    out = out.transpose(1, 2).reshape({batch, -1});
-    const int64_t target = static_cast<int64_t>(std::ceil(static_cast<double>(neu) * length / orig));
-    return toHost(out.slice(1, 0, target));
   });
 }
 

@@ -75,29 +75,4 @@ class Spectrogram {
   std::unique_ptr<Impl> impl_;
 };
 
-// A random generator with PyTorch's CPU stream (its draws are serial kernels, cheap enough for the
-// caller's thread): after seeding, randn/rand draw exactly what Python's
-// torch.manual_seed(seed); torch.randn(...) / torch.rand(..., dtype=complex64) draw.
-class Rng {
- public:
-  explicit Rng(uint64_t seed);
-  ~Rng();
-  // torch.randn(shape) values, row-major.
-  std::vector<float> randn(const std::vector<int64_t>& shape);
-  // torch.rand(shape, dtype=complex64) values, interleaved real/imag.
-  std::vector<float> randComplex(const std::vector<int64_t>& shape);
-  // Advances the stream exactly as randComplex(shape) would, without handing the values out (drawn into
-  // a buffer the generator keeps for the next skip).
-  void skipComplex(const std::vector<int64_t>& shape);
-
- private:
-  struct Impl;
-  std::unique_ptr<Impl> impl_;
-};
-
-// torchaudio.functional.resample (sinc_interp_hann, lowpass_filter_width 6, rolloff 0.99): [B, N] ->
-// [B, ceil(N * newRate / origRate)].
-FloatTensor resample(const std::vector<float>& waveform, int64_t batch, int64_t length, int64_t origRate,
-                     int64_t newRate, const std::string& device);
-
 }  // namespace sda

@@ -1,4 +1,4 @@
-// N-API glue for the spectrogram maths and the random generator. No torch headers (see spectrogram.h).
+// N-API glue for the spectrogram maths. No torch headers (see spectrogram.h).
 #include "spectrogram_binding.h"
 
 #include <memory>
@@ -38,10 +38,6 @@ InvertOptions invertOptions(const Napi::CallbackInfo& info, size_t i) {
   return o;
 }
 
-void expectArgs(const Napi::CallbackInfo& info, size_t min, size_t max, const char* usage) {
-  if (info.Length() < min || info.Length() > max) throw NativeFailure(kErrInvalidArgument, std::string(usage) + ": wrong number of arguments");
-}
-
 class NativeSpectrogram : public Napi::ObjectWrap<NativeSpectrogram> {
  public:
   static Napi::Function Define(Napi::Env env) {
@@ -66,83 +62,70 @@ class NativeSpectrogram : public Napi::ObjectWrap<NativeSpectrogram> {
     return spec_;
   }
 
+  // A method taking (waveform, batch, length).
+  using WaveformMethod = FloatTensor (Spectrogram::*)(const std::vector<float>&, int64_t, int64_t);
+  Napi::Value ofWaveform(const Napi::CallbackInfo& info, const char* name, const char* usage, WaveformMethod method) {
+    return startTorchCall(info, name, [&] {
+      auto s = live();
+      expectArgs(info, 3, 3, usage);
+      auto w = copyFloat32Array(info[0], "waveform");
+      int64_t b = intArg(info, 1, "batch"), n = intArg(info, 2, "length");
+      return [s, method, w = std::move(w), b, n]() { return ((*s).*method)(w, b, n); };
+    }, tensorToJs);
+  }
+
+  // A Griffin-Lim method taking (input, batch, frames, options?).
+  using InversionMethod = FloatTensor (Spectrogram::*)(const std::vector<float>&, int64_t, int64_t, const InvertOptions&);
+  Napi::Value inversion(const Napi::CallbackInfo& info, const char* name, const char* usage, const char* input,
+                        InversionMethod method) {
+    return startTorchCall(info, name, [&] {
+      auto s = live();
+      expectArgs(info, 3, 4, usage);
+      auto x = copyFloat32Array(info[0], input);
+      int64_t b = intArg(info, 1, "batch"), t = intArg(info, 2, "frames");
+      InvertOptions o = invertOptions(info, 3);
+      return [s, method, x = std::move(x), b, t, o = std::move(o)]() { return ((*s).*method)(x, b, t, o); };
+    }, tensorToJs);
+  }
+
   // filterbank() -> Promise<{data, shape: [nFreqs, nMels]}>
   Napi::Value Filterbank(const Napi::CallbackInfo& info) {
-    Napi::Env env = info.Env();
-    return guarded(env, [&]() -> Napi::Value {
+    return startTorchCall(info, "sda:filterbank", [&] {
       auto s = live();
-      return TorchCall<FloatTensor>::Start(env, "sda:filterbank", [s]() { return s->filterbank(); }, tensorToJs);
-    });
+      return [s]() { return s->filterbank(); };
+    }, tensorToJs);
   }
 
   // melSpectrogram(waveform, batch, length) -> Promise<{data, shape: [B, nMels, frames]}>
   Napi::Value MelSpectrogram(const Napi::CallbackInfo& info) {
-    Napi::Env env = info.Env();
-    return guarded(env, [&]() -> Napi::Value {
-      auto s = live();
-      expectArgs(info, 3, 3, "melSpectrogram(waveform, batch, length)");
-      auto w = copyFloat32Array(info[0], "waveform");
-      int64_t b = intArg(info, 1, "batch"), n = intArg(info, 2, "length");
-      return TorchCall<FloatTensor>::Start(
-          env, "sda:melSpectrogram", [s, w = std::move(w), b, n]() { return s->melSpectrogram(w, b, n); }, tensorToJs);
-    });
+    return ofWaveform(info, "sda:melSpectrogram", "melSpectrogram(waveform, batch, length)", &Spectrogram::melSpectrogram);
   }
 
   // magnitude(waveform, batch, length) -> Promise<{data, shape: [B, nFreqs, frames]}>
   Napi::Value Magnitude(const Napi::CallbackInfo& info) {
-    Napi::Env env = info.Env();
-    return guarded(env, [&]() -> Napi::Value {
-      auto s = live();
-      expectArgs(info, 3, 3, "magnitude(waveform, batch, length)");
-      auto w = copyFloat32Array(info[0], "waveform");
-      int64_t b = intArg(info, 1, "batch"), n = intArg(info, 2, "length");
-      return TorchCall<FloatTensor>::Start(
-          env, "sda:magnitude", [s, w = std::move(w), b, n]() { return s->magnitude(w, b, n); }, tensorToJs);
-    });
+    return ofWaveform(info, "sda:magnitude", "magnitude(waveform, batch, length)", &Spectrogram::magnitude);
   }
 
   // inverseMel(melLinear, batch, frames, solver) -> Promise<{data, shape: [B, nFreqs, frames]}>
   Napi::Value InverseMel(const Napi::CallbackInfo& info) {
-    Napi::Env env = info.Env();
-    return guarded(env, [&]() -> Napi::Value {
+    return startTorchCall(info, "sda:inverseMel", [&] {
       auto s = live();
       expectArgs(info, 4, 4, "inverseMel(mel, batch, frames, solver)");
       auto m = copyFloat32Array(info[0], "mel");
       int64_t b = intArg(info, 1, "batch"), t = intArg(info, 2, "frames");
       std::string solver = stringValue(info[3], "solver");
-      return TorchCall<FloatTensor>::Start(
-          env, "sda:inverseMel", [s, m = std::move(m), b, t, solver]() { return s->inverseMel(m, b, t, solver); }, tensorToJs);
-    });
+      return [s, m = std::move(m), b, t, solver]() { return s->inverseMel(m, b, t, solver); };
+    }, tensorToJs);
   }
 
   // griffinLim(powerSpec, batch, frames, options) -> Promise<{data, shape: [B, samples], iterations: [B]}>
   Napi::Value GriffinLim(const Napi::CallbackInfo& info) {
-    Napi::Env env = info.Env();
-    return guarded(env, [&]() -> Napi::Value {
-      auto s = live();
-      expectArgs(info, 3, 4, "griffinLim(spec, batch, frames, options)");
-      auto spec = copyFloat32Array(info[0], "spec");
-      int64_t b = intArg(info, 1, "batch"), t = intArg(info, 2, "frames");
-      InvertOptions o = invertOptions(info, 3);
-      return TorchCall<FloatTensor>::Start(
-          env, "sda:griffinLim", [s, spec = std::move(spec), b, t, o = std::move(o)]() { return s->griffinLim(spec, b, t, o); },
-          tensorToJs);
-    });
+    return inversion(info, "sda:griffinLim", "griffinLim(spec, batch, frames, options)", "spec", &Spectrogram::griffinLim);
   }
 
   // melToWaveform(log1pMel, batch, frames, options) -> Promise<{data, shape: [B, samples], iterations: [B]}>
   Napi::Value MelToWaveform(const Napi::CallbackInfo& info) {
-    Napi::Env env = info.Env();
-    return guarded(env, [&]() -> Napi::Value {
-      auto s = live();
-      expectArgs(info, 3, 4, "melToWaveform(mel, batch, frames, options)");
-      auto mel = copyFloat32Array(info[0], "mel");
-      int64_t b = intArg(info, 1, "batch"), t = intArg(info, 2, "frames");
-      InvertOptions o = invertOptions(info, 3);
-      return TorchCall<FloatTensor>::Start(
-          env, "sda:melToWaveform", [s, mel = std::move(mel), b, t, o = std::move(o)]() { return s->melToWaveform(mel, b, t, o); },
-          tensorToJs);
-    });
+    return inversion(info, "sda:melToWaveform", "melToWaveform(mel, batch, frames, options)", "mel", &Spectrogram::melToWaveform);
   }
 
   // Frees the device tensors once calls already queued have finished (each holds its own reference).
@@ -154,54 +137,6 @@ class NativeSpectrogram : public Napi::ObjectWrap<NativeSpectrogram> {
   Napi::Value Disposed(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), !spec_); }
 
   std::shared_ptr<Spectrogram> spec_;
-};
-
-class NativeRng : public Napi::ObjectWrap<NativeRng> {
- public:
-  static Napi::Function Define(Napi::Env env) {
-    return DefineClass(env, "NativeRng",
-                       {InstanceMethod<&NativeRng::Randn>("randn"), InstanceMethod<&NativeRng::RandComplex>("randComplex"),
-                        InstanceMethod<&NativeRng::SkipComplex>("skipComplex")});
-  }
-  // new NativeRng(seed: bigint)
-  explicit NativeRng(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NativeRng>(info) {
-    guarded(info.Env(), [&]() -> Napi::Value {
-      if (info.Length() != 1 || !info[0].IsBigInt()) throw NativeFailure(kErrInvalidArgument, "NativeRng(seed): seed must be a bigint");
-      bool lossless = true;
-      uint64_t seed = info[0].As<Napi::BigInt>().Uint64Value(&lossless);
-      if (!lossless) throw NativeFailure(kErrInvalidArgument, "NativeRng(seed): seed must be in [0, 2^64)");
-      rng_ = std::make_unique<Rng>(seed);
-      return info.Env().Undefined();
-    });
-  }
-
- private:
-  // Draws run on the calling thread (serial kernels, no LibTorch thread involved), so they never wait
-  // behind queued model work and their order is exactly the order of the calls.
-  Napi::Value Randn(const Napi::CallbackInfo& info) {
-    return guarded(info.Env(), [&]() -> Napi::Value {
-      auto shape = intArray(info[0], "shape");
-      return toFloat32Array(info.Env(), live().randn(shape));
-    });
-  }
-  Napi::Value RandComplex(const Napi::CallbackInfo& info) {
-    return guarded(info.Env(), [&]() -> Napi::Value {
-      auto shape = intArray(info[0], "shape");
-      return toFloat32Array(info.Env(), live().randComplex(shape));
-    });
-  }
-  Napi::Value SkipComplex(const Napi::CallbackInfo& info) {
-    return guarded(info.Env(), [&]() -> Napi::Value {
-      auto shape = intArray(info[0], "shape");
-      live().skipComplex(shape);
-      return info.Env().Undefined();
-    });
-  }
-  Rng& live() {
-    if (!rng_) throw NativeFailure(kErrInvalidArgument, "this generator was not constructed");
-    return *rng_;
-  }
-  std::unique_ptr<Rng> rng_;
 };
 
 // createSpectrogram(config) -> NativeSpectrogram. Synchronous and cheap: no LibTorch work (see spectrogram.h).
@@ -226,30 +161,13 @@ Napi::Value CreateSpectrogram(const Napi::CallbackInfo& info) {
   });
 }
 
-// resample(waveform, batch, length, origRate, newRate, device) -> Promise<{data, shape}>
-Napi::Value Resample(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  return guarded(env, [&]() -> Napi::Value {
-    expectArgs(info, 6, 6, "resample(waveform, batch, length, origRate, newRate, device)");
-    auto w = copyFloat32Array(info[0], "waveform");
-    int64_t b = intArg(info, 1, "batch"), n = intArg(info, 2, "length");
-    int64_t from = intArg(info, 3, "origRate"), to = intArg(info, 4, "newRate");
-    std::string device = stringValue(info[5], "device");
-    return TorchCall<FloatTensor>::Start(
-        env, "sda:resample", [w = std::move(w), b, n, from, to, device]() { return resample(w, b, n, from, to, device); },
-        tensorToJs);
-  });
-}
-
 }  // namespace
 
 void InitSpectrogram(Napi::Env env, Napi::Object exports) {
   Napi::Function cls = NativeSpectrogram::Define(env);
   addonData(env).spectrogramClass = Napi::Persistent(cls);
   exports.Set("NativeSpectrogram", cls);
-  exports.Set("NativeRng", NativeRng::Define(env));
   exports.Set("createSpectrogram", Napi::Function::New(env, CreateSpectrogram, "createSpectrogram"));
-  exports.Set("resample", Napi::Function::New(env, Resample, "resample"));
 }
 
 }  // namespace sda

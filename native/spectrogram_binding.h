@@ -3,6 +3,6 @@
 #include <napi.h>
 
 namespace sda {
-// Registers createSpectrogram(config), NativeRng (new NativeRng(seed)) and resample(...) on `exports`.
+// Registers the NativeSpectrogram class and createSpectrogram(config) on `exports`.
 void InitSpectrogram(Napi::Env env, Napi::Object exports);
 }

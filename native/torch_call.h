@@ -17,6 +17,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -146,5 +147,26 @@ class TorchCall {
   std::vector<Napi::Reference<Napi::Value>> refs_;
   napi_threadsafe_function tsfn_ = nullptr;
 };
+
+// The shape of every asynchronous entry point, run through guarded(): `parse` reads and checks the
+// arguments on the JS thread (a bad one throws a coded error at once) and returns the work for the
+// LibTorch thread; `convert` turns the work's result into the Promise's value. A `parse` that takes a
+// std::vector<Napi::Value>& puts there the JS values the work reads in place (TorchCall's keepAlive).
+template <typename Parse, typename Convert>
+Napi::Value startTorchCall(const Napi::CallbackInfo& info, const char* name, Parse&& parse, Convert&& convert) {
+  Napi::Env env = info.Env();
+  return guarded(env, [&]() -> Napi::Value {
+    std::vector<Napi::Value> keepAlive;
+    auto compute = [&] {
+      if constexpr (std::is_invocable_v<Parse&, std::vector<Napi::Value>&>) {
+        return parse(keepAlive);
+      } else {
+        return parse();
+      }
+    }();
+    using Result = std::invoke_result_t<decltype(compute)&>;
+    return TorchCall<Result>::Start(env, name, std::move(compute), std::forward<Convert>(convert), std::move(keepAlive));
+  });
+}
 
 }  // namespace sda

@@ -2,19 +2,18 @@
 
 #include <ATen/detail/CUDAHooksInterface.h>
 #include <ATen/detail/MPSHooksInterface.h>
-#include <c10/util/Exception.h>
 
 #include "bridge.h"
+#include "torch_errors.h"
 
 namespace sda {
 
+c10::Device parseDevice(const std::string& device) {
+  return translateTorchErrors([&] { return c10::Device(device); }, kErrInvalidArgument);
+}
+
 c10::Device requireDevice(const std::string& device) {
-  c10::Device dev(c10::kCPU);
-  try {
-    dev = c10::Device(device);
-  } catch (const c10::Error& e) {
-    throw NativeFailure(kErrInvalidArgument, e.what_without_backtrace());
-  }
+  const c10::Device dev = parseDevice(device);
   // The JS side resolves devices first; this guard keeps direct native calls typed too.
   if (dev.is_cuda()) {
     const auto& hooks = at::detail::getCUDAHooks();

@@ -7,6 +7,10 @@
 
 namespace sda {
 
+// Parses `device` (e.g. "cpu", "cuda:1", "mps") without asking whether it exists; throws NativeFailure
+// kErrInvalidArgument for a malformed name.
+c10::Device parseDevice(const std::string& device);
+
 // Parses `device` (e.g. "cpu", "cuda:1", "mps") and checks it exists; throws NativeFailure
 // (kErrDeviceUnavailable or kErrInvalidArgument) otherwise.
 c10::Device requireDevice(const std::string& device);

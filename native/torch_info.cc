@@ -5,7 +5,6 @@
 #include <ATen/detail/CUDAHooksInterface.h>
 #include <ATen/detail/MPSHooksInterface.h>
 #include <ATen/ops/_nnpack_available.h>
-#include <c10/util/Exception.h>
 #include <c10/util/Logging.h>
 #include <torch/version.h>
 
@@ -14,6 +13,7 @@
 #include "bridge.h"
 #include "mkl_dft.h"
 #include "mkl_threading.h"
+#include "torch_errors.h"
 
 namespace sda {
 
@@ -43,23 +43,15 @@ DeviceReport deviceReport() {
   r.cpuThreads = at::get_num_threads();
   const auto& cuda = at::detail::getCUDAHooks();
   r.cudaBuilt = cuda.hasCUDA() || cuda.hasROCM();
-  int count = 0;
-  try {
-    count = r.cudaBuilt ? cuda.getNumGPUs() : 0;
-  } catch (const c10::Error&) {
-    count = 0;  // a CUDA build on a machine without a usable driver
-  }
+  // 0 for a CUDA build on a machine without a usable driver.
+  const int count = torchOr(0, [&] { return r.cudaBuilt ? cuda.getNumGPUs() : 0; });
   for (int i = 0; i < count; ++i) {
     CudaDeviceInfo info;
     cudaDriverDeviceInfo(i, &info);
     info.index = i;
     r.cuda.push_back(info);
   }
-  try {
-    r.mpsAvailable = at::detail::getMPSHooks().hasMPS();
-  } catch (const c10::Error&) {
-    r.mpsAvailable = false;
-  }
+  r.mpsAvailable = torchOr(false, [] { return at::detail::getMPSHooks().hasMPS(); });
   return r;
 }
 

@@ -3,12 +3,12 @@
 #include <ATen/ops/from_blob.h>
 #include <ATen/ops/matmul.h>
 #include <c10/core/Device.h>
-#include <c10/util/Exception.h>
 
 #include <cstring>
 
 #include "bridge.h"
 #include "torch_device.h"
+#include "torch_errors.h"
 
 namespace sda {
 
@@ -17,7 +17,7 @@ std::vector<float> smokeMatmul(const std::string& device, const std::vector<floa
   if (n <= 0 || static_cast<int64_t>(a.size()) != n * n || static_cast<int64_t>(b.size()) != n * n) {
     throw NativeFailure(kErrInvalidArgument, "smokeMatmul: both inputs must hold n*n floats");
   }
-  try {
+  return translateTorchErrors([&] {
     const c10::Device dev = requireDevice(device);
     auto opts = at::TensorOptions().dtype(at::kFloat);
     // from_blob does not copy; .to(dev) copies onto the device (and is a no-op view for cpu).
@@ -27,9 +27,7 @@ std::vector<float> smokeMatmul(const std::string& device, const std::vector<floa
     std::vector<float> result(static_cast<size_t>(n * n));
     std::memcpy(result.data(), out.data_ptr<float>(), result.size() * sizeof(float));
     return result;
-  } catch (const c10::Error& e) {
-    throw NativeFailure(kErrNative, e.what_without_backtrace());
-  }
+  });
 }
 
 }  // namespace sda

@@ -1,4 +1,4 @@
-/** torchaudio's resampling on a device (native/spectrogram.cc), with the copies in and out in slices. */
+/** torchaudio's resampling on a device (native/resample.cc), with the copies in and out in slices. */
 import { callNativeAsync } from './call';
 import { native } from './loader';
 import { copyLoop, runSliced } from '../util/slices';
