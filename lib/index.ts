@@ -97,7 +97,7 @@ export type { BlendMode, BlendSource, BlendOptions } from './generate/blend';
 
 // The job queue (lib/queue, BullMQ on Redis): `sda batch` jobs rendered by workers on other machines.
 // enqueueJobs(jobs, { connection, queueName }) queues them under ids derived from each job's content and
-// output (a resubmitted job is not added twice); startWorker({ connection, out, ... }) renders them until
+// output (a resubmitted job is not added twice); startWorker({ connection, outDir, ... }) renders them until
 // its handle's close(); jobStatuses/followJobs look them up. `connection` is `redis://HOST:PORT/DB`.
 export { enqueueJobs, startWorker, jobStatuses, followJobs, parseQueueUrl, jobIdOf, QueueError, DEFAULT_QUEUE_NAME } from './queue';
 export type {
