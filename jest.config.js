@@ -17,7 +17,7 @@
 const TIERS = {
   ts: [
     '08.package-entries', '09.error-codes', '18.test-layout', '19.layers', '20.torchfile-read', '21.torchfile-write', '23.torchfile-safety', '24.torchfile-fuzz',
-    '43.library-crash', '44.library-concurrency', '46.library-hostile', '82.cli-model', '87.cli-setup-libtorch',
+    '43.library-crash', '44.library-concurrency', '46.library-hostile', '63.options-table', '82.cli-model', '87.cli-setup-libtorch',
   ],
   addon: [
     '11.addon', '12.devices', '13.smoke', '14.cli-doctor', '15.build', '16.native-safety', '17.native-lifecycle',

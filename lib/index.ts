@@ -64,6 +64,10 @@ export {
   plannedChunkCount, outputSampleCount, CONCAT_MODES, STEREO_MODES, OUTPUT_SAMPLE_RATES,
 } from './generate/config';
 export type { GenerationConfig, ConcatMode, StereoMode, OutputSampleRate } from './generate/config';
+// The options table (docs/vocabulary.md): per option its values or range, default, help and sidecar key,
+// from which the checks, the parsers, the flags and the sidecar are derived; for programs that build forms.
+export { GEN_OPTIONS, GEN_OPTION_KEYS, describeValues } from './generate/options-table';
+export type { GenOptionKey, OptionSpec, OptionValues, NumberOption, EnumOption, BooleanOption, TextOption, FileOption, SlidersOption } from './generate/options-table';
 export { DEFAULT_STOP_RULE, Spectrogram, spectralConvergence } from './native/spectrogram';
 export type { Float32Tensor, InvertOptions, StopRule } from './native/spectrogram';
 export { resample } from './native/resample';

@@ -261,3 +261,41 @@ test('70.11 deleting the model being rendered: that render is cancelled (or had 
     fs.rmSync(root, { recursive: true, force: true });
   }
 });
+
+test('70.12 a render request is checked by the job parser (its messages); randomize answers sliderPositions; without modelsDir the models folder is found as sda finds it', async () => {
+  const models = (await request(`${base.origin}/api/models`, { headers: auth() })).json().models as Array<{ modelId: string }>;
+  const post = (url: string, body: unknown) => request(`${base.origin}${url}`, { method: 'POST', headers: { ...auth(), 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  for (const [options, job] of [
+    [{ stereoMode: 'surround' }, 'stereoMode must be one of "mono", "mid-side", "dual-seed"; got "surround"'],
+    [{ duration: 61 }, 'duration must be more than 0 and at most 60 seconds; got 61'],
+    [{ stereoWidth: 'wide' }, 'stereoWidth must be a number; got "wide"'],
+  ] as const) {
+    const r = await post('/api/jobs', { modelId: models[0]!.modelId, ...options });
+    expect([options, r.status, r.json().error?.message]).toEqual([options, 400, job]);
+  }
+  // The genuine trained model has sliders; the answer also carries the 0.2.0 name.
+  let answered = false;
+  for (const m of models) {
+    const r = await post(`/api/models/${encodeURIComponent(m.modelId)}/randomize`, { seed: 7 });
+    if (r.status !== 200) continue;
+    const body = r.json() as { sliderPositions: number[]; positions: number[] };
+    expect(body.positions).toEqual(body.sliderPositions);
+    if (body.sliderPositions.length > 0) answered = true;
+  }
+  expect(answered).toBe(true);
+  expect((await post(`/api/models/${encodeURIComponent(models[0]!.modelId)}/randomize`, { seed: -1 })).json().error?.message).toBe('seed must be a non-negative integer; got -1');
+
+  const saved = process.env.SDA_MODELS_DIR;
+  process.env.SDA_MODELS_DIR = modelsDir;
+  const h = await startUi({ device: 'cpu' });
+  try {
+    const b = parseUiUrl(h.url);
+    const info = (await request(`${b.origin}/api/info`, { headers: { 'x-sda-token': b.token } })).json() as { modelsDir: string };
+    expect(info.modelsDir).toBe(path.resolve(modelsDir));
+  } finally {
+    await h.close();
+    if (saved === undefined) delete process.env.SDA_MODELS_DIR;
+    else process.env.SDA_MODELS_DIR = saved;
+  }
+  await stillServing();
+});

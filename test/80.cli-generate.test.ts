@@ -48,14 +48,18 @@ test('80.3 the genuine trained model by path: sliders, mid-side stereo, 44.1 kHz
   const items = JSON.parse(r.stdout);
   expect(items).toHaveLength(1);
   expect(items[0]).toMatchObject({ seed: 42, sampleRate: 44100, channels: 2, bitDepth: '16', duration: 1 });
-  expect(items[0].sliders).toHaveLength(19);
-  expect(items[0].sliders.slice(0, 3)).toEqual([5, 0, -3]);
+  expect(items[0].sliderPositions).toHaveLength(19);
+  expect(items[0].sliderPositions.slice(0, 3)).toEqual([5, 0, -3]);
+  // The 0.2.0 names are still written: sliders, quality.reason.
+  expect(items[0].sliders).toEqual(items[0].sliderPositions);
+  expect(items[0].quality.reason).toBe(items[0].quality.ratingReason);
   const [w] = checkOutputs([items[0].wav]);
   expect(w).toMatchObject({ rate: 44100, dtype: 'int16', frames: 44100, channels: 2 });
   expect(w!.channel_diff).toBeGreaterThan(0.01); // really stereo
   expect(w!.sidecar.generation).toMatchObject({ stereo_mode: 'mid_side', stereo_width: 1.2, sample_rate: 44100, bit_depth: '16-bit' });
   expect(w!.sidecar.generation.latent_vector).toHaveLength(64);
   expect(w!.sidecar.quality.rating).toBe(items[0].quality.rating);
+  expect(w!.sidecar.quality.rating_reason).toBe(items[0].quality.ratingReason);
 });
 
 test('80.4 genuine sample-only and converted models: dual-seed 32-bit float, interpolation at 96 kHz, --count', () => {

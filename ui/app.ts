@@ -388,7 +388,7 @@ function wire(): void {
     } catch (e) { fail(e); }
   });
   $('randomize').addEventListener('click', async () => {
-    try { positions = (await api<{ positions: number[] }>('POST', `/api/models/${encodeURIComponent(current!.entry.modelId)}/randomize`, {})).positions; renderSliders(); } catch (e) { fail(e); }
+    try { positions = (await api<{ sliderPositions: number[] }>('POST', `/api/models/${encodeURIComponent(current!.entry.modelId)}/randomize`, {})).sliderPositions; renderSliders(); } catch (e) { fail(e); }
   });
   $('center').addEventListener('click', () => { positions = [...(current?.center ?? [])]; renderSliders(); });
   $('dice').addEventListener('click', () => { $<HTMLInputElement>('seed').value = String(Math.floor(Math.random() * 2 ** 31)); });

@@ -1,21 +1,23 @@
 /**
  * GenerationConfig (SPEC 8). Its keys and values are the package's one vocabulary (docs/vocabulary.md):
  * the same names are the keys of a `sda batch` job's options and, in kebab-case, the flags of
- * `sda generate`. Only the sidecar JSON spells them the Python app's way (lib/generate/sidecar.ts).
+ * `sda generate`. Only the sidecar JSON spells them the Python app's way (lib/generate/sidecar.ts). The
+ * value lists, ranges and defaults are the options table's (./options-table.ts).
  */
 import { InvalidArgumentError } from '../errors';
+import { GEN_OPTIONS as T, inRange, numberSpec, type GenOptionKey } from './options-table';
 import { DEFAULT_SPATIAL, validateSpatial, type SpatialConfig } from './spatial';
 
 /** How chunks are joined: `crossfade` (default) or `interpolation` (a latent interpolation path). */
-export type ConcatMode = 'crossfade' | 'interpolation';
+export type ConcatMode = (typeof T.concatMode.values)[number];
 /** `mono` (default), `mid-side` (stereo from one channel) or `dual-seed` (right channel from seed + 1). */
-export type StereoMode = 'mono' | 'mid-side' | 'dual-seed';
-export type OutputSampleRate = 44100 | 48000 | 96000;
+export type StereoMode = (typeof T.stereoMode.values)[number];
+export type OutputSampleRate = (typeof T.sampleRate.values)[number];
 
 /** The allowed values, in the order messages and help list them. */
-export const CONCAT_MODES: readonly ConcatMode[] = Object.freeze(['crossfade', 'interpolation']);
-export const STEREO_MODES: readonly StereoMode[] = Object.freeze(['mono', 'mid-side', 'dual-seed']);
-export const OUTPUT_SAMPLE_RATES: readonly OutputSampleRate[] = Object.freeze([44100, 48000, 96000]);
+export const CONCAT_MODES: readonly ConcatMode[] = Object.freeze([...T.concatMode.values]);
+export const STEREO_MODES: readonly StereoMode[] = Object.freeze([...T.stereoMode.values]);
+export const OUTPUT_SAMPLE_RATES: readonly OutputSampleRate[] = Object.freeze([...T.sampleRate.values]);
 
 export interface GenerationConfig {
   /** Length in seconds, 0 < duration <= 60 (default 1). */
@@ -63,7 +65,7 @@ export interface GenerationConfig {
   pythonCompat: boolean;
 }
 
-export const MAX_DURATION_S = 60;
+export const MAX_DURATION_S: number = T.duration.max;
 
 /**
  * The shortest `chunkDuration`. Every chunk is a whole decoded mel window (about a second in real models)
@@ -71,7 +73,7 @@ export const MAX_DURATION_S = 60;
  * so a tiny value asks for millions of chunks. 0.05 s is the default crossfade (2400 samples at 48 kHz):
  * a shorter chunk would be all crossfade.
  */
-export const MIN_CHUNK_DURATION_S = 0.05;
+export const MIN_CHUNK_DURATION_S: number = T.chunkDuration.min;
 
 /**
  * The most chunks one generation may ask for, over both channels of `dual-seed`, counted as the Python
@@ -83,22 +85,22 @@ export const MIN_CHUNK_DURATION_S = 0.05;
 export const MAX_CHUNKS_PER_GENERATION = 2048;
 
 /** The largest integer seed (2^53 - 1): seeds are JS numbers, exact only up to there. */
-export const MAX_SEED = Number.MAX_SAFE_INTEGER;
+export const MAX_SEED: number = T.seed.max;
 
 export const DEFAULT_GENERATION_CONFIG: Readonly<GenerationConfig> = Object.freeze({
-  duration: 1.0,
-  seed: null,
-  chunkDuration: 1.0,
-  concatMode: 'crossfade',
-  stereoMode: 'mono',
-  stereoWidth: 0.7,
-  sampleRate: 48000,
-  stepsBetween: 10,
-  overlapSamples: 2400,
+  duration: T.duration.default,
+  seed: T.seed.default,
+  chunkDuration: T.chunkDuration.default,
+  concatMode: T.concatMode.default,
+  stereoMode: T.stereoMode.default,
+  stereoWidth: T.stereoWidth.default,
+  sampleRate: T.sampleRate.default,
+  stepsBetween: T.stepsBetween.default,
+  overlapSamples: T.overlapSamples.default,
   latentVector: null,
-  evolutionAmount: 0.5,
-  spatial: null,
-  pythonCompat: false,
+  evolutionAmount: T.evolutionAmount.default,
+  spatial: T.spatial.default,
+  pythonCompat: T.pythonCompat.default,
 });
 
 function oneOf<T>(name: string, v: unknown, allowed: readonly T[]): void {
@@ -107,10 +109,12 @@ function oneOf<T>(name: string, v: unknown, allowed: readonly T[]): void {
   }
 }
 
-function finiteIn(name: string, v: unknown, lo: number, hi: number, loOpen = false): void {
-  if (typeof v !== 'number' || !Number.isFinite(v) || (loOpen ? v <= lo : v < lo) || v > hi) {
-    throw new InvalidArgumentError(`${name} must be a number in ${loOpen ? '(' : '['}${lo}, ${hi}]; got ${JSON.stringify(v)}`);
-  }
+/** Checks a number option against the table's range: `a number in [lo, hi]` or `an integer from lo to hi`. */
+function checkNumber(key: GenOptionKey, v: unknown): void {
+  const s = numberSpec(key);
+  if (typeof v === 'number' && inRange(s, v)) return;
+  const range = s.integer ? `an integer from ${s.min} to ${s.max}` : `a number in ${s.minExclusive ? '(' : '['}${s.min}, ${s.max}]`;
+  throw new InvalidArgumentError(`${key} must be ${range}; got ${JSON.stringify(v)}`);
 }
 
 /**
@@ -137,21 +141,17 @@ export function validateGenerationConfig(config: Partial<GenerationConfig> = {},
     }
   }
   const c: GenerationConfig = { ...DEFAULT_GENERATION_CONFIG, ...stripUndefined(config) };
-  finiteIn('duration', c.duration, 0, MAX_DURATION_S, true);
-  finiteIn('chunkDuration', c.chunkDuration, MIN_CHUNK_DURATION_S, MAX_DURATION_S);
+  checkNumber('duration', c.duration);
+  checkNumber('chunkDuration', c.chunkDuration);
   oneOf('concatMode', c.concatMode, CONCAT_MODES);
   oneOf('stereoMode', c.stereoMode, STEREO_MODES);
   checkSeed(c.seed, c.stereoMode);
-  finiteIn('stereoWidth', c.stereoWidth, 0, 1.5);
+  checkNumber('stereoWidth', c.stereoWidth);
   oneOf('sampleRate', c.sampleRate, OUTPUT_SAMPLE_RATES);
-  if (!Number.isInteger(c.stepsBetween) || c.stepsBetween < 1 || c.stepsBetween > 1000) {
-    throw new InvalidArgumentError(`stepsBetween must be an integer from 1 to 1000; got ${JSON.stringify(c.stepsBetween)}`);
-  }
-  if (!Number.isInteger(c.overlapSamples) || c.overlapSamples < 0 || c.overlapSamples > 48000) {
-    throw new InvalidArgumentError(`overlapSamples must be an integer from 0 to 48000; got ${JSON.stringify(c.overlapSamples)}`);
-  }
+  checkNumber('stepsBetween', c.stepsBetween);
+  checkNumber('overlapSamples', c.overlapSamples);
   if (typeof c.pythonCompat !== 'boolean') throw new InvalidArgumentError('pythonCompat must be true or false');
-  finiteIn('evolutionAmount', c.evolutionAmount, 0, 1);
+  checkNumber('evolutionAmount', c.evolutionAmount);
   if (c.spatial !== null) c.spatial = validSpatial(c.spatial);
   // An empty clip is refused rather than written (it would have no audio and a meaningless quality rating).
   if (outputSampleCount(c) < 1) {

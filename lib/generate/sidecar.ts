@@ -2,31 +2,22 @@
  * The sidecar JSON written beside every WAV (SPEC 8), and the one place where the package's vocabulary
  * (docs/vocabulary.md) meets the Python app's: the sidecar keeps the app's snake_case keys and values
  * (`mid_side`, `latent_interpolation`, `24-bit`) so the app and its tools read our files unchanged.
- * Nothing else in the package spells a value the app's way.
+ * Nothing else in the package spells a value the app's way. The key and value spellings are the options
+ * table's (./options-table.ts); the order of the fields is the app's, as written here.
  */
 import { InvalidArgumentError } from '../errors';
 import { MAX_DURATION_S, type ConcatMode, type GenerationConfig, type StereoMode } from './config';
 import { mp3OutputRate } from './encode/mp3';
+import { GEN_OPTIONS as T, sidecarKeyOf as k } from './options-table';
 import type { ExportFormat, GenerationResult } from './types';
 import type { SpatialConfig } from './spatial';
 import { qualityToPythonDict } from './quality';
 import { BIT_DEPTHS, DEFAULT_BIT_DEPTH, type BitDepth } from './wav';
 
 /** Our values -> the Python app's, as its sidecars and GenerationConfig spell them. */
-export const PYTHON_CONCAT_MODE: Readonly<Record<ConcatMode, string>> = Object.freeze({
-  crossfade: 'crossfade',
-  interpolation: 'latent_interpolation',
-});
-export const PYTHON_STEREO_MODE: Readonly<Record<StereoMode, string>> = Object.freeze({
-  mono: 'mono',
-  'mid-side': 'mid_side',
-  'dual-seed': 'dual_seed',
-});
-export const PYTHON_BIT_DEPTH: Readonly<Record<BitDepth, string>> = Object.freeze({
-  '16': '16-bit',
-  '24': '24-bit',
-  '32f': '32-bit float',
-});
+export const PYTHON_CONCAT_MODE: Readonly<Record<ConcatMode, string>> = Object.freeze({ ...T.concatMode.sidecarValues });
+export const PYTHON_STEREO_MODE: Readonly<Record<StereoMode, string>> = Object.freeze({ ...T.stereoMode.sidecarValues });
+export const PYTHON_BIT_DEPTH: Readonly<Record<BitDepth, string>> = Object.freeze({ ...T.bitDepth.sidecarValues });
 
 /** The sidecar object: the Python app's keys (snake_case) and spellings. */
 export interface GenerationSidecar {
@@ -93,31 +84,32 @@ export function checkBitDepth(bitDepth: unknown): BitDepth {
  */
 export function configToPythonDict(c: GenerationConfig, seedUsed: number, bitDepth: BitDepth, exportFormat: ExportFormat = 'wav'): Record<string, unknown> {
   return {
-    duration_s: c.duration,
+    [k('duration')]: c.duration,
     max_duration_s: MAX_DURATION_S,
-    seed: seedUsed,
-    chunk_duration_s: c.chunkDuration,
-    concat_mode: PYTHON_CONCAT_MODE[c.concatMode],
-    stereo_mode: PYTHON_STEREO_MODE[c.stereoMode],
-    stereo_width: c.stereoWidth,
+    [k('seed')]: seedUsed,
+    [k('chunkDuration')]: c.chunkDuration,
+    [k('concatMode')]: PYTHON_CONCAT_MODE[c.concatMode],
+    [k('stereoMode')]: PYTHON_STEREO_MODE[c.stereoMode],
+    [k('stereoWidth')]: c.stereoWidth,
     // Distill's `vars(SpatialConfig)` (null: from stereo_mode); the HRTF file's path only when one is used.
-    spatial: c.spatial ? spatialToPythonDict(c.spatial) : null,
-    export_format: exportFormat,
-    sample_rate: c.sampleRate,
-    bit_depth: PYTHON_BIT_DEPTH[bitDepth],
-    steps_between: c.stepsBetween,
-    overlap_samples: c.overlapSamples,
-    evolution_amount: c.evolutionAmount,
+    [k('spatial')]: c.spatial ? spatialToPythonDict(c.spatial) : null,
+    [k('format')]: exportFormat,
+    [k('sampleRate')]: c.sampleRate,
+    [k('bitDepth')]: PYTHON_BIT_DEPTH[bitDepth],
+    [k('stepsBetween')]: c.stepsBetween,
+    [k('overlapSamples')]: c.overlapSamples,
+    [k('evolutionAmount')]: c.evolutionAmount,
     latent_vector: c.latentVector ? Array.from(c.latentVector) : null,
     // Not a field of the app's config: recorded so a sidecar says which length behaviour made its WAV
     // (`sda batch` re-renders a job when its options no longer match its sidecar).
-    python_compat: c.pythonCompat,
+    [k('pythonCompat')]: c.pythonCompat,
   };
 }
 
 function spatialToPythonDict(s: SpatialConfig): Record<string, unknown> {
-  const d: Record<string, unknown> = { mode: s.mode, width: s.width, depth: s.depth };
-  if (s.hrtfPath !== undefined) d.hrtf_path = s.hrtfPath;
+  // Distill's SpatialConfig fields: the mode, the width (our stereoWidth), the depth and the HRTF file.
+  const d: Record<string, unknown> = { mode: s.mode, width: s.width, [k('depth')]: s.depth };
+  if (s.hrtfPath !== undefined) d[k('hrtf')] = s.hrtfPath;
   return d;
 }
 
@@ -129,7 +121,8 @@ export function sidecarFor(result: GenerationResult, options: SidecarOptions = {
   const bitDepth = checkBitDepth(options.bitDepth ?? DEFAULT_BIT_DEPTH);
   const now = options.now ?? new Date();
   const format = options.format ?? 'wav';
-  if (!['wav', 'flac', 'ogg', 'mp3'].includes(format)) throw new InvalidArgumentError(`format must be one of "wav", "flac", "ogg", "mp3"; got ${JSON.stringify(format)}`);
+  const formats: readonly string[] = T.format.values;
+  if (!formats.includes(format)) throw new InvalidArgumentError(`format must be one of ${formats.map((f) => JSON.stringify(f)).join(', ')}; got ${JSON.stringify(format)}`);
   return {
     version: 1,
     timestamp: pythonUtcTimestamp(now),

@@ -7,11 +7,12 @@
 import { InvalidArgumentError } from '../errors';
 import { copyLoop, runSliced, type SliceOptions } from '../util/slices';
 import { applyBinauralAsync } from './binaural';
+import { GEN_OPTIONS as T } from './options-table';
 
 /** `mono` (one channel), `stereo` (mid/side width and depth) or `binaural` (an HRTF from a SOFA file). */
-export type SpatialMode = 'mono' | 'stereo' | 'binaural';
+export type SpatialMode = (typeof T.spatial.values)[number];
 
-export const SPATIAL_MODES: readonly SpatialMode[] = Object.freeze(['mono', 'stereo', 'binaural']);
+export const SPATIAL_MODES: readonly SpatialMode[] = Object.freeze([...T.spatial.values]);
 
 export interface SpatialConfig {
   mode: SpatialMode;
@@ -24,7 +25,7 @@ export interface SpatialConfig {
 }
 
 /** Distill's SpatialConfig() defaults. */
-export const DEFAULT_SPATIAL: Readonly<SpatialConfig> = Object.freeze({ mode: 'mono', width: 0.7, depth: 0.5 });
+export const DEFAULT_SPATIAL: Readonly<SpatialConfig> = Object.freeze({ mode: 'mono', width: T.stereoWidth.default, depth: T.depth.default });
 
 /** Distill's Haas delay of the right channel before mid/side (15 ms). */
 export const HAAS_DELAY_MS = 15;
@@ -45,10 +46,11 @@ export function validateSpatial(spatial: unknown, name = 'spatial'): asserts spa
   if (!SPATIAL_MODES.includes(s.mode as SpatialMode)) {
     throw new InvalidArgumentError(`${name}.mode must be one of ${SPATIAL_MODES.map((m) => `"${m}"`).join(', ')}; got ${JSON.stringify(s.mode)}`);
   }
-  for (const [key, max] of [['width', 1.5], ['depth', 1]] as const) {
+  // The width is the options' stereoWidth, the depth their depth.
+  for (const [key, range] of [['width', T.stereoWidth], ['depth', T.depth]] as const) {
     const v = s[key];
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > max) {
-      throw new InvalidArgumentError(`${name}.${key} must be a number from 0 to ${max}; got ${JSON.stringify(v)}`);
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < range.min || v > range.max) {
+      throw new InvalidArgumentError(`${name}.${key} must be a number from ${range.min} to ${range.max}; got ${JSON.stringify(v)}`);
     }
   }
   if (s.hrtfPath !== undefined && (typeof s.hrtfPath !== 'string' || s.hrtfPath === '')) {

@@ -3,6 +3,7 @@
  * exported in. A leaf: the pipeline, the renderer, the exporter and the sidecar all read these from here.
  */
 import type { GenerationConfig } from './config';
+import { GEN_OPTIONS as T } from './options-table';
 import type { QualityReport } from './quality';
 
 export interface GenerationProgress {
@@ -48,8 +49,8 @@ export interface GenerateManyOptions extends GenerateOptions {
 }
 
 /** The containers export() writes: WAV, FLAC (lossless), Ogg Vorbis and MP3 (320 kbps CBR). */
-export type ExportFormat = 'wav' | 'flac' | 'ogg' | 'mp3';
-/** The formats, in the order messages and help list them. */
-export const EXPORT_FORMATS: readonly ExportFormat[] = Object.freeze(['wav', 'flac', 'ogg', 'mp3']);
+export type ExportFormat = (typeof T.format.values)[number];
+/** The formats, in the order messages and help list them (the options table's). */
+export const EXPORT_FORMATS: readonly ExportFormat[] = Object.freeze([...T.format.values]);
 /** The file name extension of each format. */
 export const FORMAT_EXTENSIONS: Readonly<Record<ExportFormat, string>> = Object.freeze({ wav: '.wav', flac: '.flac', ogg: '.ogg', mp3: '.mp3' });

@@ -1,30 +1,22 @@
 /**
  * The generation options of a job, in the package's one vocabulary (docs/vocabulary.md): the keys of an
  * `sda batch` job's `options` (the API's names: GenerationConfig's, plus the export's `bitDepth` and the
- * slider controls), which `sda generate` takes as kebab-case flags (lib/cli/gen-options.ts). Parsing
- * gives messages that name the option and the allowed values; toGenerationConfig turns the options into a
- * GenerationConfig for a loaded model (sliders need the model's latent analysis). Shared by the local
- * batch, `sda generate` and the queue's workers, so a job renders the same everywhere.
+ * slider controls), which `sda generate` takes as kebab-case flags (lib/cli/gen-options.ts) and the UI's
+ * render requests as they are (lib/ui/api.ts). Each option's parser is made from its row of the options
+ * table (lib/generate/options-table.ts), with messages that name the option and the allowed values;
+ * toGenerationConfig turns the options into a GenerationConfig for a loaded model (sliders need the
+ * model's latent analysis). Shared by the local batch, `sda generate`, the UI and the queue's workers, so
+ * a job renders the same everywhere.
  */
 import { randomizeSliders, slidersToLatent } from '../controls';
 import { InvalidArgumentError } from '../errors';
-import {
-  CONCAT_MODES,
-  DEFAULT_GENERATION_CONFIG as D,
-  MAX_DURATION_S,
-  MIN_CHUNK_DURATION_S,
-  OUTPUT_SAMPLE_RATES,
-  STEREO_MODES,
-  type ConcatMode,
-  type GenerationConfig,
-  type OutputSampleRate,
-  type StereoMode,
-} from '../generate/config';
-import { BIT_DEPTHS, DEFAULT_BIT_DEPTH, type BitDepth } from '../generate/wav';
-import { EXPORT_FORMATS, type ExportFormat } from '../generate/types';
-import { type ExportTags, MAX_TAG_LENGTH } from '../generate/encode/tags';
+import type { ConcatMode, GenerationConfig, OutputSampleRate, StereoMode } from '../generate/config';
+import { describeValues, GEN_OPTION_KEYS, inRange, optionSpec, type GenOptionKey } from '../generate/options-table';
+import type { BitDepth } from '../generate/wav';
+import type { ExportFormat } from '../generate/types';
+import type { ExportTags } from '../generate/encode/tags';
 import type { AnalysisResult } from '../model/analysis';
-import { DEFAULT_SPATIAL, SPATIAL_MODES, type SpatialConfig, type SpatialMode } from '../generate/spatial';
+import { DEFAULT_SPATIAL, type SpatialConfig, type SpatialMode } from '../generate/spatial';
 
 /** The generation options: the keys of a batch job's `options`, and (kebab-cased) the flags of `sda generate`. */
 export interface GenOptions {
@@ -56,44 +48,62 @@ export interface GenOptions {
   pythonCompat?: boolean;
 }
 
-export const GEN_OPTION_KEYS = [
-  'duration', 'seed', 'chunkDuration', 'concatMode', 'stereoMode', 'stereoWidth', 'sampleRate', 'stepsBetween', 'overlapSamples',
-  'evolutionAmount', 'spatial', 'depth', 'hrtf', 'bitDepth', 'format', 'artist', 'album', 'title', 'sliders', 'randomSliders', 'pythonCompat',
-] as const satisfies ReadonlyArray<keyof GenOptions>;
+// The table and GenOptions name the same options.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
+const sameKeys: Same<GenOptionKey, keyof GenOptions> = true;
+void sameKeys;
 
 function bad(message: string): never {
   throw new InvalidArgumentError(message);
 }
 
+/** A number, or text that is one (a flag's value). */
 function num(name: string, v: unknown): number {
   const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
   if (!Number.isFinite(n)) bad(`${name} must be a number; got ${JSON.stringify(v)}`);
   return n;
 }
 
-function oneOf<T extends string | number>(name: string, v: unknown, allowed: readonly T[], asNumber = false): T {
-  const x = asNumber && typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
-  // Quoted as JSON, as validateGenerationConfig does: "16" (a string) and 16 (a number) differ in a job.
-  if (!(allowed as readonly unknown[]).includes(x)) bad(`${name} must be one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}; got ${JSON.stringify(v)}`);
-  return x as T;
+/** The parser of one option, from its row of the table: the value as GenOptions holds it, or an InvalidArgumentError. */
+function parserOf(key: GenOptionKey): (v: unknown) => unknown {
+  const s = optionSpec(key);
+  const refuse = (v: unknown): never => bad(`${key} must be ${describeValues(s)}; got ${JSON.stringify(v)}`);
+  switch (s.type) {
+    case 'number':
+      return (v) => {
+        const n = num(key, v);
+        return inRange(s, n) ? n : refuse(v);
+      };
+    case 'enum': {
+      const numeric = s.values.every((a) => typeof a === 'number');
+      return (v) => {
+        // Text is read as a number only where the values are numbers: "16" (a string) and 16 differ in a job.
+        const x = numeric && typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
+        return (s.values as readonly unknown[]).includes(x) ? x : refuse(v);
+      };
+    }
+    case 'boolean':
+      return (v) => (typeof v === 'boolean' ? v : refuse(v));
+    case 'text':
+      return (v) => {
+        if (typeof v !== 'string') bad(`${key} must be a string; got ${JSON.stringify(v)}`);
+        if (v.length > s.maxLength) bad(`${key} is too long: at most ${s.maxLength} characters; got ${v.length}`);
+        if (v.includes('\u0000')) bad(`${key} must not contain a NUL character`);
+        return v;
+      };
+    case 'file':
+      return (v) => (typeof v === 'string' && v !== '' ? v : refuse(v));
+    case 'sliders':
+      return parseSliderValue;
+  }
 }
 
-export function parseDuration(v: unknown): number {
-  const n = num('duration', v);
-  if (!(n > 0 && n <= MAX_DURATION_S)) bad(`duration must be more than 0 and at most ${MAX_DURATION_S} seconds; got ${JSON.stringify(v)}`);
-  return n;
-}
+/** The parser of each option's JSON value (a batch job, a UI request); the CLI uses the same ones for its flags. */
+const PARSERS = Object.fromEntries(GEN_OPTION_KEYS.map((k) => [k, parserOf(k)])) as { [K in keyof GenOptions]-?: (v: unknown) => GenOptions[K] };
 
-export function parseChunkDuration(v: unknown): number {
-  const n = num('chunkDuration', v);
-  if (!(n >= MIN_CHUNK_DURATION_S && n <= MAX_DURATION_S)) bad(`chunkDuration must be from ${MIN_CHUNK_DURATION_S} to ${MAX_DURATION_S} seconds; got ${JSON.stringify(v)}`);
-  return n;
-}
-
-export function parseSeed(v: unknown): number {
-  const n = num('seed', v);
-  if (!Number.isSafeInteger(n) || n < 0) bad(`seed must be a non-negative integer; got ${JSON.stringify(v)}`);
-  return n;
+/** Parses one option's value (JSON, or a flag's text): what a job, a UI request and a flag are checked with. */
+export function parseOption<K extends keyof GenOptions>(key: K, v: unknown): NonNullable<GenOptions[K]> {
+  return PARSERS[key](v) as NonNullable<GenOptions[K]>;
 }
 
 export function parseCount(v: unknown): number {
@@ -107,72 +117,6 @@ export function parsePositiveInt(name: string, max: number) {
     const n = num(name, v);
     if (!Number.isInteger(n) || n < 1 || n > max) bad(`${name} must be an integer from 1 to ${max}; got ${JSON.stringify(v)}`);
     return n;
-  };
-}
-
-function numberIn(name: string, lo: number, hi: number) {
-  return (v: unknown): number => {
-    const n = num(name, v);
-    if (n < lo || n > hi) bad(`${name} must be a number from ${lo} to ${hi}; got ${JSON.stringify(v)}`);
-    return n;
-  };
-}
-
-function intIn(name: string, lo: number, hi: number) {
-  return (v: unknown): number => {
-    const n = num(name, v);
-    if (!Number.isInteger(n) || n < lo || n > hi) bad(`${name} must be an integer from ${lo} to ${hi}; got ${JSON.stringify(v)}`);
-    return n;
-  };
-}
-
-export const parseStepsBetween = intIn('stepsBetween', 1, 1000);
-export const parseOverlapSamples = intIn('overlapSamples', 0, 48000);
-
-export function parseConcatMode(v: unknown): ConcatMode {
-  return oneOf('concatMode', v, CONCAT_MODES);
-}
-
-export function parseStereoMode(v: unknown): StereoMode {
-  return oneOf('stereoMode', v, STEREO_MODES);
-}
-
-export const parseStereoWidth = numberIn('stereoWidth', 0, 1.5);
-
-export const parseEvolutionAmount = numberIn('evolutionAmount', 0, 1);
-
-export function parseSpatial(v: unknown): SpatialMode {
-  return oneOf('spatial', v, SPATIAL_MODES);
-}
-
-export const parseDepth = numberIn('depth', 0, 1);
-
-export function parseHrtf(v: unknown): string {
-  if (typeof v !== 'string' || v === '') bad(`hrtf must be the path of a SOFA file; got ${JSON.stringify(v)}`);
-  return v;
-}
-
-export function parseSampleRate(v: unknown): OutputSampleRate {
-  return oneOf('sampleRate', v, OUTPUT_SAMPLE_RATES, true);
-}
-
-/** Exactly '16', '24' or '32f' (strings): `32` or `16-bit` are refused, not guessed at. */
-export function parseBitDepth(v: unknown): BitDepth {
-  return oneOf('bitDepth', v, BIT_DEPTHS);
-}
-
-/** The export's format: exactly 'wav', 'flac', 'ogg' or 'mp3'. */
-export function parseFormat(v: unknown): ExportFormat {
-  return oneOf('format', v, EXPORT_FORMATS);
-}
-
-/** A tag's text (artist, album, title): a string of at most MAX_TAG_LENGTH characters, no NUL. */
-export function parseTag(name: 'artist' | 'album' | 'title') {
-  return (v: unknown): string => {
-    if (typeof v !== 'string') bad(`${name} must be a string; got ${JSON.stringify(v)}`);
-    if (v.length > MAX_TAG_LENGTH) bad(`${name} is too long: at most ${MAX_TAG_LENGTH} characters; got ${v.length}`);
-    if (v.includes('\u0000')) bad(`${name} must not contain a NUL character`);
-    return v;
   };
 }
 
@@ -198,41 +142,9 @@ export function parseSliderValue(v: unknown): Map<number, number> {
   };
   if (Array.isArray(v)) v.forEach((p, i) => put(i, p));
   else if (v !== null && typeof v === 'object') for (const [k, p] of Object.entries(v)) put(k, p);
-  else bad(`sliders must be an object {"INDEX": POSITION} or a list of positions; got ${JSON.stringify(v)}`);
+  else bad(`sliders must be ${describeValues(optionSpec('sliders'))}; got ${JSON.stringify(v)}`);
   return out;
 }
-
-function bool(name: string) {
-  return (v: unknown): boolean => {
-    if (typeof v !== 'boolean') bad(`${name} must be true or false; got ${JSON.stringify(v)}`);
-    return v;
-  };
-}
-
-/** The parser of each option's JSON value (a batch job); the CLI uses the same ones for its flags. */
-const JOB_PARSERS: { [K in keyof GenOptions]-?: (v: unknown) => GenOptions[K] } = {
-  duration: parseDuration,
-  seed: parseSeed,
-  chunkDuration: parseChunkDuration,
-  concatMode: parseConcatMode,
-  stereoMode: parseStereoMode,
-  stereoWidth: parseStereoWidth,
-  sampleRate: parseSampleRate,
-  stepsBetween: parseStepsBetween,
-  overlapSamples: parseOverlapSamples,
-  evolutionAmount: parseEvolutionAmount,
-  spatial: parseSpatial,
-  depth: parseDepth,
-  hrtf: parseHrtf,
-  bitDepth: parseBitDepth,
-  format: parseFormat,
-  artist: parseTag('artist'),
-  album: parseTag('album'),
-  title: parseTag('title'),
-  sliders: parseSliderValue,
-  randomSliders: bool('randomSliders'),
-  pythonCompat: bool('pythonCompat'),
-};
 
 /** The options object of a batch job; unknown keys are refused, naming the known ones. */
 export function parseJobOptions(raw: unknown): GenOptions {
@@ -240,8 +152,8 @@ export function parseJobOptions(raw: unknown): GenOptions {
   if (typeof raw !== 'object' || Array.isArray(raw)) bad('options must be an object');
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
-    if (!Object.prototype.hasOwnProperty.call(JOB_PARSERS, k)) bad(`unknown option ${JSON.stringify(k)}; known: ${GEN_OPTION_KEYS.join(', ')}`);
-    out[k] = JOB_PARSERS[k as keyof GenOptions](v);
+    if (!Object.prototype.hasOwnProperty.call(PARSERS, k)) bad(`unknown option ${JSON.stringify(k)}; known: ${GEN_OPTION_KEYS.join(', ')}`);
+    out[k] = PARSERS[k as keyof GenOptions](v);
   }
   return out as GenOptions;
 }

@@ -41,7 +41,9 @@ export interface WorkerOptions {
   /** The model library jobs name models in (default as `sda`: $SDA_MODELS_DIR, config.toml, data/models). */
   modelsDir?: string;
   /** The output folder, shared with the other workers and the submitter (created when missing). */
-  out: string;
+  outDir?: string;
+  /** @deprecated The 0.2.0 name of `outDir` (as startUi and enqueueJobs call it), still accepted. */
+  out?: string;
   /** `auto` (default), `cpu`, `cuda:N`, `mps`. */
   device?: string;
   /** Jobs held at once (default 4); those on one model are rendered together. */
@@ -87,8 +89,9 @@ export async function startWorker(options: WorkerOptions): Promise<WorkerHandle>
   const batchSize = positiveInt('batchSize', options.batchSize, 8, 256);
   const cacheSize = positiveInt('modelCacheSize', options.modelCacheSize, 2, 64);
   const lockDuration = positiveInt('lockDurationMs', options.lockDurationMs, 30000, 24 * 3600 * 1000);
-  if (typeof options.out !== 'string' || options.out === '') throw new InvalidArgumentError('out must be a folder');
-  const outDir = path.resolve(options.out);
+  const outOption = options.outDir ?? options.out;
+  if (typeof outOption !== 'string' || outOption === '') throw new InvalidArgumentError('outDir must be a folder');
+  const outDir = path.resolve(outOption);
   const { dir: modelsDir } = resolveModelsDir(options.modelsDir);
   const device = options.device ?? 'auto';
   const emit = options.onEvent ?? (() => undefined);

@@ -5,18 +5,20 @@
  */
 import type { IncomingMessage, ServerResponse } from 'http';
 import * as path from 'path';
-import { slidersToLatent } from '../controls';
 import { InvalidArgumentError } from '../errors';
-import { CONCAT_MODES, OUTPUT_SAMPLE_RATES, STEREO_MODES, validateGenerationConfig, type GenerationConfig } from '../generate/config';
-import { BIT_DEPTHS, type BitDepth } from '../generate/wav';
+import { validateGenerationConfig } from '../generate/config';
+import { DEFAULT_BIT_DEPTH } from '../generate/wav';
 import { writeOutputPair } from '../jobs/output-pair';
+import { toGenerationConfig } from '../jobs/options';
 import { jobResultView } from '../jobs/result-view';
 import { deleteModel } from '../library/delete-model';
+import type { AnalysisResult } from '../model/analysis';
 import { packageVersion } from '../package-info';
 import { UiError } from './errors';
 import type { UiModels } from './models';
 import { deletePreset, listPresets, savePreset } from './presets';
 import type { RenderJob, RenderQueue } from './render-queue';
+import { parseRenderOptions } from './render-options';
 import { takeFileName, type Take, type TakeStore } from './takes';
 import { addUploadedModel } from './uploads';
 
@@ -85,47 +87,21 @@ function jobView(j: RenderJob) {
   return { id: j.id, state: j.state, modelId: j.request.modelId, modelName: j.request.modelName, duration: j.request.config.duration, progress: j.progress, takeId: j.takeId ?? null, error: j.error ?? null };
 }
 
-function pick<T>(v: unknown, allowed: readonly T[], name: string): T | undefined {
-  if (v === undefined || v === null || v === '') return undefined;
-  if (!(allowed as readonly unknown[]).includes(v)) throw new InvalidArgumentError(`${name} must be one of ${allowed.join(', ')}`);
-  return v as T;
-}
-
-function num(v: unknown, name: string): number | undefined {
-  if (v === undefined || v === null || v === '') return undefined;
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new InvalidArgumentError(`${name} must be a number`);
-  return v;
-}
-
-/** A render request from the page's settings (the API's names, docs/vocabulary.md). */
+/** A render request from the page's settings: the option keys of a job (docs/vocabulary.md), checked by the job parser. */
 async function renderRequest(ctx: ApiContext, body: Record<string, unknown>) {
   const modelId = String(body.modelId ?? '');
   const entry = await ctx.models.entry(modelId);
   const file = ctx.models.fileOf(entry);
-  const config: Partial<GenerationConfig> = {};
-  const duration = num(body.duration, 'duration');
-  if (duration !== undefined) config.duration = duration;
-  const seed = num(body.seed, 'seed');
-  if (seed !== undefined) config.seed = seed;
-  const stereoMode = pick(body.stereoMode, STEREO_MODES, 'stereoMode');
-  if (stereoMode) config.stereoMode = stereoMode;
-  const concatMode = pick(body.concatMode, CONCAT_MODES, 'concatMode');
-  if (concatMode) config.concatMode = concatMode;
-  const sampleRate = pick(body.sampleRate, OUTPUT_SAMPLE_RATES, 'sampleRate');
-  if (sampleRate) config.sampleRate = sampleRate;
-  const width = num(body.stereoWidth, 'stereoWidth');
-  if (width !== undefined) config.stereoWidth = width;
-  const bitDepth = pick<BitDepth>(body.bitDepth, BIT_DEPTHS, 'bitDepth') ?? '24';
-  let sliderPositions: number[] | null = null;
-  if (Array.isArray(body.sliders)) {
-    const analysis = await ctx.models.analysis(modelId);
+  const options = parseRenderOptions(body);
+  let analysis: AnalysisResult | null = null;
+  if (options.sliders) {
+    analysis = await ctx.models.analysis(modelId);
     if (!analysis) throw new InvalidArgumentError('this model has no sliders (no latent analysis)');
-    sliderPositions = body.sliders.map((v) => Number(v));
-    config.latentVector = slidersToLatent(sliderPositions, analysis); // validates count and range
   }
+  const { config, sliderPositions } = toGenerationConfig(options, analysis);
   // Refused now, with the reason, rather than failing later in the queue.
   validateGenerationConfig(config, (await ctx.models.details(modelId)).latentDim);
-  return { modelId, modelName: entry.name, file, config, sliderPositions, bitDepth };
+  return { modelId, modelName: entry.name, file, config, sliderPositions, bitDepth: options.bitDepth ?? DEFAULT_BIT_DEPTH };
 }
 
 type Handler = (ctx: ApiContext, req: IncomingMessage, res: ServerResponse, m: RegExpExecArray, url: URL) => Promise<void>;
@@ -151,7 +127,10 @@ const routes: Array<[string, RegExp, Handler]> = [
   }],
   ['POST', /^\/api\/models\/([^/]+)\/randomize$/, async (ctx, req, res, m) => {
     const body = await jsonBody(req);
-    sendJson(res, 200, { positions: await ctx.models.randomPositions(decodeURIComponent(m[1]!), num(body.seed, 'seed')) });
+    const { seed } = parseRenderOptions({ seed: body.seed });
+    const sliderPositions = await ctx.models.randomPositions(decodeURIComponent(m[1]!), seed);
+    // `positions`: the name of 0.2.0, kept for callers that read it.
+    sendJson(res, 200, { sliderPositions, positions: sliderPositions });
   }],
   ['GET', /^\/api\/models\/([^/]+)\/presets$/, async (ctx, _q, res, m) => sendJson(res, 200, await listPresets(ctx.presetsDir, decodeURIComponent(m[1]!)))],
   ['POST', /^\/api\/models\/([^/]+)\/presets$/, async (ctx, req, res, m) => {

@@ -8,6 +8,7 @@ import * as http from 'http';
 import * as net from 'net';
 import * as path from 'path';
 import { errorCodeOf } from '../error-codes';
+import { resolveModelsDir } from '../library/models-dir';
 import { resolveDevice } from '../native/devices';
 import { handleApi, sendJson, type ApiContext } from './api';
 import { httpStatusOf, UiError } from './errors';
@@ -20,7 +21,7 @@ import { checkRequest, HostPolicy, isLoopbackHost, newToken } from './token';
 import { DEFAULT_MAX_UPLOAD_BYTES } from './uploads';
 
 export interface UiOptions {
-  /** The model library (default `data/models`). */
+  /** The model library (default as `sda` and startWorker: $SDA_MODELS_DIR, else [paths] models of ./config.toml, else data/models). */
   modelsDir?: string;
   /** Where "Keep" writes a take's WAV and sidecar (default `./takes`). */
   outDir?: string;
@@ -56,7 +57,7 @@ export async function startUi(options: UiOptions = {}): Promise<UiHandle> {
   const port = options.port ?? 0;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UiError('ERR_SDA_UI_ADDRESS', 400, `port must be 0-65535, got ${port}`);
   const device = resolveDevice(options.device ?? 'auto').id;
-  const modelsDir = path.resolve(options.modelsDir ?? 'data/models');
+  const { dir: modelsDir } = resolveModelsDir(options.modelsDir);
   const token = options.token ?? newToken();
   const models = new UiModels(modelsDir, device);
   const takes = new TakeStore();

@@ -47,7 +47,11 @@ export interface GeneratedFile {
   sampleRate: number;
   channels: number;
   bitDepth: string;
-  quality: { rating: string; snrDb: number; reason: string };
+  /** `reason` is the 0.2.0 name of `ratingReason`, kept for scripts that read it. */
+  quality: { rating: string; snrDb: number; ratingReason: string; reason: string };
+  /** One position per slider (null without sliders). */
+  sliderPositions: number[] | null;
+  /** The 0.2.0 name of `sliderPositions`, kept for scripts that read it. */
   sliders: number[] | null;
 }
 
@@ -165,7 +169,8 @@ async function runGenerate(modelArg: string | undefined, f: GenerateFlags): Prom
         sampleRate: result.sampleRate,
         channels: result.channelCount,
         bitDepth: bitDepth ?? DEFAULT_BIT_DEPTH,
-        quality: { rating: result.quality.rating, snrDb: result.quality.snrDb, reason: result.quality.ratingReason },
+        quality: { rating: result.quality.rating, snrDb: result.quality.snrDb, ratingReason: result.quality.ratingReason, reason: result.quality.ratingReason },
+        sliderPositions,
         sliders: sliderPositions,
       };
       written.push(item);

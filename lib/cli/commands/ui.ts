@@ -7,7 +7,6 @@ import type { Command } from 'commander';
 import { startUi } from '../../ui/server';
 import { isLoopbackHost } from '../../ui/token';
 import { cliParser } from '../gen-options';
-import { resolveModelsDir } from '../../library/models-dir';
 import { usageError } from '../cli-error';
 import { stopReason, stopSignal } from '../stop';
 
@@ -71,11 +70,10 @@ Exit codes: 130 stopped by Ctrl-C, 143 by SIGTERM (renders cancelled, the model 
 where asked or the device is not there, 2 bad usage.`,
     )
     .action(async (f: UiFlags) => {
-      const { dir } = resolveModelsDir(f.modelsDir);
       if (!isLoopbackHost(f.host)) {
         process.stderr.write(`sda: warning: listening on ${f.host}: anyone who can reach this machine and has the URL's token can use the interface\n`);
       }
-      const handle = await startUi({ modelsDir: dir, host: f.host, port: f.port, device: f.device, outDir: f.out, maxUploadBytes: f.maxUpload });
+      const handle = await startUi({ modelsDir: f.modelsDir, host: f.host, port: f.port, device: f.device, outDir: f.out, maxUploadBytes: f.maxUpload });
       process.stdout.write(`${handle.url}\n`);
       if (f.open) openInBrowser(handle.url);
       await new Promise<void>((resolve) => {

@@ -56,7 +56,7 @@ export function registerWorker(program: Command): void {
     .option('--concurrency <n>', 'jobs held at once; those on one model are rendered together', cliParser(parsePositiveInt('concurrency', 256)), 4)
     .option('--batch-size <n>', 'chunks decoded and inverted together per device call (as sda batch)', cliParser(parsePositiveInt('batch-size', 256)), 8)
     .option('--models <n>', 'models kept loaded (least recently used unloaded first)', cliParser(parsePositiveInt('models', 64)), 2)
-    .option('--lock-duration <s>', 'seconds before the jobs of a worker that died are given to another worker', cliParser(parsePositiveInt('lock-duration', 3600)), 30)
+    .option('--lock-duration <seconds>', 'seconds before the jobs of a worker that died are given to another worker', cliParser(parsePositiveInt('lock-duration', 3600)), 30)
     .option('--json', 'one JSON object per event on stdout')
     .addHelpText(
       'after',
@@ -80,7 +80,7 @@ or the output folder not writable, 2 bad usage.`,
         connection: f.queue,
         queueName: f.queueName,
         modelsDir: f.modelsDir,
-        out,
+        outDir: out,
         device: f.device,
         concurrency: f.concurrency,
         batchSize: f.batchSize,
