@@ -92,7 +92,7 @@ test.each(KINDS.flatMap((k) => [[k, '16'], [k, '24']]))('60.1 %s FLAC %s-bit: li
   const flac = await pipeline.export(result, tmp, { format: 'flac', fileName: `${base}.flac`, bitDepth, tags: { title: 'A title', preset: 'Bright Start' } });
   const wav = await pipeline.export(result, tmp, { fileName: `${base}.wav`, bitDepth });
   expect(flac.audioPath).toBe(path.join(tmp, `${base}.flac`));
-  expect(flac.sidecarPath).toBe(path.join(tmp, `${base}.json`));
+  expect(flac.sidecarPath).toBe(path.join(tmp, `${base}.flac.json`));
   const c = check(flac.audioPath, '--wav', wav.audioPath);
   expect(c).toMatchObject({ format: 'FLAC', subtype: `PCM_${depth}`, rate: result.sampleRate, channels: result.channelCount, frames: result.channels[0]!.length });
   expect(c.bits_per_sample).toBe(Number(depth));
@@ -253,14 +253,13 @@ test('60.7 default names end in the format\'s extension; the sidecar beside it r
     const f = await pipeline.export(result, dir, { format });
     expect(path.basename(f.audioPath)).toMatch(new RegExp(`^gen_\\d{8}_\\d{6}_seed9\\.${format}$`));
     expect(f.wavPath).toBe(f.audioPath);
-    expect(f.sidecarPath).toBe(f.audioPath.replace(/\.\w+$/, '.json'));
+    expect(f.sidecarPath).toBe(`${f.audioPath}.json`);
     const side = JSON.parse(fs.readFileSync(f.sidecarPath, 'utf8'));
     expect(side.audio).toMatchObject({ file: path.basename(f.audioPath), format: format.toUpperCase(), bit_depth: '24-bit' });
     expect(side.generation.export_format).toBe(format);
   }
   expect(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
-  // Started at once: they queue for the one encoder thread and each gets its own file. (Names of their
-  // own: as in Distill, x.flac and x.ogg would share the sidecar x.json.)
+  // Started at once: they queue for the one encoder thread and each gets its own file.
   const formats = ['flac', 'ogg', 'mp3', 'flac', 'ogg', 'mp3'] as const;
   const together = await Promise.all(formats.map((format, i) => pipeline.export(result, dir, { format, fileName: `together_${i}.${format}`, tags: { title: `n${i}` } })));
   together.forEach((f, i) => {
@@ -309,7 +308,7 @@ test('60.9 sda generate --format, --artist, --album, --title and sda batch jobs 
   expect(g.stderr).toBe('');
   expect(g.status).toBe(0);
   const [item] = JSON.parse(g.stdout);
-  expect(item).toMatchObject({ file: path.join(dir, 'take.flac'), wav: path.join(dir, 'take.flac'), format: 'flac', sidecar: path.join(dir, 'take.json'), bitDepth: '16' });
+  expect(item).toMatchObject({ file: path.join(dir, 'take.flac'), wav: path.join(dir, 'take.flac'), format: 'flac', sidecar: path.join(dir, 'take.flac.json'), bitDepth: '16' });
   const c = check(item.file);
   expect(c).toMatchObject({ format: 'FLAC', subtype: 'PCM_16' });
   const demo = JSON.parse(fs.readFileSync(item.sidecar, 'utf8')).model_name;
@@ -325,7 +324,7 @@ test('60.9 sda generate --format, --artist, --album, --title and sda batch jobs 
   expect(JSON.parse(b.stdout)).toMatchObject({ written: 2, failed: 0, outputs: [path.join(dir, 'a.ogg'), path.join(dir, 'job_0002.mp3')] });
   expect(sorted(check(path.join(dir, 'a.ogg')).tags)).toEqual(sorted({ ...vorbisTags(demo, 1), album: ['Album'] }));
   expect(check(path.join(dir, 'job_0002.mp3')).tags).toMatchObject({ TIT2: ['Two'], 'TXXX:DISTILL_SEED': ['2'] });
-  expect(JSON.parse(fs.readFileSync(path.join(dir, 'job_0002.json'), 'utf8')).generation.export_format).toBe('mp3');
+  expect(JSON.parse(fs.readFileSync(path.join(dir, 'job_0002.mp3.json'), 'utf8')).generation.export_format).toBe('mp3');
   const again = sda(['batch', '-', '--out', dir, '--json'], { input: jobs });
   expect(JSON.parse(again.stdout)).toMatchObject({ written: 0, skipped: 2 });
 
@@ -347,7 +346,7 @@ test('60.9 sda generate --format, --artist, --album, --title and sda batch jobs 
     input: [
       { output: 'c.wav', options: { format: 'flac' } },
       { output: 'd.wav', options: { duration: 0.1, seed: 4 } },
-      { output: 'd.mp3', options: { format: 'mp3' } },
+      { output: 'D.wav', options: { duration: 0.1, seed: 5 } },
       { options: { format: 'ogg', artist: 5 } },
       { options: { format: 'flac', bitDepth: '32f' } },
       { options: { title: 'wav has no tags' } },
@@ -356,7 +355,7 @@ test('60.9 sda generate --format, --artist, --album, --title and sda batch jobs 
   const s = JSON.parse(badJobs.stdout);
   expect(s.failures.map((f: { error: string }) => f.error)).toEqual([
     expect.stringMatching(/"output" must be a plain file name ending in \.flac \(options\.format "flac"\); got "c\.wav"/),
-    expect.stringMatching(/output d\.mp3 is already the output of line 2 \(or shares its sidecar d\.json\)/),
+    expect.stringMatching(/output D\.wav is already the output of line 2 \(or shares its sidecar D\.json\)/),
     expect.stringMatching(/options: artist must be a string; got 5/),
     expect.stringMatching(/options: FLAC holds integer samples: bitDepth must be "16" or "24" with format "flac"; got "32f"/),
     expect.stringMatching(/options: artist, album and title are tags of FLAC, Ogg and MP3 files; WAV files carry none/),
@@ -384,12 +383,12 @@ test('60.10 queued jobs (Redis) take format and tags as the local batch does: th
     );
     const st = await followJobs(queued, { connection, queueName: 'enc' });
     expect(st.map((x) => x.state)).toEqual(['completed', 'completed']);
-    const model = JSON.parse(fs.readFileSync(path.join(out, 'q.json'), 'utf8')).model_name;
+    const model = JSON.parse(fs.readFileSync(path.join(out, 'q.flac.json'), 'utf8')).model_name;
     const flac = check(path.join(out, 'q.flac'));
     expect(flac).toMatchObject({ format: 'FLAC', subtype: 'PCM_16' });
     expect(sorted(flac.tags)).toEqual(sorted(vorbisTags(model, 5, 'Queued')));
     expect(check(path.join(out, 'q2.mp3')).tags).toMatchObject({ TPE1: ['Q'], 'TXXX:DISTILL_SEED': ['6'] });
-    expect(JSON.parse(fs.readFileSync(path.join(out, 'q2.json'), 'utf8')).generation.export_format).toBe('mp3');
+    expect(JSON.parse(fs.readFileSync(path.join(out, 'q2.mp3.json'), 'utf8')).generation.export_format).toBe('mp3');
   } finally {
     await worker.close();
     await redis.stop();
@@ -422,4 +421,18 @@ test("60.12 a model name of 9 M characters with a NUL: FLAC, Ogg and MP3 carry i
   const mp3 = await pipeline.export(named, tmp, { format: 'mp3', fileName: 'long-name.mp3' });
   expect(check(mp3.audioPath).tags).toEqual({ TPE1: [DEFAULT_ARTIST], TALB: [tag], 'TXXX:DISTILL_SEED': ['9'], 'TXXX:DISTILL_MODEL': [tag] });
   expect(decodeMp3(mp3.audioPath).errors).toBe(0);
+});
+
+test('60.13 one take exported as WAV, FLAC and MP3 into one folder: every file has its own sidecar, each describing that file', async () => {
+  const result = results.get('stereo 44k')!;
+  const dir = fs.mkdtempSync(path.join(tmp, 'formats-'));
+  await pipeline.export(result, dir, { fileName: 'take.wav', bitDepth: '24' });
+  await pipeline.export(result, dir, { fileName: 'take.flac', format: 'flac', bitDepth: '16' });
+  await pipeline.export(result, dir, { fileName: 'take.mp3', format: 'mp3' });
+  // The WAV's sidecar keeps the apps' name (take.json); the others add .json to their own name.
+  expect(fs.readdirSync(dir).sort()).toEqual(['take.flac', 'take.flac.json', 'take.json', 'take.mp3', 'take.mp3.json', 'take.wav']);
+  const audio = (name: string) => JSON.parse(fs.readFileSync(path.join(dir, name), 'utf8')).audio;
+  expect(audio('take.json')).toMatchObject({ file: 'take.wav', format: 'WAV', bit_depth: '24-bit', sample_rate: 44100 });
+  expect(audio('take.flac.json')).toMatchObject({ file: 'take.flac', format: 'FLAC', bit_depth: '16-bit', sample_rate: 44100 });
+  expect(audio('take.mp3.json')).toMatchObject({ file: 'take.mp3', format: 'MP3', sample_rate: 44100 });
 });

@@ -106,9 +106,9 @@ test('92.3 a write or render that fails mid-job leaves no partial pair, and remo
     // A pair that was there stays when the write fails before replacing it (here: options that do not go
     // together, refused before anything is written): only what this write put in place goes.
     fs.writeFileSync(path.join(out, 'other.flac'), 'kept');
-    fs.writeFileSync(path.join(out, 'other.json'), 'kept too');
+    fs.writeFileSync(path.join(out, 'other.flac.json'), 'kept too');
     await expect(writeOutputPair(result, out, { fileName: 'other.flac', format: 'flac', bitDepth: '32f' })).rejects.toMatchObject({ code: 'ERR_SDA_INVALID_ARGUMENT' });
-    expect([fs.readFileSync(path.join(out, 'other.flac'), 'utf8'), fs.readFileSync(path.join(out, 'other.json'), 'utf8')]).toEqual(['kept', 'kept too']);
+    expect([fs.readFileSync(path.join(out, 'other.flac'), 'utf8'), fs.readFileSync(path.join(out, 'other.flac.json'), 'utf8')]).toEqual(['kept', 'kept too']);
 
     // A render that fails: no file of the job appears, and the temp file a killed writer left goes.
     fs.writeFileSync(tempPathFor(path.join(out, 'r.wav')), 'half');
@@ -122,7 +122,7 @@ test('92.3 a write or render that fails mid-job leaves no partial pair, and remo
       },
     };
     await expect(runJob(parseJob({ output: 'r.wav', options: { duration: 0.2, seed: 4 } }, 1), host)).rejects.toThrow('the device went away');
-    expect(fs.readdirSync(out).sort()).toEqual(['blocked.wav', 'other.flac', 'other.json']);
+    expect(fs.readdirSync(out).sort()).toEqual(['blocked.wav', 'other.flac', 'other.flac.json']);
     // The same job rendered: one complete pair, reported by the runner's result view.
     const view = await runJob(parseJob({ output: 'r.wav', options: { duration: 0.2, seed: 4 } }, 1), { ...host, render: (p, c) => p.generate(c) });
     expect(view).toMatchObject({ output: 'r.wav', skipped: false, seed: 4, duration: 0.2, format: 'wav', audioPath: path.join(out, 'r.wav'), sidecarPath: path.join(out, 'r.json') });

@@ -116,9 +116,14 @@ export function isAudioFileName(name: string): boolean {
   return AUDIO_EXTENSION.test(name);
 }
 
-/** `name` (a file name or a path) with its format extension replaced by `.json`: the sidecar's name. */
+/**
+ * The sidecar's name for the audio file `name` (a file name or a path): a WAV's is `<stem>.json`, the
+ * apps' name; a FLAC, Ogg or MP3 file's is its own name plus `.json` (`take.flac.json`), so one take
+ * exported in several formats into one folder has a sidecar per file, each describing its own file.
+ */
 export function sidecarNameOf(name: string): string {
-  return name.replace(AUDIO_EXTENSION, '.json');
+  if (/\.wav$/i.test(name)) return name.replace(/\.wav$/i, '.json');
+  return isAudioFileName(name) ? `${name}.json` : name;
 }
 
 /**

@@ -68,7 +68,8 @@ A job is one line of JSON; every key is optional:
   {"model": "pads", "output": "pad_01.wav", "options": {"duration": 4, "seed": 1, "stereoMode": "mid-side"}}
   model    a .sda file, a model id or name in the library (default: the demo model)
   output   the file name in --out, ending in the format's extension (default job_<line>.wav, or .flac,
-           .ogg, .mp3 with options.format); the sidecar is <name>.json
+           .ogg, .mp3 with options.format); the sidecar is <name>.json for a WAV,
+           <name>.<ext>.json for the other formats
   options  the API's option names (the \`sda generate\` flags in camelCase) and values:
            duration, seed, chunkDuration, concatMode (${CONCAT_MODES.join('|')}),
            stereoMode (${STEREO_MODES.join('|')}), stereoWidth, sampleRate (${OUTPUT_SAMPLE_RATES.join('|')}),
