@@ -95,3 +95,22 @@ test("08.3 the entries' declaration files exist; the main entry's types never re
   expect([...main].filter((p) => p === 'bullmq' || p === 'ioredis')).toEqual([]);
   expect(typePackagesFrom(path.join(ROOT, 'dist/queue/index.d.ts')).has('bullmq')).toBe(true);
 });
+
+test('08.4 every relative link in the Markdown files the package ships leads to a file it ships (an installed package has no repository beside it)', () => {
+  const r = spawnSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT, encoding: 'utf8' });
+  expect(r.status).toBe(0);
+  const shipped = new Set((JSON.parse(r.stdout) as [{ files: { path: string }[] }])[0].files.map((f) => f.path));
+  const markdown = [...shipped].filter((f) => f.endsWith('.md'));
+  expect(markdown).toEqual(expect.arrayContaining(['README.md', 'CHANGELOG.md', 'docs/vocabulary.md']));
+  const dead: string[] = [];
+  for (const file of markdown) {
+    const text = fs.readFileSync(path.join(ROOT, file), 'utf8');
+    for (const m of text.matchAll(/\]\(([^)\s#]+)(?:#[^)]*)?\)/g)) {
+      const target = m[1]!;
+      if (/^[a-z]+:/i.test(target)) continue; // https:, mailto:
+      const resolved = path.posix.normalize(path.posix.join(path.posix.dirname(file), target));
+      if (!shipped.has(resolved)) dead.push(`${file} -> ${target}`);
+    }
+  }
+  expect(dead).toEqual([]);
+});
