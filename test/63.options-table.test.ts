@@ -160,3 +160,9 @@ test('63.6 docs/vocabulary.md lists the table as it is: each option\'s flag, val
     if (s.sidecarKey) expect({ key, sidecar }).toEqual({ key, sidecar: expect.stringContaining(`\`${s.sidecarKey}\``) });
   }
 });
+
+test("63.7 the README's list of a job's options names every option of the table", () => {
+  const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  const list = /\(options: exactly the API's names and values, `([^`]+)`/.exec(readme)?.[1];
+  expect(list?.split(/,\s*/).sort()).toEqual([...GEN_OPTION_KEYS].sort());
+});

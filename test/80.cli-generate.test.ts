@@ -121,3 +121,14 @@ test('80.6 a model by name and by id from the library of --models-dir, SDA_MODEL
   expect(missing.stderr).toMatch(/^sda: ERR_SDA_MODEL_NOT_FOUND: no model "no such model".*\n$/);
   expect(missing.stderr).toContain(lib);
 });
+
+test('80.7 binaural output without an HRTF file is refused in the words of the command line and of a job, before a model loads', () => {
+  const out = tmpDir('binaural-no-hrtf');
+  const g = sda(['generate', '--spatial', 'binaural', '--duration', '0.2', '--out', out]);
+  expect(g.status).toBe(2);
+  expect(g.stderr).toMatch(/^sda: ERR_SDA_INVALID_ARGUMENT: spatial "binaural" needs hrtf \(sda generate: --hrtf FILE\), a SOFA HRTF file/);
+  expect(g.stderr).not.toMatch(/hrtfPath/);
+  const b = sda(['batch', '-', '--out', out, '--json'], { input: JSON.stringify({ options: { spatial: 'binaural', duration: 0.2 } }) });
+  expect(JSON.parse(b.stdout)).toMatchObject({ written: 0, failed: 1, failures: [{ line: 1, error: expect.stringMatching(/options: spatial "binaural" needs hrtf/) }] });
+  expect(fs.readdirSync(out)).toEqual([]);
+});

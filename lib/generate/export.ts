@@ -26,7 +26,7 @@ import { DEFAULT_BIT_DEPTH, encodeWav, type BitDepth } from './wav';
 export interface ExportedFiles {
   /** The audio file written (any format). */
   audioPath: string;
-  /** The same path as `audioPath`, under its name from when WAV was the only format. */
+  /** @deprecated The same path as `audioPath` whatever the format (its 0.2.0 name); use `audioPath`. */
   wavPath: string;
   sidecarPath: string;
 }

@@ -6,7 +6,7 @@
 import { BadJobError } from '../errors';
 import { sidecarNameOf } from '../generate/export';
 import { FORMAT_EXTENSIONS } from '../generate/types';
-import { exportTagsOf, parseJobOptions, type GenOptions } from './options';
+import { checkOptionPairs, parseJobOptions, type GenOptions } from './options';
 import { checkOutputName } from './output-pair';
 
 export interface BatchJob {
@@ -52,7 +52,7 @@ function checkJob(o: unknown, line: number): BatchJob | JobProblem {
   let options: GenOptions;
   try {
     options = parseJobOptions(job.options);
-    exportTagsOf(options); // a format, bit depth and tags that do not go together fail the line, not a render
+    checkOptionPairs(options); // options that do not go together fail the line, not a render
   } catch (err) {
     return problem(`options: ${oneLine(err)}`, typeof job.output === 'string' ? job.output : null, (model as string) ?? null);
   }

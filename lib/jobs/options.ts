@@ -219,19 +219,23 @@ export function toGenerationConfig(o: GenOptions, analysis: AnalysisResult | nul
     sliderPositions = positions;
     config.latentVector = Array.from(slidersToLatent(positions, analysis));
   }
-  return { config, bitDepth, format, tags: exportTagsOf(o), sliderPositions };
+  return { config, bitDepth, format, tags: checkOptionPairs(o), sliderPositions };
 }
 
 /**
- * The export's tags from the options (undefined with none), after checking that the export options go
- * together: FLAC has no float samples, WAV no tags. Needs no model, so commands check it before loading one.
+ * Checks that the options go together (FLAC has no float samples, WAV no tags, binaural output needs an
+ * HRTF file) and returns the export's tags (undefined with none). Needs no model, so commands check it
+ * before loading one.
  */
-export function exportTagsOf(o: GenOptions): ExportTags | undefined {
+export function checkOptionPairs(o: GenOptions): ExportTags | undefined {
   const tags: ExportTags = {};
   if (o.artist !== undefined) tags.artist = o.artist;
   if (o.album !== undefined) tags.album = o.album;
   if (o.title !== undefined) tags.title = o.title;
   if (o.format === 'flac' && o.bitDepth === '32f') bad('FLAC holds integer samples: bitDepth must be "16" or "24" with format "flac"; got "32f" (32-bit float is for WAV)');
   if (Object.keys(tags).length > 0 && (o.format ?? 'wav') === 'wav') bad('artist, album and title are tags of FLAC, Ogg and MP3 files; WAV files carry none (give format flac, ogg or mp3)');
+  if (o.spatial === 'binaural' && o.hrtf === undefined) {
+    bad('spatial "binaural" needs hrtf (sda generate: --hrtf FILE), a SOFA HRTF file (for example MIT_KEMAR_normal_pinna.sofa from sofacoustics.org; Distill does not ship one)');
+  }
   return Object.keys(tags).length > 0 ? tags : undefined;
 }

@@ -6,7 +6,7 @@
  */
 import { InvalidArgumentError } from '../errors';
 import type { BatchJob } from '../jobs/job-file';
-import { exportTagsOf, parseJobOptions, type GenOptions } from '../jobs/options';
+import { checkOptionPairs, parseJobOptions, type GenOptions } from '../jobs/options';
 import { checkOutputName } from '../jobs/output-pair';
 import type { QueueJob, QueueJobData } from './types';
 
@@ -29,7 +29,7 @@ export function toJobData(job: QueueJob, index: number): QueueJobData {
   let options: GenOptions;
   try {
     options = parseJobOptions(job.options);
-    exportTagsOf(options);
+    checkOptionPairs(options);
   } catch (err) {
     throw new InvalidArgumentError(`${where}.options: ${(err as Error).message}`);
   }

@@ -173,7 +173,7 @@ const routes: Array<[string, RegExp, Handler]> = [
   ['POST', /^\/api\/takes\/([^/]+)\/keep$/, async (ctx, _q, res, m) => {
     const t = takeOf(ctx, m[1]!);
     const files = await writeOutputPair(t.result, ctx.outDir, { bitDepth: t.bitDepth, overwrite: false });
-    t.kept = files.wavPath;
+    t.kept = files.audioPath;
     sendJson(res, 200, files);
   }],
 ];

@@ -13,7 +13,7 @@ import { usageError } from '../cli-error';
 import { EXIT_OK } from '../exit-codes';
 import { exportClip } from '../export-clip';
 import { GENERATION_FLAGS, cliParser, flagSpec } from '../gen-options';
-import { exportTagsOf, parseCount, toGenerationConfig, type GenOptions } from '../../jobs/options';
+import { checkOptionPairs, parseCount, toGenerationConfig, type GenOptions } from '../../jobs/options';
 import { resolveModelsDir } from '../../library/models-dir';
 import { checkOutputFolder, outputTarget, refuseExisting } from '../output-folder';
 import { printJson, printLines } from '../output';
@@ -37,7 +37,7 @@ interface GenerateFlags extends GenOptions {
 export interface GeneratedFile {
   /** The audio file written. */
   file: string;
-  /** The same path as `file`, under its name from when WAV was the only format. */
+  /** @deprecated The same path as `file` whatever the format (its 0.2.0 name); read `file`. */
   wav: string;
   format: string;
   sidecar: string;
@@ -92,7 +92,7 @@ Examples:
   $ sda generate models/pads.sda --count 10 --seed 100 --out takes
   $ sda generate pads --sliders 0=5,2=-3 --duration 8
   $ sda generate pads --concat-mode interpolation --stereo-mode dual-seed --bit-depth 32f
-  $ sda generate pads --random-sliders --count 4 --json | jq '.[].wav'
+  $ sda generate pads --random-sliders --count 4 --json | jq -r '.[].file'
   $ sda generate pads --seed 7 --out takes/pad.wav --no-clobber
   $ sda generate pads --format flac --bit-depth 16 --title "Pad take" --out takes
   $ sda generate pads --format mp3 --artist "Me" --album "Pads" --count 3
@@ -117,7 +117,7 @@ async function runGenerate(modelArg: string | undefined, f: GenerateFlags): Prom
     throw usageError(`--name must be a plain file name ending in ${ext}${f.format ? ` (--format ${f.format})` : ''}; got ${JSON.stringify(f.name)}`);
   }
   checkSeedRange(f);
-  exportTagsOf(f); // format, bit depth and tags that do not go together: refused before the model loads
+  checkOptionPairs(f); // options that do not go together: refused before the model loads
   const target = outputTarget(f.out, f);
   if (target.file !== undefined && !target.file.toLowerCase().endsWith(ext)) {
     throw usageError(`--out ${JSON.stringify(f.out)} names a file that does not end in ${ext}${f.format ? ` (--format ${f.format})` : ' (give --format for FLAC, Ogg or MP3)'}`);
