@@ -35,15 +35,15 @@ function run(cmd, args, what) {
   return r.stdout;
 }
 
-function fetchLibtorch(dest, { python = process.env.SDA_PYTHON || 'python3', spec = process.env.SDA_TORCH_PIP_SPEC || DEFAULT_SPEC, log = (m) => process.stderr.write(`${m}\n`) } = {}) {
+function fetchLibtorch(dest, { python = process.env.SDA_PYTHON || 'python3', spec = process.env.SDA_TORCH_PIP_SPEC || DEFAULT_SPEC, log = (m) => process.stderr.write(`small-dataset-audio: ${m}\n`) } = {}) {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'sda-libtorch-'));
   const staging = `${dest}.partial-${process.pid}`;
   try {
-    log(`small-dataset-audio: downloading ${spec} with pip to extract LibTorch (about 200 MB)...`);
+    log(`downloading ${spec} with pip to extract LibTorch (a wheel of about 200 MB; about 480 MB is unpacked)...`);
     run(python, ['-m', 'pip', 'download', spec, '--no-deps', '--only-binary=:all:', '-d', work], `pip download ${spec}`);
     const wheel = fs.readdirSync(work).find((f) => f.endsWith('.whl'));
     if (!wheel) throw new Error(`pip download ${spec} produced no wheel`);
-    log(`small-dataset-audio: extracting LibTorch from ${wheel} into ${dest}...`);
+    log(`extracting LibTorch from ${wheel} into ${dest}...`);
     fs.rmSync(staging, { recursive: true, force: true });
     run(python, ['-c', EXTRACT_PY, path.join(work, wheel), staging, KEEP_LIBS], 'extracting the wheel');
     fs.rmSync(dest, { recursive: true, force: true });
