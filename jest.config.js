@@ -31,7 +31,7 @@ const TIERS = {
     '62.blend', '71.ui-presets', '80.cli-generate', '81.cli-batch', '83.cli-convert-inspect', '85.cli-demo-model',
     '88.cli-stop-and-outputs',
   ],
-  services: ['60.export-encoded', '72.ui-browser', '90.queue-api', '91.queue-workers', '92.job-runner'],
+  services: ['60.export-encoded', '72.ui-browser', '90.queue-api', '91.queue-workers', '92.job-runner', '93.queue-outage'],
 };
 
 const TIMEOUT = 120000;

@@ -26,7 +26,7 @@ export const ERROR_CODES = Object.freeze({
   ERR_SDA_AMBIGUOUS_MODEL: { ...badInput, what: 'a lookup matched more than one model' },
   ERR_SDA_MODEL_FORMAT: { ...badInput, what: 'a file is not a saved model this package can use' },
   ERR_SDA_MODEL_VERSION: { ...badInput, what: 'a file written by a newer format version' },
-  ERR_SDA_TORCH_FILE: { ...failure, http: 400, what: 'a torch.save file that is damaged or past a safety limit' },
+  ERR_SDA_TORCH_FILE: { ...failure, http: 400, retry: false, what: 'a torch.save file that is damaged or past a safety limit' },
   ERR_SDA_OUTPUT_EXISTS: { ...badInput, http: 409, what: 'an output exists and may not be replaced' },
   ERR_SDA_MODEL_EXISTS: { ...failure, http: 409, what: 'the library already has a model with this id' },
   ERR_SDA_ABORTED: { ...failure, http: 499, what: 'work stopped by an AbortSignal' },

@@ -38,7 +38,7 @@ test("09.3 the UI server's statuses and the queue's retries follow the table", (
   expect(uiStatusOf(new NativeError('x'))).toBe(500);
   expect(uiStatusOf(new UiError('ERR_SDA_UI_BAD_REQUEST', 405, 'x'))).toBe(405);
   // A job that is wrong in itself fails at once; a hiccup (a file system, a device) is tried again.
-  const wrong = ['ERR_SDA_BAD_JOB', 'ERR_SDA_INVALID_ARGUMENT', 'ERR_SDA_USAGE', 'ERR_SDA_MODEL_NOT_FOUND', 'ERR_SDA_AMBIGUOUS_MODEL', 'ERR_SDA_MODEL_FORMAT', 'ERR_SDA_MODEL_VERSION', 'ERR_SDA_OUTPUT_EXISTS', 'ERR_SDA_NON_FINITE_AUDIO'];
+  const wrong = ['ERR_SDA_BAD_JOB', 'ERR_SDA_INVALID_ARGUMENT', 'ERR_SDA_USAGE', 'ERR_SDA_MODEL_NOT_FOUND', 'ERR_SDA_AMBIGUOUS_MODEL', 'ERR_SDA_MODEL_FORMAT', 'ERR_SDA_MODEL_VERSION', 'ERR_SDA_TORCH_FILE', 'ERR_SDA_OUTPUT_EXISTS', 'ERR_SDA_NON_FINITE_AUDIO'];
   for (const code of Object.keys(ERROR_CODES) as (keyof typeof ERROR_CODES)[]) {
     expect([code, isBadJob(new SdaError(code, 'x'))]).toEqual([code, wrong.includes(code)]);
   }

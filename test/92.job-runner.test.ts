@@ -134,3 +134,34 @@ test('92.3 a write or render that fails mid-job leaves no partial pair, and remo
     pipeline.dispose();
   }
 });
+
+test('92.4 a queued job with a numeric output, or a model path to a file that is not a model, is a bad job: failed once with a typed code', async () => {
+  const out = tmpDir('runner-bad-model');
+  const notModel = path.join(out, 'notes.sda');
+  fs.writeFileSync(notModel, 'these are my notes, not a model');
+  const connection = redis().url(2);
+  const queue = new Queue('bad-model', { connection: toConnection(connection) });
+  const data = [
+    { v: 1, line: 1, model: null, output: 5, options: { duration: 0.2 } },
+    { v: 1, line: 2, model: notModel, output: 'notes.wav', options: { duration: 0.2, seed: 1 } },
+  ];
+  const refs = [];
+  for (const [i, d] of data.entries()) {
+    const id = `bad-model-${i}`;
+    await queue.add('generate', d, { jobId: id, attempts: 3, backoff: { type: 'fixed', delay: 50 } });
+    refs.push({ id, line: d.line, output: String(d.output) });
+  }
+  await queue.close();
+  const worker = await startWorker({ connection, queueName: 'bad-model', outDir: out, device: 'cpu' });
+  try {
+    const st = await followJobs(refs, { connection, queueName: 'bad-model' });
+    expect(st.map((s) => [s.state, s.attempts, s.error?.code])).toEqual([
+      ['failed', 1, 'ERR_SDA_BAD_JOB'],
+      ['failed', 1, 'ERR_SDA_TORCH_FILE'],
+    ]);
+    expect(st[1]!.error!.message).toMatch(/notes\.sda.*neither a torch zip file nor a legacy torch\.save pickle/);
+  } finally {
+    await worker.close();
+  }
+  expect(fs.readdirSync(out)).toEqual(['notes.sda']);
+});

@@ -17,7 +17,8 @@ import { fileAccessError } from '../util/fs-error';
 import { splitDoneJobs } from '../jobs/resume';
 import { usageError } from './cli-error';
 import { parseJobs, type BatchFailure, type BatchJob } from '../jobs/job-file';
-import { jobResultView } from '../jobs/result-view';
+import { jobResultView, type JobResultView } from '../jobs/result-view';
+import { pairPresent, readFinishedPair } from '../jobs/output-pair';
 import { printBatchEnd, printFailures, type BatchSummary } from './batch-summary';
 import { escapeForTerminal } from './escape';
 import { resolveModelsDir } from '../library/models-dir';
@@ -46,6 +47,17 @@ interface Prepared {
   /** Done already (WAV and matching sidecar in --out): not queued. */
   done: BatchJob[];
   todo: Array<{ job: BatchJob; ref: JobRef }>;
+  /** Ids of the jobs to do whose WAV or sidecar was not in --out when this command started. */
+  absentAtStart: Set<string>;
+  modelFileOf: (job: BatchJob) => Promise<string>;
+}
+
+function pairAbsent(outDir: string, output: string): boolean {
+  try {
+    return !pairPresent(outDir, output);
+  } catch {
+    return true; // a name outside the folder: nothing of it is there
+  }
 }
 
 function readJobsText(arg: string): string {
@@ -64,9 +76,11 @@ async function prepare(jobsArg: string, f: QueueBatchFlags): Promise<Prepared> {
   checkOutputFolder(outDir);
   const { dir: modelsDir } = resolveModelsDir(f.modelsDir);
   // A model this machine cannot resolve is left to the workers (they have their own --models-dir).
-  const split = await splitDoneJobs(jobs, outDir, async (job) => (await resolveModel(job.model, modelsDir)).path);
+  const modelFileOf = async (job: BatchJob) => (await resolveModel(job.model, modelsDir)).path;
+  const split = await splitDoneJobs(jobs, outDir, modelFileOf);
   const todo = split.todo.map((job) => ({ job, ref: { id: jobIdOf(toJobData(queueJobOf(job), 0)), line: job.line, output: job.output } }));
-  return { outDir, total: jobs.length + failures.length, failures, done: split.done, todo };
+  const absentAtStart = new Set(todo.filter((t) => pairAbsent(outDir, t.job.output)).map((t) => t.ref.id));
+  return { outDir, total: jobs.length + failures.length, failures, done: split.done, todo, absentAtStart, modelFileOf };
 }
 
 /** Follows the queued jobs to the end and prints the local batch's summary; returns it. */
@@ -75,31 +89,53 @@ async function follow(p: Prepared, f: QueueBatchFlags, alreadyFinished: Set<stri
   const started = performance.now();
   const refs = p.todo.map((t) => t.ref);
   const count = (all: QueueJobStatus[], state: string) => all.filter((s) => s.state === state).length;
-  const statuses = refs.length === 0 ? [] : await followJobs(refs, {
-    connection: f.queue,
-    queueName: f.queueName,
-    signal: stopSignal(),
-    onUpdate: (all) => {
-      const settled = count(all, 'completed') + count(all, 'failed') + count(all, 'missing');
-      bar.update(settled, all.length, 'queue', `${count(all, 'active')} rendering  ${count(all, 'waiting') + count(all, 'delayed')} waiting  ${count(all, 'failed')} failed`);
-    },
-  });
+  const stayLine = () => process.stderr.write(`sda: the jobs stay on the queue; follow them with: sda batch wait <jobs> --queue ${escapeForTerminal(f.queue)}\n`);
+  let statuses: QueueJobStatus[];
+  try {
+    statuses = refs.length === 0 ? [] : await followJobs(refs, {
+      connection: f.queue,
+      queueName: f.queueName,
+      signal: stopSignal(),
+      onUpdate: (all) => {
+        const settled = count(all, 'completed') + count(all, 'failed') + count(all, 'missing');
+        bar.update(settled, all.length, 'queue', `${count(all, 'active')} rendering  ${count(all, 'waiting') + count(all, 'delayed')} waiting  ${count(all, 'failed')} failed`);
+      },
+    });
+  } catch (err) {
+    bar.clear();
+    // Stopped before the first look (Redis not answering): the stop is reported by runCli.
+    if (stopReason()) stayLine();
+    throw err;
+  }
   bar.clear();
   const summary: BatchSummary = {
     jobs: p.total, written: 0, skipped: 0, failed: 0, models: 0,
     seconds: 0, clipsPerSecond: 0, outputs: [], skippedOutputs: p.done.map((j) => path.join(p.outDir, j.output)), failures: p.failures, results: [],
   };
+  // A job whose end Redis did not record (a Redis paused past the job's lock, or restarted) is taken
+  // again and found done (skipped), or fails or goes missing with the queue's own code, although its
+  // files were written meanwhile: what is in --out decides. A pair that matches its job and was not there
+  // when this command started was written by this batch.
+  const lost = statuses.flatMap((s, i) => (s.state === 'missing' || (s.state === 'failed' && s.error?.code === 'ERR_SDA_QUEUE') ? [p.todo[i]!.job] : []));
+  const foundDone = new Set(lost.length === 0 ? [] : (await splitDoneJobs(lost, p.outDir, p.modelFileOf)).done);
+  const written = (job: BatchJob, file: string, view: Partial<JobResultView>) => {
+    summary.outputs.push(file);
+    // The worker's report (fields an older worker did not report are null), with the paths as this
+    // machine sees the output folder.
+    summary.results.push({ ...jobResultView('', {}), ...view, skipped: false, output: job.output, audioPath: file, sidecarPath: path.join(p.outDir, sidecarNameOf(job.output)) });
+  };
   statuses.forEach((s, i) => {
-    const { job } = p.todo[i]!;
+    const { job, ref } = p.todo[i]!;
     const file = path.join(p.outDir, job.output);
-    if (s.state === 'completed') {
-      if (s.result?.skipped || alreadyFinished.has(s.id)) summary.skippedOutputs.push(file);
+    const newHere = p.absentAtStart.has(ref.id);
+    if (foundDone.has(job)) {
+      if (newHere) written(job, file, jobResultView(readFinishedPair(p.outDir, job.output) ?? '', { audioPath: file }));
+      else summary.skippedOutputs.push(file);
+    } else if (s.state === 'completed') {
+      if ((s.result?.skipped && !newHere) || alreadyFinished.has(s.id)) summary.skippedOutputs.push(file);
       else {
-        summary.outputs.push(file);
-        // The worker's report (fields an older worker did not report are null), with the paths as this
-        // machine sees the output folder.
         const { worker: _worker, ...view } = s.result ?? ({} as Partial<QueueJobResult>);
-        summary.results.push({ ...jobResultView('', {}), ...view, output: job.output, audioPath: file, sidecarPath: path.join(p.outDir, sidecarNameOf(job.output)) });
+        written(job, file, view);
       }
     } else if (s.state === 'failed') {
       p.failures.push({ line: job.line, output: job.output, model: job.model ?? null, error: s.error!.message, code: s.error!.code });
@@ -118,7 +154,7 @@ async function follow(p: Prepared, f: QueueBatchFlags, alreadyFinished: Set<stri
   summary.failed = p.failures.length;
   // Ctrl-C stops the following, not the jobs: say how to pick them up again.
   if (stopReason()) {
-    process.stderr.write(`sda: the jobs stay on the queue; follow them with: sda batch wait <jobs> --queue ${escapeForTerminal(f.queue)}\n`);
+    stayLine();
     return summary;
   }
   printBatchEnd(summary, f.json === true);
@@ -128,7 +164,7 @@ async function follow(p: Prepared, f: QueueBatchFlags, alreadyFinished: Set<stri
 /** `sda batch JOBS --queue`: queue the jobs not done yet, then follow them (or return with --detach). Resolves to the number of failures. */
 export async function runQueueBatch(jobsArg: string, f: QueueBatchFlags): Promise<number> {
   const p = await prepare(jobsArg, f);
-  const queued = p.todo.length === 0 ? [] : await enqueueJobs(p.todo.map((t) => queueJobOf(t.job)), { connection: f.queue, queueName: f.queueName, outDir: p.outDir });
+  const queued = p.todo.length === 0 ? [] : await enqueueJobs(p.todo.map((t) => queueJobOf(t.job)), { connection: f.queue, queueName: f.queueName, outDir: p.outDir, signal: stopSignal() });
   if (f.detach) {
     const n = (s: string) => queued.filter((q) => q.status === s).length;
     const report = { jobs: p.total, added: n('added'), queued: n('queued'), finished: n('finished'), skipped: p.done.length, failed: p.failures.length, failures: p.failures };
@@ -149,7 +185,7 @@ export async function runQueueWait(jobsArg: string, f: QueueBatchFlags): Promise
 /** `sda batch status JOBS --queue`: how many jobs are in each state now. Resolves to 0. */
 export async function runQueueStatus(jobsArg: string, f: QueueBatchFlags): Promise<number> {
   const p = await prepare(jobsArg, f);
-  const statuses = p.todo.length === 0 ? [] : await jobStatuses(p.todo.map((t) => t.ref), { connection: f.queue, queueName: f.queueName });
+  const statuses = p.todo.length === 0 ? [] : await jobStatuses(p.todo.map((t) => t.ref), { connection: f.queue, queueName: f.queueName, signal: stopSignal() });
   const n = (s: string) => statuses.filter((x) => x.state === s).length;
   const report = {
     jobs: p.total, done: p.done.length, completed: n('completed'), failed: n('failed') + p.failures.length, active: n('active'),

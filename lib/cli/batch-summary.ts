@@ -1,6 +1,7 @@
 /** What `sda batch` reports when it ends (printed with --json), for local and queued runs alike. */
 import type { BatchFailure } from '../jobs/job-file';
 import type { JobResultView } from '../jobs/result-view';
+import { clipForLog, LOG_MESSAGE_MAX, LOG_NAME_MAX } from '../util/log-text';
 import { escapeForTerminal } from './escape';
 import { printJson } from './output';
 
@@ -19,10 +20,14 @@ export interface BatchSummary {
   results: JobResultView[];
 }
 
-/** One line on stderr per failed job (names and messages come from the jobs file: control characters escaped). */
+/**
+ * One line on stderr per failed job (names and messages come from the jobs file or Redis: control
+ * characters escaped, lengths clipped).
+ */
 export function printFailures(failures: readonly BatchFailure[]): void {
   for (const x of failures) {
-    process.stderr.write(`sda: job line ${x.line}${x.output ? ` (${escapeForTerminal(x.output)})` : ''} failed: ${x.code}: ${escapeForTerminal(x.error)}\n`);
+    const output = x.output ? ` (${escapeForTerminal(clipForLog(x.output, LOG_NAME_MAX))})` : '';
+    process.stderr.write(`sda: job line ${x.line}${output} failed: ${x.code}: ${escapeForTerminal(clipForLog(x.error, LOG_MESSAGE_MAX))}\n`);
   }
 }
 

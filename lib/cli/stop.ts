@@ -71,6 +71,16 @@ export async function uninterruptible<T>(write: () => Promise<T>): Promise<T> {
 }
 
 /**
+ * Ends the process `ms` after a command returned when something still holds it open (a queue client
+ * whose Redis went away keeps reconnect timers and sockets): the command has reported its outcome, and
+ * `process.exitCode` is its code. The timer itself does not hold the process. Only in the `sda` process
+ * (installStopHandlers ran).
+ */
+export function exitSoonAfterReturn(ms = 3000): void {
+  if (installed) setTimeout(() => process.exit(), ms).unref(); // only in the `sda` process
+}
+
+/**
  * When the command was stopped: prints the one line for it (nothing for a closed stdout: the reader
  * left on purpose, and the line would only add noise to its terminal) and returns the exit code.
  * Undefined when no stop was requested.

@@ -4,9 +4,7 @@
  * handed to the client so that a typo is refused at once with a message, instead of a client retrying
  * a host that does not exist forever.
  */
-import { ioredis } from './client';
 import { InvalidArgumentError } from '../errors';
-import { QueueError } from './errors';
 
 /** How to reach Redis: host, port, database, credentials (a subset of ioredis' options). */
 export interface QueueConnection {
@@ -54,22 +52,4 @@ export function toConnection(connection: string | QueueConnection): QueueConnect
 /** The URL of a connection for messages, without the password. */
 export function describeConnection(c: QueueConnection): string {
   return `redis://${c.host}:${c.port}/${c.db ?? 0}`;
-}
-
-/**
- * Pings Redis once, with a time limit: BullMQ's clients retry an unreachable server forever (right for a
- * worker riding out a Redis restart, wrong for a command that should say at once that the URL is wrong).
- */
-export async function checkConnection(connection: QueueConnection, timeoutMs = 5000): Promise<void> {
-  const IORedis = ioredis();
-  const client = new IORedis({ ...connection, lazyConnect: true, connectTimeout: timeoutMs, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  client.on('error', () => undefined); // reported by the rejected connect/ping below
-  try {
-    await client.connect();
-    await client.ping();
-  } catch (err) {
-    throw new QueueError(`cannot reach Redis at ${describeConnection(connection)}: ${(err as Error).message}`, { cause: err });
-  } finally {
-    client.disconnect();
-  }
 }

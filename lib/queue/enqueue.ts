@@ -8,8 +8,8 @@
 import type { JobsOptions } from 'bullmq';
 import { pairPresent } from '../jobs/output-pair';
 import { bullmq } from './client';
-import { checkConnection, describeConnection, DEFAULT_QUEUE_NAME, toConnection, type QueueConnection } from './connection';
-import { QueueError } from './errors';
+import { DEFAULT_QUEUE_NAME, toConnection, type QueueConnection } from './connection';
+import { asQueueError, checkConnection, closeWithin, submitterConnection, withinDeadline } from './deadline';
 import { toJobData } from './job-data';
 import { jobIdOf } from './job-id';
 import type { QueueJob, QueueJobData } from './types';
@@ -28,6 +28,8 @@ export interface EnqueueOptions {
   attempts?: number;
   /** First retry delay in ms, doubled for each further try (default 2000). */
   backoffMs?: number;
+  /** Stops queueing (AbortedError); the jobs added until then stay on the queue. */
+  signal?: AbortSignal;
 }
 
 export interface EnqueuedJob {
@@ -54,38 +56,38 @@ export function jobOptions(id: string, o: EnqueueOptions): JobsOptions {
 
 /**
  * Adds `jobs` to the queue. Every job is checked first (InvalidArgumentError naming `jobs[i]`), so a bad
- * list adds nothing; a Redis that cannot be reached is a QueueError.
+ * list adds nothing; a Redis that cannot be reached, or does not answer for QUEUE_TIMEOUT_MS, is a
+ * QueueError (lib/queue/deadline.ts).
  */
 export async function enqueueJobs(jobs: readonly QueueJob[], options: EnqueueOptions): Promise<EnqueuedJob[]> {
   const connection = toConnection(options.connection);
   const data: QueueJobData[] = jobs.map((j, i) => toJobData(j, i));
   // BullMQ's client would retry an unreachable Redis forever: say so at once instead.
-  await checkConnection(connection);
-  const queue = new (bullmq().Queue)(options.queueName ?? DEFAULT_QUEUE_NAME, { connection });
+  const { signal } = options;
+  await checkConnection(connection, { signal });
+  const queue = new (bullmq().Queue)(options.queueName ?? DEFAULT_QUEUE_NAME, { connection: submitterConnection(connection) });
   queue.on('error', () => undefined); // surfaced by the rejected calls below
+  const bounded = <T>(work: Promise<T>, what: string) => withinDeadline(work, { connection, what, signal });
   try {
     const out: EnqueuedJob[] = [];
     for (const d of data) {
       const id = jobIdOf(d);
       let status: EnqueuedJob['status'] = 'added';
-      const existing = await queue.getJob(id);
+      const existing = await bounded(queue.getJob(id), `looking up job ${id}`);
       if (existing) {
-        const state = await existing.getState();
+        const state = await bounded(existing.getState(), `looking up job ${id}`);
         const redo = state === 'failed' || (state === 'completed' && options.outDir !== undefined && !pairPresent(options.outDir, d.output));
         if (!redo) status = state === 'completed' ? 'finished' : 'queued';
         // A job that became active since cannot be removed (BullMQ refuses); it is then left to finish.
-        else if (!(await existing.remove().then(() => true, () => false))) status = 'queued';
+        else if (!(await bounded(existing.remove().then(() => true, () => false), `removing job ${id}`))) status = 'queued';
       }
-      if (status === 'added') await queue.add('generate', d, jobOptions(id, options));
+      if (status === 'added') await bounded(queue.add('generate', d, jobOptions(id, options)), `adding job ${id}`);
       out.push({ id, line: d.line, output: d.output, status });
     }
     return out;
   } catch (err) {
-    if (err instanceof Error && /ECONNREFUSED|ENOTFOUND|ETIMEDOUT|Connection is closed/.test(err.message)) {
-      throw new QueueError(`cannot reach Redis at ${describeConnection(connection)}: ${err.message}`, { cause: err });
-    }
-    throw err;
+    throw asQueueError(err, connection);
   } finally {
-    await queue.close();
+    await closeWithin(queue);
   }
 }

@@ -6,15 +6,16 @@
  */
 import { bullmq } from './client';
 import { errorCodeOf, isRetryable } from '../error-codes';
+import { clipForLog, LOG_MESSAGE_MAX } from '../util/log-text';
 
 /** A job that another try cannot fix: the job itself is wrong (ERROR_CODES' retry rule). */
 export function isBadJob(err: unknown): boolean {
   return !isRetryable(err);
 }
 
-/** The error to throw from the processor for `err`. */
+/** The error to throw from the processor for `err` (its first line, clipped as a log line: Redis keeps it). */
 export function toQueueFailure(err: unknown): Error {
-  const message = `${errorCodeOf(err)}: ${String((err as Error)?.message ?? err).split('\n')[0]}`;
+  const message = `${errorCodeOf(err)}: ${clipForLog(String((err as Error)?.message ?? err).split('\n')[0]!, LOG_MESSAGE_MAX)}`;
   return isBadJob(err) ? new (bullmq().UnrecoverableError)(message) : new Error(message);
 }
 

@@ -21,7 +21,8 @@ import { bullmq } from './client';
 import { BadJobError, InvalidArgumentError } from '../errors';
 import { GenerationPipeline } from '../generate/pipeline';
 import { loadModel } from '../model/load-model';
-import { checkConnection, DEFAULT_QUEUE_NAME, toConnection, type QueueConnection } from './connection';
+import { DEFAULT_QUEUE_NAME, toConnection, type QueueConnection } from './connection';
+import { checkConnection, QUEUE_CLOSE_MS, QUEUE_TIMEOUT_MS, settlesWithin } from './deadline';
 import { errorCodeOf } from '../error-codes';
 import { parseFailure, toQueueFailure } from './failure';
 import { parseJob } from '../jobs/job-file';
@@ -70,8 +71,11 @@ export interface WorkerHandle {
   /** host:pid, as recorded in each job's result. */
   readonly name: string;
   /**
-   * Stops taking jobs. By default waits for the jobs it holds to be written; `force: true` leaves them at
-   * once, and they go back to the queue when their locks expire (`lockDurationMs`).
+   * Stops taking jobs at once. By default waits for the jobs it holds to be rendered and written, then
+   * for Redis to record them; a Redis that does not answer within QUEUE_TIMEOUT_MS (10 s) is left, and
+   * the jobs are taken again once their locks expire (the next worker finds their files done).
+   * `force: true` leaves the jobs at once, and they go back to the queue when their locks expire
+   * (`lockDurationMs`).
    */
   close(options?: { force?: boolean }): Promise<void>;
 }
@@ -126,7 +130,17 @@ export async function startWorker(options: WorkerOptions): Promise<WorkerHandle>
     render: (pipeline, config) => batcherOf(pipeline).render(config),
   };
 
-  const process1 = async (job: Job<QueueJobData, QueueJobResult>): Promise<QueueJobResult> => {
+  // The jobs being rendered or written here: a closing worker waits for them (they need no Redis).
+  const running = new Set<Promise<unknown>>();
+  const process1 = (job: Job<QueueJobData, QueueJobResult>): Promise<QueueJobResult> => {
+    const p = processJob(job);
+    const settled = p.then(() => undefined, () => undefined);
+    running.add(settled);
+    void settled.then(() => running.delete(settled));
+    return p;
+  };
+
+  const processJob = async (job: Job<QueueJobData, QueueJobResult>): Promise<QueueJobResult> => {
     const d = job.data as Partial<QueueJobData> | undefined;
     const t0 = performance.now();
     // Read defensively: the data of a job queued by something else may not be ours at all.
@@ -163,12 +177,21 @@ export async function startWorker(options: WorkerOptions): Promise<WorkerHandle>
   worker.on('error', (err) => emit({ type: 'queue-error', message: String((err as Error)?.message ?? err) }));
   await worker.waitUntilReady();
   emit({ type: 'ready', worker: name });
+  // BullMQ's close waits for Redis (to record the jobs held, to quit its connections): bounded here.
+  const leave = async (closed: Promise<unknown>, ms: number) => {
+    if (!(await settlesWithin(closed, ms))) await settlesWithin(worker.disconnect(), QUEUE_CLOSE_MS);
+    await cache.clear();
+  };
   let closing: Promise<void> | undefined;
   return {
     name,
     close(o: { force?: boolean } = {}) {
-      if (o.force) return worker.close(true).then(() => cache.clear());
-      closing ??= worker.close().then(() => cache.clear());
+      if (o.force) return leave(worker.close(true), QUEUE_CLOSE_MS);
+      closing ??= (async () => {
+        const closed = worker.close(); // no job is taken from here on
+        while (running.size > 0) await Promise.all([...running]);
+        await leave(closed, QUEUE_TIMEOUT_MS);
+      })();
       return closing;
     },
   };

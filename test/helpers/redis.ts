@@ -13,6 +13,12 @@ export interface RedisServer {
   port: number;
   /** redis://127.0.0.1:<port>/<db> */
   url(db?: number): string;
+  /** Freezes the server (SIGSTOP): connections stay open, nothing is answered. */
+  pause(): void;
+  /** Lets a paused server go on (SIGCONT). */
+  resume(): void;
+  /** Kills the server (SIGKILL), as a crash or a lost machine would; resolves once it is gone. */
+  kill(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -51,8 +57,17 @@ export async function startRedis(): Promise<RedisServer> {
   return {
     port,
     url: (db = 0) => `redis://127.0.0.1:${port}/${db}`,
+    pause: () => void child.kill('SIGSTOP'),
+    resume: () => void child.kill('SIGCONT'),
+    async kill() {
+      child.kill('SIGKILL');
+      await exited;
+    },
     async stop() {
-      child.kill('SIGTERM');
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGCONT');
+        child.kill('SIGTERM');
+      }
       await exited;
       fs.rmSync(dir, { recursive: true, force: true });
     },

@@ -52,3 +52,27 @@ export function spawnWorker(args: string[]): WorkerProcess {
     },
   };
 }
+
+export interface SdaChild {
+  child: ChildProcess;
+  /** Resolves when it has exited and its output has all been read: the exit code (or 128 + signal number), the output, and the seconds from the start. */
+  done: Promise<{ status: number; stdout: string; stderr: string; seconds: number }>;
+  /** Seconds since the child was started. */
+  elapsed(): number;
+}
+
+/** `sda ARGS` as a child that runs while the test drives Redis and the workers. */
+export function spawnSda(args: string[]): SdaChild {
+  const started = performance.now();
+  const elapsed = () => (performance.now() - started) / 1000;
+  const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (b: Buffer) => (stdout += b.toString()));
+  child.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
+  const done = new Promise<{ status: number; stdout: string; stderr: string; seconds: number }>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code, signal) => resolve({ status: code ?? 128 + (SIGNALS[signal ?? ''] ?? 0), stdout, stderr, seconds: elapsed() }));
+  });
+  return { child, done, elapsed };
+}

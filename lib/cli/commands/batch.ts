@@ -21,7 +21,7 @@ import { usageError } from '../cli-error';
 import { fileAccessError } from '../../util/fs-error';
 import { exportClip } from '../export-clip';
 import { checkOutputFolder, refuseExisting } from '../output-folder';
-import { stopSignal } from '../stop';
+import { exitSoonAfterReturn, stopSignal } from '../stop';
 import { parseJobs } from '../../jobs/job-file';
 import { MAX_STREAMS, renderMany } from '../../jobs/runner';
 import { runQueueBatch, runQueueStatus, runQueueWait } from '../batch-queue';
@@ -91,6 +91,8 @@ Examples:
 A job is finished when its WAV and sidecar exist and the sidecar records the job's model and options;
 a job edited since (another seed, say) is rendered again. The output folder is checked before rendering.
 Ctrl-C stops after the files being written: every WAV has its sidecar, and a rerun resumes.
+With --queue, Ctrl-C stops following at once (the jobs go on), and a Redis that does not answer for
+10 s is ERR_SDA_QUEUE (exit 1).
 
 Exit codes: 0 every job written or skipped, 1 at least one job failed (listed on stderr and in the
 summary) or the jobs file or output folder is unusable, 2 bad usage (bad option), 130 stopped by Ctrl-C.`,
@@ -102,7 +104,12 @@ summary) or the jobs file or output folder is unusable, 2 bad usage (bad option)
         if (flags.queue === undefined) throw usageError(`sda batch ${jobsArg} follows jobs on a queue: give --queue redis://HOST:PORT/DB`);
         const q = { ...flags, queue: flags.queue };
         const run = file === undefined ? runQueueBatch : jobsArg === 'status' ? runQueueStatus : runQueueWait;
-        process.exitCode = (await run(file ?? jobsArg, q)) > 0 ? EXIT_FAILURE : EXIT_OK;
+        try {
+          process.exitCode = (await run(file ?? jobsArg, q)) > 0 ? EXIT_FAILURE : EXIT_OK;
+        } finally {
+          // A client of a Redis that went away may still hold the process: it ends anyway.
+          exitSoonAfterReturn();
+        }
         return;
       }
       const summary = await runBatch(jobsArg, flags);

@@ -1,8 +1,9 @@
 /**
  * `sda worker --queue redis://HOST:PORT/DB`: renders `sda batch` jobs from a Redis queue (lib/queue)
  * until stopped. One line per job on stdout (JSON lines with --json), so a supervisor's log shows what
- * each worker did. SIGTERM or Ctrl-C: no new job is taken, the jobs held are written, then it exits
- * (143 / 130); a second signal leaves at once, and the jobs it held go back to the queue when their
+ * each worker did (text from jobs clipped, lib/util/log-text.ts). SIGTERM or Ctrl-C, even while still
+ * connecting: no new job is taken, the jobs held are written, Redis gets 10 s to record them, then it
+ * exits (143 / 130); a second signal leaves at once, and the jobs it held go back to the queue when their
  * locks expire (--lock-duration).
  */
 import type { Command } from 'commander';
@@ -12,7 +13,8 @@ import { escapeForTerminal } from '../escape';
 import { cliParser } from '../gen-options';
 import { parsePositiveInt } from '../../jobs/options';
 import { checkOutputFolder } from '../output-folder';
-import { stopReason, stopSignal } from '../stop';
+import { clipForLog, LOG_MESSAGE_MAX, LOG_NAME_MAX } from '../../util/log-text';
+import { exitSoonAfterReturn, stopReason, stopSignal } from '../stop';
 import * as path from 'path';
 
 interface WorkerFlags {
@@ -42,6 +44,14 @@ function describe(e: WorkerEvent): string {
     case 'queue-error':
       return `queue error: ${e.message}`;
   }
+}
+
+/** The event with the text it echoes from jobs and Redis (output names, model strings, messages) clipped for one log line. */
+function clipped(e: WorkerEvent): WorkerEvent {
+  const c = { ...e } as Record<string, unknown>;
+  for (const k of ['output', 'model'] as const) if (typeof c[k] === 'string') c[k] = clipForLog(c[k] as string, LOG_NAME_MAX);
+  if (typeof c.message === 'string') c.message = clipForLog(c.message, LOG_MESSAGE_MAX);
+  return c as WorkerEvent;
 }
 
 export function registerWorker(program: Command): void {
@@ -75,8 +85,16 @@ or the output folder not writable, 2 bad usage.`,
     .action(async (f: WorkerFlags) => {
       const out = path.resolve(f.out);
       checkOutputFolder(out);
-      const print = (e: WorkerEvent) => process.stdout.write(`${f.json ? JSON.stringify(e) : escapeForTerminal(describe(e))}\n`);
-      const handle = await startWorker({
+      const print = (event: WorkerEvent) => {
+        const e = clipped(event);
+        process.stdout.write(`${f.json ? JSON.stringify(e) : escapeForTerminal(describe(e))}\n`);
+      };
+      // Runs until SIGTERM / Ctrl-C (lib/cli/stop.ts); a second signal exits from there at once.
+      const stopped = new Promise<void>((resolve) => {
+        if (stopReason()) resolve();
+        stopSignal().addEventListener('abort', () => resolve(), { once: true });
+      });
+      const starting = startWorker({
         connection: f.queue,
         queueName: f.queueName,
         modelsDir: f.modelsDir,
@@ -88,11 +106,18 @@ or the output folder not writable, 2 bad usage.`,
         lockDurationMs: f.lockDuration * 1000,
         onEvent: print,
       });
-      // Runs until SIGTERM / Ctrl-C (lib/cli/stop.ts); a second signal exits from there at once.
-      await new Promise<void>((resolve) => {
-        if (stopReason()) resolve();
-        stopSignal().addEventListener('abort', () => resolve(), { once: true });
-      });
-      await handle.close();
+      try {
+        // A signal while connecting (a Redis that does not answer) is honoured too.
+        const handle = await Promise.race([starting, stopped.then(() => undefined)]);
+        if (!handle) {
+          starting.then((h) => h.close({ force: true }), () => undefined);
+          return;
+        }
+        await stopped;
+        await handle.close();
+      } finally {
+        // A client of a Redis that went away may still hold the process: it ends anyway.
+        exitSoonAfterReturn();
+      }
     });
 }
