@@ -22,3 +22,13 @@ export class UiError extends SdaError {
 export function httpStatusOf(err: unknown): number {
   return err instanceof UiError ? err.status : tableStatus(err);
 }
+
+/** Longest value from outside (an id, a name, a path from a catalog) quoted in a message the UI writes. */
+export const MAX_QUOTED_CHARS = 200;
+/** Longest error message the server answers with (its values quoted within MAX_QUOTED_CHARS). */
+export const MAX_MESSAGE_CHARS = 1000;
+
+/** `text` cut to `max` characters, an ellipsis marking the cut (so one value cannot flood a line). */
+export function clipText(text: string, max = MAX_QUOTED_CHARS): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}\u2026`;
+}
