@@ -3,11 +3,14 @@
  * free port unless told otherwise, serves the page built at package build time and the JSON API, and
  * renders generation requests one at a time on the chosen device. Every request must carry this
  * server's Host (and Origin, when the browser sends one); every API call the random token of its URL.
+ * A one-time link (`/open/<code>`, lib/ui/token.ts) hands the token to a browser opened from a command
+ * line. Request headers, whole requests and request bodies are bounded in time (docs/limits.md).
  */
 import * as http from 'http';
 import * as net from 'net';
 import * as path from 'path';
 import { errorCodeOf } from '../error-codes';
+import { InvalidArgumentError } from '../errors';
 import { resolveModelsDir } from '../library/models-dir';
 import { resolveDevice } from '../native/devices';
 import { handleApi, sendJson, type ApiContext } from './api';
@@ -77,7 +80,7 @@ export async function startUi(options: UiOptions = {}): Promise<UiHandle> {
   const token = options.token ?? newToken();
   const models = new UiModels(modelsDir, device);
   const budget = options.takesBudgetBytes;
-  if (budget !== undefined && !(Number.isSafeInteger(budget) && budget > 0)) throw new UiError('ERR_SDA_UI_BAD_REQUEST', 400, `takesBudgetBytes must be a positive integer, got ${budget}`);
+  if (budget !== undefined && !(Number.isSafeInteger(budget) && budget > 0)) throw new InvalidArgumentError(`takesBudgetBytes must be a positive integer; got ${budget}`);
   const takes = new TakeStore(budget);
   const queue = new RenderQueue(
     async (req, signal, onProgress) => {
