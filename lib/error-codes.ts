@@ -50,6 +50,8 @@ export const ERROR_CODES = Object.freeze({
   ERR_SDA_UI_NOT_FOUND: { ...failure, http: 404, what: 'no such route, model, take, job or preset' },
   ERR_SDA_UI_BAD_REQUEST: { ...failure, http: 400, what: 'a body or parameter the API does not accept' },
   ERR_SDA_UI_TOO_LARGE: { ...failure, http: 413, what: 'an upload or JSON body over its limit' },
+  ERR_SDA_UI_BUSY: { ...failure, http: 503, what: 'the render queue is full (requests or seconds of audio waiting)' },
+  ERR_SDA_UI_TIMEOUT: { ...failure, http: 408, what: 'a request body arrived too slowly' },
   ERR_SDA_UI_PRESETS: { ...failure, what: 'a presets.json that cannot be read or written' },
   ERR_SDA_UI_ADDRESS: { ...failure, what: 'the server could not listen where asked' },
   ERR_SDA_INTERNAL: { ...failure, what: 'an error that is not ours (a bug): reported with this code' },

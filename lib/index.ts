@@ -107,8 +107,9 @@ export type { BlendMode, BlendSource, BlendOptions } from './generate/blend';
 // the UI's takes: output, audioPath, sidecarPath, skipped, modelName, seed, duration, quality, ...
 export type { JobResultView } from './jobs/result-view';
 // The local web interface (lib/ui; `sda ui`). startUi(options) listens (default 127.0.0.1, a free port) and
-// resolves to { url, close() }: url carries the random token every API call must present; close() stops
-// the server, cancels renders and frees the model. Refusals are UiError (ERR_SDA_UI_FORBIDDEN, ...).
+// resolves to { url, openUrl(), close() }: url carries the random token every API call must present;
+// openUrl() a one-time link without it (for a browser's command line); close() stops the server, cancels
+// renders and frees the model. Refusals are UiError (ERR_SDA_UI_FORBIDDEN, ERR_SDA_UI_BUSY, ...).
 export { startUi } from './ui/server';
 export type { UiOptions, UiHandle } from './ui/server';
 export { UiError } from './ui/errors';

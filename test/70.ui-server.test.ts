@@ -9,7 +9,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { PyDict, startUi, writeTorchFile, type UiHandle } from '../lib';
 import { CLI, GENUINE } from './helpers/paths';
-import { genuineUiLibrary, parseUiUrl, request } from './helpers/ui';
+import { genuineUiLibrary, parseUiUrl, request, uiWithRecordingOpener } from './helpers/ui';
 
 let ui: UiHandle;
 let modelsDir: string;
@@ -199,35 +199,13 @@ test('70.9 generation requests the API cannot render are refused at once, typed;
   await stillServing();
 });
 
-test('70.10 sda ui --open hands the URL to the desktop opener (xdg-open)', async () => {
-  const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'sda-ui-open-'));
-  const seen = path.join(bin, 'opened.txt');
-  fs.writeFileSync(path.join(bin, 'xdg-open'), `#!/bin/sh\nprintf '%s' "$1" > "${seen}.tmp" && mv "${seen}.tmp" "${seen}"\n`, { mode: 0o755 });
-  const child = spawn(process.execPath, [CLI, 'ui', '--models-dir', modelsDir, '--device', 'cpu', '--open'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } });
+test('70.10 sda ui --open hands the desktop opener (xdg-open) a one-time link to the page the URL names', async () => {
+  const ui2 = await uiWithRecordingOpener(CLI, ['--models-dir', modelsDir, '--device', 'cpu']);
   try {
-    const url = await new Promise<string>((resolve) => {
-      let out = '';
-      child.stdout.on('data', (d: Buffer) => {
-        out += d.toString();
-        if (out.includes('\n')) resolve(out.split('\n')[0]!);
-      });
-    });
-    // The opener runs detached: wait for the file it writes (renamed into place, so complete when seen).
-    await new Promise<void>((resolve) => {
-      const watcher = fs.watch(bin, () => {
-        if (fs.existsSync(seen)) {
-          watcher.close();
-          resolve();
-        }
-      });
-      if (fs.existsSync(seen)) {
-        watcher.close();
-        resolve();
-      }
-    });
-    expect(fs.readFileSync(seen, 'utf8')).toBe(url);
+    const opened = await request(ui2.recorded[1]!);
+    expect([opened.status, opened.headers.location]).toEqual([302, `/#token=${parseUiUrl(ui2.url).token}`]);
   } finally {
-    child.kill('SIGTERM');
+    ui2.stop();
   }
 });
 

@@ -19,8 +19,11 @@ interface Preset { presetId: string; name: string; sliderPositions: number[]; se
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 
-// The token: from the URL once, then from this tab's storage.
+// The token: from the URL once (the query, or the fragment a one-time link redirects to), then from this
+// tab's storage.
 const params = new URLSearchParams(location.search);
+const fragment = new URLSearchParams(location.hash.slice(1));
+if (!params.has('token') && fragment.has('token')) params.set('token', fragment.get('token')!);
 const token = params.get('token') ?? sessionStorage.getItem('sda-token') ?? '';
 if (params.has('token')) {
   sessionStorage.setItem('sda-token', token);
@@ -289,8 +292,10 @@ let takes: Take[] = [];
 const ab: { a: Take | null; b: Take | null; playing: 'a' | 'b'; audios: HTMLAudioElement[] } = { a: null, b: null, playing: 'a', audios: [] };
 
 async function loadTakes(): Promise<void> {
-  takes = (await api<{ takes: Take[] }>('GET', '/api/takes')).takes;
+  const answer = await api<{ takes: Take[]; notice: string | null }>('GET', '/api/takes');
+  takes = answer.takes;
   renderTakes();
+  if (answer.notice) status(answer.notice);
 }
 
 function drawPeaks(canvas: HTMLCanvasElement, peaks: number[]): void {

@@ -8,6 +8,8 @@ import * as path from 'path';
 import { type ExportedFiles, type ExportOptions } from '../generate/export';
 import type { GenerationResult } from '../generate/types';
 import { outputNameFor, writeOutputPair } from '../jobs/output-pair';
+import { OutputExistsError } from '../errors';
+import { outputExists } from './cli-error';
 import { refuseExisting } from './output-folder';
 import { throwIfStopped, uninterruptible } from './stop';
 
@@ -21,8 +23,13 @@ export async function exportClip(result: GenerationResult, dir: string, options:
   // Named here, not inside the write, so --no-clobber checks the very name that will be written.
   const file = outputNameFor(result, options);
   return uninterruptible(async () => {
-    // Refused here with the CLI's message (naming --no-clobber); export() checks again just before writing.
+    // Refused here with the CLI's message (naming --no-clobber); export() creates each file exclusively, so
+    // one that appears meanwhile is refused too, never replaced.
     if (options.overwrite === false) refuseExisting([path.join(dir, file)]);
-    return writeOutputPair(result, dir, { ...options, fileName: file });
+    try {
+      return await writeOutputPair(result, dir, { ...options, fileName: file });
+    } catch (e) {
+      throw e instanceof OutputExistsError ? outputExists(e.path) : e;
+    }
   });
 }

@@ -1,7 +1,7 @@
 /**
  * export(): the file (WAV, FLAC, Ogg Vorbis or MP3) and its sidecar JSON (SPEC 8), each written to a temp
- * file in the target folder, flushed and renamed, so a crash never leaves a half-written file under the
- * final name. The audio is encoded before anything is written (FLAC, Ogg and MP3 on a worker thread,
+ * file in the target folder, flushed and renamed (hard-linked with `overwrite: false`), so a crash never
+ * leaves a half-written file under the final name. The audio is encoded before anything is written (FLAC, Ogg and MP3 on a worker thread,
  * lib/generate/encode/), so a failed encoder leaves no sidecar behind.
  *
  * How a result is written (format, bit depth, tags, name, overwrite) is given here and not in the
@@ -14,7 +14,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { InvalidArgumentError, OutputExistsError } from '../errors';
-import { writeFileAtomic } from '../util/atomic-file';
+import { writeFileAtomic, writeFileExclusive } from '../util/atomic-file';
 import { encodeInWorker } from './encode/encode-in-worker';
 import { mp3OutputRate } from './encode/mp3';
 import { checkTags, resolveTags, type ExportTags } from './encode/tags';
@@ -46,8 +46,9 @@ export interface ExportOptions {
   fileName?: string;
   /**
    * Replace an audio file or sidecar already there (default true, as the Python app does). false:
-   * refuse with OutputExistsError before writing anything. The check is made before the write, so it
-   * guards against mistakes, not against another process writing the same name at the same moment.
+   * refuse with OutputExistsError, before any encoding when a file is there already, and atomically when
+   * one appears meanwhile (each file is created exclusively: a hard link of the finished temp file, never
+   * a check-then-rename), so a file written by another process at the same moment is never replaced.
    */
   overwrite?: boolean;
   /** The container: 'wav' (default), 'flac', 'ogg' (Vorbis) or 'mp3' (320 kbps CBR). */
@@ -155,7 +156,28 @@ export async function exportResult(result: GenerationResult, dir: string, option
         });
   const sidecar = sidecarFor(result, { bitDepth: o.bitDepth, fileName: name, now, format: o.format });
   await fs.promises.mkdir(dir, { recursive: true });
-  await writeFileAtomic(sidecarPath, `${strictJson(sidecar)}\n`);
-  await writeFileAtomic(audioPath, audio);
+  if (o.overwrite) {
+    await writeFileAtomic(sidecarPath, `${strictJson(sidecar)}\n`);
+    await writeFileAtomic(audioPath, audio);
+  } else {
+    await writeExclusive(sidecarPath, `${strictJson(sidecar)}\n`);
+    try {
+      await writeExclusive(audioPath, audio);
+    } catch (e) {
+      // The sidecar was created by this call (an exclusive create), so it is ours to remove.
+      await fs.promises.rm(sidecarPath, { force: true });
+      throw e;
+    }
+  }
   return { audioPath, wavPath: audioPath, sidecarPath };
+}
+
+/** An exclusive create: OutputExistsError when anything is at `file`, even one that appeared a moment ago. */
+async function writeExclusive(file: string, data: string | Uint8Array): Promise<void> {
+  try {
+    await writeFileExclusive(file, data);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new OutputExistsError(file);
+    throw e;
+  }
 }

@@ -108,8 +108,9 @@ export function outputNameFor(result: GenerationResult, options: ExportOptions =
  * Writes `result` as its pair in `dir` (lib/generate/export.ts: each file to a temp file, then renamed).
  * If the write fails, whichever of the two files it had already put in place is removed again, so no
  * audio file is left without its sidecar (or a sidecar describing audio that was never written); files
- * that were there before and were not replaced are left alone. File-system errors become
- * FileAccessErrors naming the file.
+ * that were there before and were not replaced are left alone. With `overwrite: false` each file is
+ * created exclusively (OutputExistsError when anything is there, however late it appeared). File-system
+ * errors become FileAccessErrors naming the file.
  */
 export async function writeOutputPair(result: GenerationResult, dir: string, options: ExportOptions = {}): Promise<ExportedFiles> {
   const name = outputNameFor(result, options);
@@ -119,6 +120,9 @@ export async function writeOutputPair(result: GenerationResult, dir: string, opt
   try {
     return await exportResult(result, dir, { ...options, fileName: name });
   } catch (err) {
+    // overwrite: false creates each file exclusively and removes what it created itself; a file that is
+    // new here may be another writer's, made at the same moment.
+    if (options.overwrite === false) throw fileAccessError(err, 'write', 'output file', userPath(err, audioPath));
     pair.forEach((p, i) => {
       const now = identity(p);
       if (now !== undefined && now !== before[i]) fs.rmSync(p, { force: true });

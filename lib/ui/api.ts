@@ -8,18 +8,19 @@ import * as path from 'path';
 import { InvalidArgumentError } from '../errors';
 import { validateGenerationConfig } from '../generate/config';
 import { DEFAULT_BIT_DEPTH } from '../generate/wav';
-import { writeOutputPair } from '../jobs/output-pair';
 import { toGenerationConfig } from '../jobs/options';
 import { jobResultView } from '../jobs/result-view';
 import { deleteModel } from '../library/delete-model';
 import type { AnalysisResult } from '../model/analysis';
 import { packageVersion } from '../package-info';
 import { UiError } from './errors';
+import { keepTake } from './keep';
 import type { UiModels } from './models';
 import { deletePreset, listPresets, savePreset } from './presets';
 import type { RenderJob, RenderQueue } from './render-queue';
 import { parseRenderOptions } from './render-options';
-import { takeFileName, type Take, type TakeStore } from './takes';
+import { TAKES_KEPT, takeFileName, type Take, type TakeStore } from './takes';
+import { readBody } from './request-body';
 import { addUploadedModel } from './uploads';
 
 export interface ApiContext {
@@ -36,16 +37,10 @@ export interface ApiContext {
 const MAX_JSON_BYTES = 64 * 1024;
 
 async function jsonBody(req: IncomingMessage): Promise<Record<string, unknown>> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const c of req as AsyncIterable<Buffer>) {
-    size += c.length;
-    if (size > MAX_JSON_BYTES) throw new UiError('ERR_SDA_UI_TOO_LARGE', 413, 'request body too large');
-    chunks.push(c);
-  }
-  if (size === 0) return {};
+  const body = await readBody(req, MAX_JSON_BYTES, 'the request body');
+  if (body.length === 0) return {};
   try {
-    const v = JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
+    const v = JSON.parse(body.toString('utf8')) as unknown;
     if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error('not an object');
     return v as Record<string, unknown>;
   } catch (e) {
@@ -104,6 +99,15 @@ async function renderRequest(ctx: ApiContext, body: Record<string, unknown>) {
   return { modelId, modelName: entry.name, file, config, sliderPositions, bitDepth: options.bitDepth ?? DEFAULT_BIT_DEPTH };
 }
 
+/** A path segment's id, percent-decoded; malformed encoding (`%E0%A4%A`) is a bad request, not a crash. */
+function decodeId(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new UiError('ERR_SDA_UI_BAD_REQUEST', 400, 'malformed percent-encoding in the path');
+  }
+}
+
 type Handler = (ctx: ApiContext, req: IncomingMessage, res: ServerResponse, m: RegExpExecArray, url: URL) => Promise<void>;
 
 const routes: Array<[string, RegExp, Handler]> = [
@@ -116,9 +120,9 @@ const routes: Array<[string, RegExp, Handler]> = [
   ['PUT', /^\/api\/models\/upload$/, async (ctx, req, res, _m, url) =>
     sendJson(res, 201, await addUploadedModel(req, url.searchParams.get('name'), ctx.models.modelsDir, ctx.maxUploadBytes)),
   ],
-  ['GET', /^\/api\/models\/([^/]+)$/, async (ctx, _q, res, m) => sendJson(res, 200, await ctx.models.details(decodeURIComponent(m[1]!)))],
+  ['GET', /^\/api\/models\/([^/]+)$/, async (ctx, _q, res, m) => sendJson(res, 200, await ctx.models.details(decodeId(m[1]!)))],
   ['DELETE', /^\/api\/models\/([^/]+)$/, async (ctx, _q, res, m) => {
-    const id = decodeURIComponent(m[1]!);
+    const id = decodeId(m[1]!);
     const file = ctx.models.fileOf(await ctx.models.entry(id));
     ctx.queue.cancelModel(id);
     ctx.models.forget(id, file);
@@ -128,17 +132,22 @@ const routes: Array<[string, RegExp, Handler]> = [
   ['POST', /^\/api\/models\/([^/]+)\/randomize$/, async (ctx, req, res, m) => {
     const body = await jsonBody(req);
     const { seed } = parseRenderOptions({ seed: body.seed });
-    const sliderPositions = await ctx.models.randomPositions(decodeURIComponent(m[1]!), seed);
+    const sliderPositions = await ctx.models.randomPositions(decodeId(m[1]!), seed);
     // `positions`: the name of 0.2.0, kept for callers that read it.
     sendJson(res, 200, { sliderPositions, positions: sliderPositions });
   }],
-  ['GET', /^\/api\/models\/([^/]+)\/presets$/, async (ctx, _q, res, m) => sendJson(res, 200, await listPresets(ctx.presetsDir, decodeURIComponent(m[1]!)))],
+  ['GET', /^\/api\/models\/([^/]+)\/presets$/, async (ctx, _q, res, m) => {
+    const id = decodeId(m[1]!);
+    await ctx.models.entry(id);
+    sendJson(res, 200, await listPresets(ctx.presetsDir, id));
+  }],
   ['POST', /^\/api\/models\/([^/]+)\/presets$/, async (ctx, req, res, m) => {
-    const id = decodeURIComponent(m[1]!);
+    const id = decodeId(m[1]!);
     await ctx.models.entry(id);
     const b = await jsonBody(req);
     const preset = await savePreset(ctx.presetsDir, id, {
-      name: String(b.name ?? ''),
+      // As given: savePreset refuses a name that is not text (an object is not "[object Object]").
+      name: b.name as string,
       sliderPositions: b.sliderPositions as number[],
       seed: (b.seed as number | null | undefined) ?? null,
       folder: typeof b.folder === 'string' ? b.folder : '',
@@ -147,8 +156,12 @@ const routes: Array<[string, RegExp, Handler]> = [
     sendJson(res, 201, preset);
   }],
   ['DELETE', /^\/api\/models\/([^/]+)\/presets\/([^/]+)$/, async (ctx, _q, res, m) => {
-    await deletePreset(ctx.presetsDir, decodeURIComponent(m[1]!), decodeURIComponent(m[2]!));
-    sendJson(res, 200, { deleted: decodeURIComponent(m[2]!) });
+    const id = decodeId(m[1]!);
+    const presetId = decodeId(m[2]!);
+    // Only for a model of the library: no presets folder is made for any other id.
+    await ctx.models.entry(id);
+    await deletePreset(ctx.presetsDir, id, presetId);
+    sendJson(res, 200, { deleted: presetId });
   }],
   ['POST', /^\/api\/jobs$/, async (ctx, req, res) => sendJson(res, 202, jobView(ctx.queue.enqueue(await renderRequest(ctx, await jsonBody(req)))))],
   ['GET', /^\/api\/jobs$/, async (ctx, _q, res) => sendJson(res, 200, { jobs: ctx.queue.list().map(jobView) })],
@@ -156,7 +169,11 @@ const routes: Array<[string, RegExp, Handler]> = [
     if (!ctx.queue.get(m[1]!)) throw new UiError('ERR_SDA_UI_NOT_FOUND', 404, 'no such job');
     sendJson(res, 200, { cancelled: ctx.queue.cancel(m[1]!) });
   }],
-  ['GET', /^\/api\/takes$/, async (ctx, _q, res) => sendJson(res, 200, { takes: ctx.takes.list().map(takeView) })],
+  ['GET', /^\/api\/takes$/, async (ctx, _q, res) => {
+    const { dropped, budgetBytes, bytesHeld } = ctx.takes;
+    const notice = dropped > 0 ? `${dropped} older take${dropped === 1 ? ' was' : 's were'} dropped from memory (at most ${TAKES_KEPT} takes and ${budgetBytes} bytes are held); Keep the takes you want` : null;
+    sendJson(res, 200, { takes: ctx.takes.list().map(takeView), dropped, bytesHeld, budgetBytes, notice });
+  }],
   ['GET', /^\/api\/takes\/([^/]+)\.wav$/, async (ctx, _q, res, m, url) => {
     const t = takeOf(ctx, m[1]!);
     const headers: Record<string, string | number> = { 'content-type': 'audio/wav', 'content-length': t.wav.length, 'cache-control': 'no-store' };
@@ -172,7 +189,7 @@ const routes: Array<[string, RegExp, Handler]> = [
   }],
   ['POST', /^\/api\/takes\/([^/]+)\/keep$/, async (ctx, _q, res, m) => {
     const t = takeOf(ctx, m[1]!);
-    const files = await writeOutputPair(t.result, ctx.outDir, { bitDepth: t.bitDepth, overwrite: false });
+    const files = await keepTake(t.result, ctx.outDir, t.bitDepth);
     t.kept = files.audioPath;
     sendJson(res, 200, files);
   }],

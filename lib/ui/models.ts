@@ -13,6 +13,7 @@ import { ModelLibrary } from '../library/library';
 import { loadModel, savedModelParts } from '../model/load-model';
 import type { AnalysisResult } from '../model/analysis';
 import { readTorchFile, toJSONValue } from '../torchfile';
+import { clipForLog, LOG_NAME_MAX } from '../util/log-text';
 
 export interface ModelDetails {
   entry: ModelEntry;
@@ -51,7 +52,7 @@ export class UiModels {
 
   async entry(modelId: string): Promise<ModelEntry> {
     const e = fs.existsSync(this.modelsDir) ? await this.library.get(modelId) : undefined;
-    if (!e) throw new ModelNotFoundError(modelId, `no model ${JSON.stringify(modelId)} in ${this.modelsDir}`);
+    if (!e) throw new ModelNotFoundError(modelId, `no model ${clipForLog(JSON.stringify(modelId), LOG_NAME_MAX)} in ${this.modelsDir}`);
     return e;
   }
 
@@ -59,7 +60,7 @@ export class UiModels {
   fileOf(e: ModelEntry): string {
     const root = path.resolve(this.modelsDir);
     const file = path.resolve(root, e.filePath);
-    if (path.dirname(file) !== root) throw new ModelNotFoundError(e.modelId, `the catalog names a file outside ${this.modelsDir}: ${e.filePath}`);
+    if (path.dirname(file) !== root) throw new ModelNotFoundError(e.modelId, `the catalog names a file outside ${this.modelsDir}: ${clipForLog(e.filePath, LOG_NAME_MAX)}`);
     return file;
   }
 

@@ -69,14 +69,15 @@ type Raw = Record<string, unknown>;
 function fromFile(id: string, e: Raw): Preset | undefined {
   // Distill skips entries it cannot build; so do we (the others still load).
   if (typeof e !== 'object' || e === null || typeof e.name !== 'string' || !Array.isArray(e.slider_positions)) return undefined;
-  const positions = e.slider_positions.map((v) => Number(v));
-  if (positions.some((v) => !Number.isInteger(v))) return undefined;
+  // Integers only: null or "3" is not a slider step (Number() would make null a 0).
+  const positions = e.slider_positions as unknown[];
+  if (positions.some((v) => typeof v !== 'number' || !Number.isInteger(v))) return undefined;
   const seed = e.seed === null || e.seed === undefined ? null : Number(e.seed);
   return {
     presetId: typeof e.preset_id === 'string' ? e.preset_id : id,
     name: e.name,
     folder: typeof e.folder === 'string' ? e.folder : '',
-    sliderPositions: positions,
+    sliderPositions: positions as number[],
     nComponents: Number.isInteger(e.n_components) ? (e.n_components as number) : positions.length,
     seed: seed !== null && Number.isSafeInteger(seed) ? seed : null,
     created: typeof e.created === 'string' ? e.created : '',
@@ -100,18 +101,36 @@ function toFile(p: Preset): Raw {
   };
 }
 
+/** Largest presets.json read or written (Distill's are a few kB; a file past it is refused unread). */
+export const MAX_PRESETS_FILE_BYTES = 4 * 1024 * 1024;
+
+function tooLarge(file: string, size: number): UiError {
+  return new UiError('ERR_SDA_UI_PRESETS', 500, `${file}: ${size} bytes, over the ${MAX_PRESETS_FILE_BYTES}-byte limit of a presets index; fix or move it`);
+}
+
 async function readRaw(file: string): Promise<Raw | undefined> {
   let text: string;
   try {
-    text = await fs.promises.readFile(file, 'utf8');
+    const fh = await fs.promises.open(file, 'r');
+    try {
+      const { size } = await fh.stat();
+      if (size > MAX_PRESETS_FILE_BYTES) throw tooLarge(file, size);
+      text = await fh.readFile('utf8');
+    } finally {
+      await fh.close();
+    }
   } catch (e) {
+    if (e instanceof UiError) throw e;
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new UiError('ERR_SDA_UI_PRESETS', 500, `${file}: cannot be read (${(e as Error).message})`, { cause: e });
   }
   try {
     const raw = JSON.parse(text) as unknown;
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new Error('not a JSON object');
-    return raw as Raw;
+    const r = raw as Raw;
+    if (r.presets !== undefined && (typeof r.presets !== 'object' || r.presets === null || Array.isArray(r.presets))) throw new Error('"presets" is not an object');
+    if (r.folders !== undefined && !Array.isArray(r.folders)) throw new Error('"folders" is not a list');
+    return r;
   } catch (e) {
     // Distill would start afresh and overwrite it on the next save; we refuse, so nothing is lost.
     throw new UiError('ERR_SDA_UI_PRESETS', 500, `${file}: is not a presets index (${(e as Error).message}); fix or move it`, { cause: e });
@@ -121,24 +140,31 @@ async function readRaw(file: string): Promise<Raw | undefined> {
 export async function listPresets(presetsDir: string, modelId: string): Promise<PresetIndex> {
   const raw = await readRaw(path.join(modelFolder(presetsDir, modelId), 'presets.json'));
   if (!raw) return { presets: [], folders: [] };
-  const entries = typeof raw.presets === 'object' && raw.presets !== null ? (raw.presets as Record<string, Raw>) : {};
+  const entries = (raw.presets ?? {}) as Record<string, Raw>;
   const presets = Object.entries(entries)
     .map(([id, e]) => fromFile(id, e))
     .filter((p): p is Preset => p !== undefined)
     // Distill's list_presets order: most recently modified first (a stable sort, as Python's).
     .sort((a, b) => (a.modified < b.modified ? 1 : a.modified > b.modified ? -1 : 0));
-  const folders = Array.isArray(raw.folders) ? (raw.folders as PresetIndex['folders']).filter((f) => typeof f?.name === 'string') : [];
+  const folders = ((raw.folders ?? []) as PresetIndex['folders']).filter((f) => typeof f?.name === 'string');
   return { presets, folders };
 }
 
 // One writer at a time per index in this process (read-modify-write).
 const writing = new Map<string, Promise<unknown>>();
 
-async function update<T>(file: string, fn: (raw: Raw) => T): Promise<T> {
+/** NO_WRITE from an update's `fn`: nothing changed, the file is left as it is (not even rewritten). */
+const NO_WRITE = Symbol('no write');
+
+async function update<T>(file: string, fn: (raw: Raw, existed: boolean) => T | typeof NO_WRITE): Promise<T | typeof NO_WRITE> {
   const before = writing.get(file) ?? Promise.resolve();
   const run = before.catch(() => undefined).then(async () => {
-    const raw = (await readRaw(file)) ?? {};
-    const out = fn(raw);
+    const found = await readRaw(file);
+    const raw = found ?? {};
+    const out = fn(raw, found !== undefined);
+    if (out === NO_WRITE) return out;
+    const text = pythonJsonIndent2(raw);
+    if (Buffer.byteLength(text) > MAX_PRESETS_FILE_BYTES) throw new UiError('ERR_SDA_UI_TOO_LARGE', 413, `${file}: this change would make the presets index larger than ${MAX_PRESETS_FILE_BYTES} bytes`);
     await fs.promises.mkdir(path.dirname(file), { recursive: true });
     // Distill's _write_index_atomic: back up the old index, write a temp file, rename it over.
     try {
@@ -148,7 +174,7 @@ async function update<T>(file: string, fn: (raw: Raw) => T): Promise<T> {
     }
     const tmp = path.join(path.dirname(file), `.${crypto.randomBytes(6).toString('hex')}.tmp`);
     try {
-      await fs.promises.writeFile(tmp, pythonJsonIndent2(raw), { mode: 0o600 });
+      await fs.promises.writeFile(tmp, text, { mode: 0o600 });
       await fs.promises.rename(tmp, file);
     } catch (e) {
       await fs.promises.rm(tmp, { force: true });
@@ -165,9 +191,10 @@ async function update<T>(file: string, fn: (raw: Raw) => T): Promise<T> {
 }
 
 function withHeader(raw: Raw, modelId: string): Raw {
-  // Keys in Distill's order; folders and presets kept as they were (unknown presets untouched).
-  const presets = typeof raw.presets === 'object' && raw.presets !== null ? raw.presets : {};
-  const folders = Array.isArray(raw.folders) ? raw.folders : [];
+  // Keys in Distill's order; folders and presets kept as they were (unknown presets untouched). Their
+  // shapes were checked when the file was read.
+  const presets = raw.presets ?? {};
+  const folders = raw.folders ?? [];
   for (const k of Object.keys(raw)) delete raw[k];
   Object.assign(raw, { version: PRESETS_INDEX_VERSION, model_id: modelId, folders, presets });
   return raw;
@@ -196,21 +223,21 @@ export async function savePreset(presetsDir: string, modelId: string, input: New
     modified: now,
     description: typeof input.description === 'string' ? input.description : '',
   };
-  return update(file, (raw) => {
+  await update(file, (raw) => {
     const r = withHeader(raw, modelId);
     (r.presets as Record<string, Raw>)[preset.presetId] = toFile(preset);
-    return preset;
   });
+  return preset;
 }
 
 export async function deletePreset(presetsDir: string, modelId: string, presetId: string): Promise<void> {
   const file = path.join(modelFolder(presetsDir, modelId), 'presets.json');
-  const found = await update(file, (raw) => {
-    const r = withHeader(raw, modelId);
-    const presets = r.presets as Record<string, Raw>;
-    if (!Object.prototype.hasOwnProperty.call(presets, presetId)) return false;
-    delete presets[presetId];
+  // A preset that is not there changes nothing: no write, no folder, no backup made.
+  const found = await update(file, (raw, existed) => {
+    const presets = raw.presets as Record<string, Raw> | undefined;
+    if (!existed || !presets || !Object.prototype.hasOwnProperty.call(presets, presetId)) return NO_WRITE;
+    delete (withHeader(raw, modelId).presets as Record<string, Raw>)[presetId];
     return true;
   });
-  if (!found) throw new UiError('ERR_SDA_UI_NOT_FOUND', 404, 'no such preset');
+  if (found === NO_WRITE) throw new UiError('ERR_SDA_UI_NOT_FOUND', 404, 'no such preset');
 }

@@ -1,16 +1,18 @@
 /**
  * The server's generation requests, rendered one at a time, in the order they came, on the one device:
- * a second request waits rather than competing for the same LibTorch thread. Each job can be cancelled
+ * a second request waits rather than competing for the same LibTorch thread, and past MAX_PENDING_JOBS
+ * or MAX_PENDING_SECONDS waiting or rendering a request is refused. Each job can be cancelled
  * while waiting (it leaves the queue) or while rendering (its AbortSignal stops the pipeline between
  * chunks). Finished renders become takes (lib/ui/takes.ts).
  */
 import * as crypto from 'crypto';
 import { errorCodeOf } from '../error-codes';
 import { AbortedError, SdaError } from '../errors';
-import type { GenerationConfig } from '../generate/config';
+import { DEFAULT_GENERATION_CONFIG, type GenerationConfig } from '../generate/config';
 import type { GenerationPipeline } from '../generate/pipeline';
 import type { GenerationResult } from '../generate/types';
 import type { BitDepth } from '../generate/wav';
+import { UiError } from './errors';
 
 export type JobState = 'queued' | 'rendering' | 'done' | 'failed' | 'cancelled';
 
@@ -41,6 +43,15 @@ export type Renderer = (req: RenderRequest, signal: AbortSignal, onProgress: (fr
 /** Finished jobs kept for the page to pick up their outcome. */
 const FINISHED_KEPT = 64;
 
+/** Jobs waiting or rendering at most; one more is refused (ERR_SDA_UI_BUSY, 503). */
+export const MAX_PENDING_JOBS = 32;
+/** Seconds of audio the jobs waiting or rendering may ask for together (15 minutes); past it, refused. */
+export const MAX_PENDING_SECONDS = 900;
+
+function durationOf(request: RenderRequest): number {
+  return request.config.duration ?? DEFAULT_GENERATION_CONFIG.duration;
+}
+
 export class RenderQueue {
   private readonly jobs: RenderJob[] = [];
   private readonly controllers = new Map<string, AbortController>();
@@ -55,6 +66,14 @@ export class RenderQueue {
 
   enqueue(request: RenderRequest): RenderJob {
     if (this.closed) throw new SdaError('ERR_SDA_ABORTED', 'the server is closing');
+    const pending = this.jobs.filter((j) => j.state === 'queued' || j.state === 'rendering');
+    if (pending.length >= MAX_PENDING_JOBS) {
+      throw new UiError('ERR_SDA_UI_BUSY', 503, `${pending.length} requests are waiting or rendering (at most ${MAX_PENDING_JOBS}); wait for some to finish or cancel them`);
+    }
+    const seconds = pending.reduce((sum, j) => sum + durationOf(j.request), 0) + durationOf(request);
+    if (seconds > MAX_PENDING_SECONDS) {
+      throw new UiError('ERR_SDA_UI_BUSY', 503, `the requests waiting or rendering would ask for ${seconds} s of audio (at most ${MAX_PENDING_SECONDS} s together); wait for some to finish or cancel them`);
+    }
     const job: RenderJob = { id: crypto.randomUUID(), state: 'queued', request, progress: 0 };
     this.jobs.push(job);
     this.prune();

@@ -3,21 +3,25 @@
  * free port unless told otherwise, serves the page built at package build time and the JSON API, and
  * renders generation requests one at a time on the chosen device. Every request must carry this
  * server's Host (and Origin, when the browser sends one); every API call the random token of its URL.
+ * A one-time link (`/open/<code>`, lib/ui/token.ts) hands the token to a browser opened from a command
+ * line. Request headers, whole requests and request bodies are bounded in time (docs/limits.md).
  */
 import * as http from 'http';
 import * as net from 'net';
 import * as path from 'path';
 import { errorCodeOf } from '../error-codes';
+import { InvalidArgumentError } from '../errors';
 import { resolveModelsDir } from '../library/models-dir';
 import { resolveDevice } from '../native/devices';
 import { handleApi, sendJson, type ApiContext } from './api';
+import { clipForLog, LOG_MESSAGE_MAX } from '../util/log-text';
 import { httpStatusOf, UiError } from './errors';
 import { UiModels } from './models';
 import { presetsDirFor } from './presets';
 import { RenderQueue } from './render-queue';
 import { checkPageBuilt, serveStatic } from './static-files';
 import { TakeStore } from './takes';
-import { checkRequest, HostPolicy, isLoopbackHost, newToken } from './token';
+import { checkRequest, HostPolicy, isLoopbackHost, newToken, OneTimeLinks } from './token';
 import { DEFAULT_MAX_UPLOAD_BYTES } from './uploads';
 
 export interface UiOptions {
@@ -35,6 +39,11 @@ export interface UiOptions {
   device?: string;
   /** Largest model file the page may upload, in bytes (default 512 MiB). */
   maxUploadBytes?: number;
+  /**
+   * Bytes the takes held in memory may hold together: Float32 samples and WAV (default 1 GiB); past it
+   * the oldest are dropped, and the take list says so.
+   */
+  takesBudgetBytes?: number;
   /** The token the URL carries (default: 192 random bits); for tests and embedders that pass it on. */
   token?: string;
 }
@@ -42,9 +51,20 @@ export interface UiOptions {
 export interface UiHandle {
   /** `http://HOST:PORT/?token=...`: open it in a browser. */
   url: string;
+  /**
+   * A one-time link `http://HOST:PORT/open/<code>` without the token, for handing to another program (a
+   * browser's command line, which other users can read): its first use within `validForMs` (default one
+   * minute) redirects to the page with the token; any later use is refused (403).
+   */
+  openUrl(validForMs?: number): string;
   /** Stops listening, cancels queued and running renders and frees the loaded model. */
   close(): Promise<void>;
 }
+
+/** Time for a request's headers to arrive. */
+export const HEADERS_TIMEOUT_MS = 30_000;
+/** Time for a whole request to arrive, body included (30 minutes: a 512 MiB upload at 300 kB/s). */
+export const REQUEST_TIMEOUT_MS = 30 * 60_000;
 
 function urlHost(host: string): string {
   if (host === '0.0.0.0' || host === '::') return '127.0.0.1';
@@ -60,7 +80,9 @@ export async function startUi(options: UiOptions = {}): Promise<UiHandle> {
   const { dir: modelsDir } = resolveModelsDir(options.modelsDir);
   const token = options.token ?? newToken();
   const models = new UiModels(modelsDir, device);
-  const takes = new TakeStore();
+  const budget = options.takesBudgetBytes;
+  if (budget !== undefined && !(Number.isSafeInteger(budget) && budget > 0)) throw new InvalidArgumentError(`takesBudgetBytes must be a positive integer; got ${budget}`);
+  const takes = new TakeStore(budget);
   const queue = new RenderQueue(
     async (req, signal, onProgress) => {
       const pipeline = await models.pipelineFor(req.file);
@@ -82,6 +104,7 @@ export async function startUi(options: UiOptions = {}): Promise<UiHandle> {
     maxUploadBytes: options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES,
   };
   let policy: HostPolicy | undefined;
+  const links = new OneTimeLinks();
 
   const server = http.createServer((req, res) => {
     void (async () => {
@@ -94,7 +117,12 @@ export async function startUi(options: UiOptions = {}): Promise<UiHandle> {
       const isApi = url.pathname.startsWith('/api/');
       try {
         checkRequest(req, url, policy!, token, isApi);
-        if (isApi) {
+        const link = /^\/open\/([A-Za-z0-9_-]+)$/.exec(url.pathname);
+        if (link && req.method === 'GET') {
+          if (!links.redeem(link[1]!)) throw new UiError('ERR_SDA_UI_FORBIDDEN', 403, 'this link was used already or has expired; open the URL sda ui printed');
+          res.writeHead(302, { location: `/#token=${token}`, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' });
+          res.end();
+        } else if (isApi) {
           if (!(await handleApi(ctx, req, res, url))) throw new UiError('ERR_SDA_UI_NOT_FOUND', 404, 'no such API route');
         } else if (req.method !== 'GET' && req.method !== 'HEAD') {
           throw new UiError('ERR_SDA_UI_BAD_REQUEST', 405, 'only GET here');
@@ -104,7 +132,7 @@ export async function startUi(options: UiOptions = {}): Promise<UiHandle> {
       } catch (e) {
         const status = httpStatusOf(e);
         const code = errorCodeOf(e);
-        const message = String((e as Error)?.message ?? e);
+        const message = clipForLog(String((e as Error)?.message ?? e), LOG_MESSAGE_MAX);
         if (res.headersSent) {
           res.destroy();
           return;
@@ -116,8 +144,9 @@ export async function startUi(options: UiOptions = {}): Promise<UiHandle> {
       }
     })();
   });
-  server.headersTimeout = 30_000;
-  server.requestTimeout = 0; // uploads of large models on slow disks; the body limit bounds them
+  server.headersTimeout = HEADERS_TIMEOUT_MS;
+  // The whole request, upload included (bodies must also keep up MIN_BODY_BYTES_PER_SECOND, request-body.ts).
+  server.requestTimeout = REQUEST_TIMEOUT_MS;
   await new Promise<void>((resolve, reject) => {
     server.once('error', (e) => reject(new UiError('ERR_SDA_UI_ADDRESS', 500, `cannot listen on ${host}:${port}: ${(e as Error).message}`, { cause: e })));
     server.listen(port, host, () => resolve());
@@ -127,6 +156,7 @@ export async function startUi(options: UiOptions = {}): Promise<UiHandle> {
   let closing: Promise<void> | undefined;
   return {
     url: `http://${urlHost(host)}:${bound}/?token=${token}`,
+    openUrl: (validForMs) => `http://${urlHost(host)}:${bound}/open/${links.issue(validForMs)}`,
     close() {
       closing ??= (async () => {
         const stopped = new Promise<void>((r) => server.close(() => r()));

@@ -1,7 +1,8 @@
 /**
  * Takes made since the server started: each render's WAV (at the bit depth asked for), its sidecar and
- * waveform peaks for the page to draw, kept in memory (the oldest dropped beyond a bound) until kept in
- * the output folder with the package's own export().
+ * waveform peaks for the page to draw, kept in memory until kept in the output folder with the package's
+ * own export(). The oldest are dropped past TAKES_KEPT takes or past the memory budget (the bytes each
+ * take holds: its Float32 channels and its WAV), and the take list says how many were dropped.
  */
 import type { GenerationResult } from '../generate/types';
 import { sidecarFor, type GenerationSidecar } from '../generate/sidecar';
@@ -24,8 +25,13 @@ export interface Take {
   kept?: string;
 }
 
-/** Takes held in memory; at 60 s stereo 48 kHz each WAV is ~17 MB at 24 bits. */
+/** Takes held in memory at most. */
 export const TAKES_KEPT = 32;
+/**
+ * Bytes the takes may hold together (1 GiB). A 60 s stereo take at 48 kHz holds 23 MB of Float32 samples
+ * and a 17 MB WAV at 24 bits (40 MB); at 96 kHz in 32-bit float 92 MB.
+ */
+export const DEFAULT_TAKES_BUDGET_BYTES = 1024 * 1024 * 1024;
 const PEAK_COLUMNS = 600;
 
 export function waveformPeaks(channel: Float32Array, columns = PEAK_COLUMNS): number[] {
@@ -51,8 +57,23 @@ export function takeFileName(result: GenerationResult): string {
   return `take_seed${result.seedUsed}.wav`;
 }
 
+/** The bytes a take holds: its samples (Float32, every channel) and its encoded WAV. */
+export function takeBytes(take: Pick<Take, 'result' | 'wav'>): number {
+  return take.result.channels.reduce((sum, c) => sum + c.byteLength, 0) + take.wav.byteLength;
+}
+
 export class TakeStore {
   private readonly takes: Take[] = [];
+  private bytes = 0;
+  /** Takes dropped for the count or the memory budget since the server started. */
+  dropped = 0;
+
+  constructor(readonly budgetBytes = DEFAULT_TAKES_BUDGET_BYTES) {}
+
+  /** Bytes the takes in memory hold now. */
+  get bytesHeld(): number {
+    return this.bytes;
+  }
 
   async add(id: string, info: Omit<Take, 'id' | 'wav' | 'sidecar' | 'peaks' | 'createdAt'>): Promise<Take> {
     const { result, bitDepth } = info;
@@ -67,7 +88,12 @@ export class TakeStore {
       peaks: waveformPeaks(result.channels[0]!),
     };
     this.takes.push(take);
-    if (this.takes.length > TAKES_KEPT) this.takes.shift();
+    this.bytes += takeBytes(take);
+    // The newest take stays, even alone past the budget: it is the one just asked for.
+    while (this.takes.length > 1 && (this.takes.length > TAKES_KEPT || this.bytes > this.budgetBytes)) {
+      this.bytes -= takeBytes(this.takes.shift()!);
+      this.dropped++;
+    }
     return take;
   }
 

@@ -80,3 +80,32 @@ export function checkRequest(req: IncomingMessage, url: URL, policy: HostPolicy,
   const given = typeof header === 'string' ? header : (url.searchParams.get('token') ?? undefined);
   if (!tokenMatches(token, given)) throw new UiError('ERR_SDA_UI_FORBIDDEN', 403, 'missing or wrong token (open the URL sda ui printed)');
 }
+
+/** How long a link from {@link OneTimeLinks.issue} may be used (one minute), unless told otherwise. */
+export const ONE_TIME_LINK_MS = 60_000;
+
+/**
+ * One-time links `/open/<code>` for opening the page from a command line (`sda ui --open`) without the
+ * token in any process's arguments: the code is random, used once, and expires. The server answers the
+ * first use with a redirect to the page carrying the token in the URL's fragment (never sent to a
+ * server, and the page moves it to the tab's storage).
+ */
+export class OneTimeLinks {
+  private readonly codes = new Map<string, number>();
+
+  /** A new code, valid for `validForMs`. */
+  issue(validForMs = ONE_TIME_LINK_MS): string {
+    const code = newToken();
+    this.codes.set(code, Date.now() + validForMs);
+    return code;
+  }
+
+  /** Whether `code` was issued, is unused and has not expired; it is used up either way. */
+  redeem(code: string): boolean {
+    const now = Date.now();
+    for (const [c, until] of this.codes) if (until < now) this.codes.delete(c);
+    const until = this.codes.get(code);
+    this.codes.delete(code);
+    return until !== undefined && until >= now;
+  }
+}

@@ -9,13 +9,12 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import type { IncomingMessage } from 'http';
-import { pipeline } from 'stream/promises';
-import { Transform } from 'stream';
 import { savedModelParts } from '../model/load-model';
 import { saveModelDetailed } from '../library/save-model';
 import { saveModelFromCheckpoint } from '../library/convert-checkpoint';
 import { PyDict, readTorchFile } from '../torchfile';
 import { UiError } from './errors';
+import { receiveBody } from './request-body';
 
 /** Default upload limit: larger than any small-dataset model (tens of MB) with a wide margin. */
 export const DEFAULT_MAX_UPLOAD_BYTES = 512 * 1024 * 1024;
@@ -30,26 +29,15 @@ export interface UploadResult {
   via: 'model' | 'checkpoint';
 }
 
+/** Longest upload file name accepted (characters). */
+export const MAX_UPLOAD_NAME = 120;
+
 function uploadName(raw: string | null): string {
-  const base = path.basename(String(raw ?? '')).replace(/[^\w.\- ]+/g, '_').slice(0, 120);
+  const base = path.basename(String(raw ?? '')).replace(/[^\w.\- ]+/g, '_');
+  if (base.length > MAX_UPLOAD_NAME) throw new UiError('ERR_SDA_UI_BAD_REQUEST', 400, `the file name is too long (${base.length} characters; at most ${MAX_UPLOAD_NAME})`);
   const ext = path.extname(base).toLowerCase();
   if (!EXTENSIONS.has(ext)) throw new UiError('ERR_SDA_UI_BAD_REQUEST', 400, `drop a ${[...EXTENSIONS].join(', ')} file`);
   return base;
-}
-
-/** Streams the request body to `file`, refusing it past `limit` bytes. */
-async function receive(req: IncomingMessage, file: string, limit: number): Promise<void> {
-  const declared = Number(req.headers['content-length']);
-  const tooLarge = () => new UiError('ERR_SDA_UI_TOO_LARGE', 413, `the file is larger than the upload limit (${limit} bytes)`);
-  if (Number.isFinite(declared) && declared > limit) throw tooLarge();
-  let seen = 0;
-  const counter = new Transform({
-    transform(chunk: Buffer, _enc, done) {
-      seen += chunk.length;
-      done(seen > limit ? tooLarge() : null, chunk);
-    },
-  });
-  await pipeline(req, counter, fs.createWriteStream(file, { mode: 0o600 }));
 }
 
 export async function addUploadedModel(req: IncomingMessage, fileName: string | null, modelsDir: string, limit: number): Promise<UploadResult> {
@@ -57,7 +45,7 @@ export async function addUploadedModel(req: IncomingMessage, fileName: string | 
   const dir = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'sda-ui-upload-'));
   try {
     const file = path.join(dir, name);
-    await receive(req, file, limit);
+    await receiveBody(req, () => fs.createWriteStream(file, { mode: 0o600 }), limit, 'the file');
     // The torch.save reader with its default limits, tensor data not read: refuses anything else, typed.
     const { value } = await readTorchFile(file, { storages: 'skip' });
     const isCheckpoint = value instanceof PyDict && value.has('optimizer_state_dict') && !value.has('format');
@@ -73,6 +61,10 @@ export async function addUploadedModel(req: IncomingMessage, fileName: string | 
     // model dropped twice is then refused as already cataloged (ModelExistsError) rather than duplicated.
     const saved = await saveModelDetailed(file, { modelsDir, metadata: { modelId: parts.metadata.modelId || undefined } });
     return { modelId: saved.metadata.modelId, name: saved.metadata.name, via: 'model' };
+  } catch (e) {
+    // The answer names the file as the page sent it, never the server's temp folder.
+    if (e instanceof Error) e.message = e.message.split(path.join(dir, name)).join(name).split(dir).join('(upload)');
+    throw e;
   } finally {
     await fs.promises.rm(dir, { recursive: true, force: true });
   }

@@ -1,8 +1,8 @@
 /**
  * Crash-safe file writes, shared by every writer of the package (torch files, the library index, WAV
- * and sidecar exports): a temp file in the same directory, fsync, rename over the target, fsync of the
- * directory. A reader sees the old file or the new one, never a half-written one; a killed writer leaves
- * only a temp file named `.<name>.<pid>.<hex>.tmp`.
+ * and sidecar exports): a temp file in the same directory, fsync, rename over the target (or, never
+ * replacing a file, a hard link to it), fsync of the directory. A reader sees the old file or the new
+ * one, never a half-written one; a killed writer leaves only a temp file named `.<name>.<pid>.<hex>.tmp`.
  */
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -75,7 +75,8 @@ export function writeFileAtomicSync(file: string, data: FileData, options: Atomi
   fsyncDir(path.dirname(file));
 }
 
-export async function writeFileAtomic(file: string, data: FileData, options: AtomicWriteOptions = {}): Promise<void> {
+/** Writes `data` to a new temp file beside `file` (flushed) and returns its path; nothing is left on error. */
+async function writeTempFile(file: string, data: FileData, options: AtomicWriteOptions): Promise<string> {
   const tmp = tempPathFor(file);
   const fh = await fs.promises.open(tmp, 'wx', options.mode ?? 0o666);
   try {
@@ -89,11 +90,47 @@ export async function writeFileAtomic(file: string, data: FileData, options: Ato
     throw e;
   }
   await fh.close();
+  return tmp;
+}
+
+export async function writeFileAtomic(file: string, data: FileData, options: AtomicWriteOptions = {}): Promise<void> {
+  const tmp = await writeTempFile(file, data, options);
   try {
     await fs.promises.rename(tmp, file);
   } catch (e) {
     await fs.promises.rm(tmp, { force: true });
     throw e;
+  }
+  fsyncDir(path.dirname(file));
+}
+
+/** link() cannot be used here (a file system without hard links): fall back to an exclusive placeholder. */
+const NO_LINK = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDEV']);
+
+/**
+ * As {@link writeFileAtomic}, but never replaces a file: the finished temp file is hard-linked to `file`,
+ * which fails with the file system's `EEXIST` error when anything is there, however late it appeared (no
+ * check-then-write window). Where hard links are not supported, `file` is claimed by an exclusive create
+ * (`wx`) before the temp file is renamed over it. On any error nothing is left under `file` by this call.
+ */
+export async function writeFileExclusive(file: string, data: FileData, options: AtomicWriteOptions = {}): Promise<void> {
+  const tmp = await writeTempFile(file, data, options);
+  try {
+    try {
+      await fs.promises.link(tmp, file);
+    } catch (e) {
+      if (!NO_LINK.has((e as NodeJS.ErrnoException).code ?? '')) throw e;
+      const claim = await fs.promises.open(file, 'wx', options.mode ?? 0o666);
+      await claim.close();
+      try {
+        await fs.promises.rename(tmp, file);
+      } catch (e2) {
+        await fs.promises.rm(file, { force: true });
+        throw e2;
+      }
+    }
+  } finally {
+    await fs.promises.rm(tmp, { force: true });
   }
   fsyncDir(path.dirname(file));
 }

@@ -1,6 +1,8 @@
 /** The UI tests' shared set-up: a writable library of the genuine models, and raw HTTP requests. */
+import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as http from 'http';
+import * as os from 'os';
 import * as path from 'path';
 import { ModelLibrary } from '../../lib';
 import { copyGenuineLibrary } from './cli';
@@ -59,4 +61,35 @@ export function request(
 export function parseUiUrl(url: string): { origin: string; token: string; hostPort: string } {
   const u = new URL(url);
   return { origin: u.origin, token: u.searchParams.get('token')!, hostPort: u.host };
+}
+
+/**
+ * `sda ui --open` with a stand-in `xdg-open` first on PATH that records its whole command line (and its
+ * environment and its parent's command line, as another user's `ps` would see them). Resolves to the
+ * URL printed and what the opener recorded; `stop()` ends the server.
+ */
+export async function uiWithRecordingOpener(cli: string, args: string[]): Promise<{ url: string; recorded: string[]; stop(): void }> {
+  const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'sda-ui-open-'));
+  const seen = path.join(bin, 'opened.txt');
+  fs.writeFileSync(path.join(bin, 'xdg-open'), `#!/bin/sh\n{ printf '%s\\n' "$0" "$@"; env; cat /proc/$PPID/cmdline; } > "${seen}.tmp" && mv "${seen}.tmp" "${seen}"\n`, { mode: 0o755 });
+  const child = spawn(process.execPath, [cli, 'ui', ...args, '--open'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } });
+  const stop = () => {
+    child.kill('SIGTERM');
+    fs.rmSync(bin, { recursive: true, force: true });
+  };
+  try {
+    const url = await new Promise<string>((resolve) => {
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (out.includes('\n')) resolve(out.split('\n')[0]!);
+      });
+    });
+    // The opener runs detached: wait for the file it writes (renamed into place, so complete when seen).
+    while (!fs.existsSync(seen)) await new Promise((r) => setTimeout(r, 20));
+    return { url, recorded: fs.readFileSync(seen, 'utf8').split('\n'), stop };
+  } catch (e) {
+    stop();
+    throw e;
+  }
 }

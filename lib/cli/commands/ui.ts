@@ -32,15 +32,19 @@ function parseMegabytes(v: string): number {
   return Math.floor(n * 1024 * 1024);
 }
 
-/** Opens the URL in the desktop's browser; failing to is not an error (the URL is printed anyway). */
+/**
+ * Opens a one-time link to the page in the desktop's browser (the opener's and the browser's command
+ * lines are visible to other users, so they never carry the token); failing to is not an error (the
+ * URL is printed anyway).
+ */
 function openInBrowser(url: string): void {
   const [cmd, args] = process.platform === 'darwin' ? ['open', [url]] : process.platform === 'win32' ? ['cmd', ['/c', 'start', '', url]] : ['xdg-open', [url]];
   try {
     const child = spawn(cmd, args as string[], { stdio: 'ignore', detached: true });
-    child.on('error', () => process.stderr.write(`sda: could not open a browser; open ${url}\n`));
+    child.on('error', () => process.stderr.write('sda: could not open a browser; open the URL above\n'));
     child.unref();
   } catch {
-    process.stderr.write(`sda: could not open a browser; open ${url}\n`);
+    process.stderr.write('sda: could not open a browser; open the URL above\n');
   }
 }
 
@@ -75,7 +79,7 @@ where asked or the device is not there, 2 bad usage.`,
       }
       const handle = await startUi({ modelsDir: f.modelsDir, host: f.host, port: f.port, device: f.device, outDir: f.out, maxUploadBytes: f.maxUpload });
       process.stdout.write(`${handle.url}\n`);
-      if (f.open) openInBrowser(handle.url);
+      if (f.open) openInBrowser(handle.openUrl());
       await new Promise<void>((resolve) => {
         if (stopReason()) resolve();
         stopSignal().addEventListener('abort', () => resolve(), { once: true });
