@@ -1,5 +1,6 @@
 /**
- * Finding a model from what a user typed: a file path, or a model id, id prefix or name in a library.
+ * Finding a model from what a user typed: a file path, or a model id, id prefix, name or part of a name
+ * in a library.
  *
  * Rules, documented in docs/library.md:
  * - A query that looks like a path (a `/` or `\`, or ending in `.sda`, `.distill`, `.pt`) is only a path.
@@ -106,7 +107,8 @@ function isFile(file: string): boolean {
 
 /**
  * The model `query` names: a model file, or a model of the library in `options.modelsDir` by id, id
- * prefix, name or part of a name (in that order). Reads only (the library is not changed, a missing folder is not created).
+ * prefix, name or part of a name (in that order). Reads only (the library is not changed, a missing
+ * folder is not created).
  * Errors: ModelNotFoundError (nothing matches, or the cataloged file is gone), AmbiguousModelError
  * (several models match; `candidates` lists them), LibraryCorruptError, InvalidArgumentError.
  */
