@@ -21,7 +21,7 @@ const TIERS = {
   ],
   addon: [
     '11.addon', '12.devices', '13.smoke', '14.cli-doctor', '15.build', '16.native-safety', '17.native-lifecycle',
-    '30.model-parity', '51.generate-compat', '52.generate-default', '55.generate-bounds', '58.griffin-lim',
+    '30.model-parity', '47.library-add', '51.generate-compat', '52.generate-default', '55.generate-bounds', '58.griffin-lim',
     '59.determinism', '70.ui-server', '73.ui-hostile', '84.cli-usage', '86.cli-progress', '89.vocabulary',
   ],
   python: [

@@ -209,11 +209,14 @@ export interface ModelCandidate {
   name?: string;
   /** The model's file. */
   path: string;
-  /** The rule that matched: `path`, `id`, `name`, `name-case` (case-insensitive name) or `id-prefix`. */
+  /**
+   * The rule that matched: `path`, `id`, `id-prefix`, `name`, `name-case` (case-insensitive name) or
+   * `name-part` (part of the name, ignoring case).
+   */
   match: string;
 }
 
-const RULE_TEXT: Record<string, string> = { path: 'file', id: 'id', name: 'name', 'name-case': 'name (ignoring case)', 'id-prefix': 'id prefix' };
+const RULE_TEXT: Record<string, string> = { path: 'file', id: 'id', name: 'name', 'name-case': 'name (ignoring case)', 'name-part': 'part of the name', 'id-prefix': 'id prefix' };
 
 /** A lookup matched more than one model; `candidates` lists them (give the full model id instead). */
 export class AmbiguousModelError extends SdaError {

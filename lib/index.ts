@@ -179,15 +179,18 @@ export type {
 
 // Model library, persistence and controls (lib/library, lib/controls)
 export { ModelLibrary, INDEX_FILE, INDEX_VERSION, MODEL_EXTENSIONS, readModelMetadata, sanitizeFileName, pyJsonDumps, pyJsonParse, pyFloatRepr, JsonInt, resolveModel, matchModel } from './library';
-export type { ModelEntry, ModelEntrySortKey, LibraryWarning, ModelLibraryOptions, ListOptions, SearchOptions, RepairResult, UnreadableModel, LibraryTransaction, LockOptions, PyJson, ResolvedModel, ResolveModelOptions, ModelMatch } from './library';
+export type { ModelEntry, ModelEntrySortKey, LibraryWarning, ModelLibraryOptions, ListOptions, SearchOptions, RepairResult, UnreadableModel, LibraryTransaction, LockOptions, PyJson, ResolvedModel, ResolveModelOptions, ModelMatch, MatchModelOptions, MatchRule } from './library';
 // Library calls take (subject, options): resolveModel(query, { modelsDir }), saveModel(model, { modelsDir, ... }),
-// saveModelFromCheckpoint(checkpointPath, { modelsDir, metadata, ... }), deleteModel(modelId, { modelsDir }).
+// saveModelFromCheckpoint(checkpointPath, { modelsDir, metadata, ... }), addModelFile(file, { modelsDir, name, tags }),
+// deleteModel(modelId, { modelsDir }).
 export { saveModel, saveModelDetailed, cpuStateDict, inferLatentDim } from './library/save-model';
 export type { SaveModelOptions, SavedModel, SavedModelSource, StateDictInput, ModelToSave } from './library/save-model';
 export { deleteModel } from './library/delete-model';
 export type { DeleteModelOptions } from './library/delete-model';
 export { saveModelFromCheckpoint } from './library/convert-checkpoint';
 export type { SaveFromCheckpointOptions } from './library/convert-checkpoint';
+export { addModelFile, checkModelFile } from './library/add-model';
+export type { AddModelOptions, AddedModel, ModelFileKind } from './library/add-model';
 export { analysisToPy } from './model/analysis';
 export { LibraryError, LibraryLockTimeoutError, LibraryCorruptError, ModelExistsError, ModelNotFoundError, AmbiguousModelError } from './errors';
 export type { ModelCandidate } from './errors';

@@ -292,7 +292,7 @@ test('46.6 saveModel refuses an existing modelId unless replace: true, then remo
   expect(await lib.count()).toBe(2);
 });
 
-describe('46.7 lookups by query report ambiguity', () => {
+describe('46.7 lookups by query: id, id prefix, name, name ignoring case, part of a name; ambiguity at a step is reported', () => {
   const dir = path.join(os.tmpdir(), 'sda-46-lookup');
   const A = entry('0a525f0f-4cd5-460f-9b94-f40bc230856f', 'Genuine');
   const B = entry('77777777-aaaa-4bbb-8ccc-dddddddddddd', '0a525f0f'); // named like A's id prefix
@@ -300,37 +300,73 @@ describe('46.7 lookups by query report ambiguity', () => {
   const D = entry('87654321-aaaa-4bbb-8ccc-dddddddddddd', 'pads');
   const E = entry('abcdef01-aaaa-4bbb-8ccc-dddddddddddd', 'Rain');
   const all = [A, B, C, D, E];
+  const thrown = (f: () => unknown): AmbiguousModelError => {
+    try {
+      f();
+    } catch (e) {
+      return e as AmbiguousModelError;
+    }
+    throw new Error('no error');
+  };
+  const listed = (err: AmbiguousModelError) => err.candidates.map((c) => [c.modelId, c.name, c.match]);
 
-  test('a name that is another model\'s id prefix', () => {
-    const err = (() => {
-      try {
-        matchModel(all, '0a525f0f', dir);
-      } catch (e) {
-        return e;
-      }
-    })() as AmbiguousModelError;
+  test('1: a full id, always (ids are unique keys), whatever names say', () => {
+    expect(matchModel(all, A.modelId, dir)).toEqual({ entry: A, via: 'id' });
+    expect(matchModel([A, { ...B, name: A.modelId }], A.modelId, dir)).toEqual({ entry: A, via: 'id' });
+    expect(matchModel([A, { ...B, name: A.modelId }], A.modelId, dir, { alsoFile: '/x/f' })).toEqual({ entry: A, via: 'id' });
+  });
+
+  test('2: an id prefix of 4+ characters, ignoring case, before any name; two ids with the prefix are ambiguous', () => {
+    expect(matchModel(all, 'abcd', dir)).toEqual({ entry: E, via: 'id-prefix' });
+    expect(matchModel(all, 'ABCDEF', dir)).toEqual({ entry: E, via: 'id-prefix' });
+    expect(matchModel(all, 'abc', dir)).toBeUndefined(); // too short to be a prefix
+    // B is named exactly '0a525f0f', but A's id prefix is an earlier step.
+    expect(matchModel(all, '0a525f0f', dir)).toEqual({ entry: A, via: 'id-prefix' });
+    expect(matchModel(all, '0A525F0F', dir)).toEqual({ entry: A, via: 'id-prefix' });
+    const F = entry('0a525f0f-9999-4bbb-8ccc-dddddddddddd', 'Other');
+    const err = thrown(() => matchModel([...all, F], '0a525f0f', dir));
     expect(err).toBeInstanceOf(AmbiguousModelError);
     expect(err).toBeInstanceOf(SdaError);
     expect(err.code).toBe('ERR_SDA_AMBIGUOUS_MODEL');
-    expect(err.candidates.map((c) => [c.modelId, c.match])).toEqual([[B.modelId, 'name'], [A.modelId, 'id-prefix']]);
-    expect(err.message).toMatch(/"0a525f0f" matches 2 models by name or id prefix \(77777777-.* "0a525f0f", 0a525f0f-.* "Genuine"\); give the full model id/);
-    expect(matchModel(all, '0a525f', dir)).toEqual({ entry: A, via: 'id-prefix' }); // B's name is not '0a525f'
-    expect(() => matchModel(all, '0A525F0F', dir)).toThrow(AmbiguousModelError); // prefixes and names both ignore case
+    expect(listed(err)).toEqual([[A.modelId, 'Genuine', 'id-prefix'], [F.modelId, 'Other', 'id-prefix']]);
+    expect(err.message).toBe(`"0a525f0f" matches 2 models by id prefix (${A.modelId} "Genuine", ${F.modelId} "Other"); give the full model id`);
   });
 
-  test('names equal but for case, and duplicate names', () => {
-    expect(() => matchModel(all, 'pads', dir)).toThrow(/matches 2 models by name or name \(ignoring case\) \(87654321-.* "pads", 12345678-.* "Pads"\)/);
-    expect(() => matchModel(all, 'PADS', dir)).toThrow(AmbiguousModelError);
-    expect(() => matchModel([C, { ...E, name: 'Pads' }], 'Pads', dir)).toThrow(/matches 2 models by name/);
+  test('3: the exact name, before the name ignoring case; two models of one name are ambiguous', () => {
+    expect(matchModel(all, 'pads', dir)).toEqual({ entry: D, via: 'name' }); // 'Pads' differs in case: a later step
+    expect(matchModel(all, 'Pads', dir)).toEqual({ entry: C, via: 'name' });
+    expect(matchModel(all, '77777777', dir)).toEqual({ entry: B, via: 'id-prefix' });
+    const twin = { ...E, modelId: 'ffff0000-aaaa-4bbb-8ccc-dddddddddddd', name: 'Pads' };
+    const err = thrown(() => matchModel([...all, twin], 'Pads', dir));
+    expect(listed(err)).toEqual([[C.modelId, 'Pads', 'name'], [twin.modelId, 'Pads', 'name']]);
+    expect(err.message).toMatch(/^"Pads" matches 2 models by name \(12345678-.* "Pads", ffff0000-.* "Pads"\); give the full model id$/);
   });
 
-  test('unique matches: full id (always), exact or case-insensitive name, id prefix of 4+ characters', () => {
-    expect(matchModel(all, A.modelId, dir)).toEqual({ entry: A, via: 'id' });
-    expect(matchModel([A, { ...B, name: A.modelId }], A.modelId, dir)).toEqual({ entry: A, via: 'id' }); // ids are unique keys
+  test('4: the name ignoring case; names equal but for case are ambiguous', () => {
     expect(matchModel(all, 'rain', dir)).toEqual({ entry: E, via: 'name' });
-    expect(matchModel(all, 'abcd', dir)).toEqual({ entry: E, via: 'id-prefix' });
-    expect(matchModel(all, 'abc', dir)).toBeUndefined(); // too short to be a prefix
+    expect(matchModel(all, 'GENUINE', dir)).toEqual({ entry: A, via: 'name' });
+    // 'Rain' ignoring case is found before 'Rain pads', which only contains it.
+    const long = entry('33333333-aaaa-4bbb-8ccc-dddddddddddd', 'Rain pads');
+    expect(matchModel([...all, long], 'RAIN', dir)).toEqual({ entry: E, via: 'name' });
+    const err = thrown(() => matchModel(all, 'PADS', dir));
+    expect(listed(err)).toEqual([[C.modelId, 'Pads', 'name-case'], [D.modelId, 'pads', 'name-case']]);
+    expect(err.message).toMatch(/^"PADS" matches 2 models by name \(ignoring case\) \(12345678-.* "Pads", 87654321-.* "pads"\)/);
+  });
+
+  test('5: a unique part of a name, ignoring case; a part of several names is ambiguous', () => {
+    expect(matchModel(all, 'ain', dir)).toEqual({ entry: E, via: 'name-part' });
+    expect(matchModel(all, 'ENUI', dir)).toEqual({ entry: A, via: 'name-part' });
+    expect(matchModel(all, 'ain', dir, { nameParts: false })).toBeUndefined();
+    const err = thrown(() => matchModel(all, 'a', dir));
+    expect(listed(err)).toEqual([[C.modelId, 'Pads', 'name-part'], [B.modelId, '0a525f0f', 'name-part'], [D.modelId, 'pads', 'name-part'], [E.modelId, 'Rain', 'name-part']]);
+    expect(err.message).toMatch(/^"a" matches 4 models by part of the name \(12345678-.* "Pads", 77777777-.* "0a525f0f", 87654321-.* "pads", abcdef01-.* "Rain"\)/);
     expect(matchModel(all, 'nothing', dir)).toBeUndefined();
+  });
+
+  test('a bare query that is also a file makes any match but a full id ambiguous, the file listed first', () => {
+    const err = thrown(() => matchModel(all, 'ain', dir, { alsoFile: '/x/ain' }));
+    expect(err.candidates.map((c) => [c.match, c.modelId ?? c.path])).toEqual([['path', '/x/ain'], ['name-part', E.modelId]]);
+    expect(matchModel(all, 'nothing', dir, { alsoFile: '/x/nothing' })).toBeUndefined();
   });
 
   test('resolveModel: entry and path, typed errors, and a path query is only a path', async () => {
@@ -341,7 +377,13 @@ describe('46.7 lookups by query report ambiguity', () => {
     for (const e of all) await l.addEntry({ ...e, filePath: e === A ? 'genuine.sda' : e.filePath });
     const r = await resolveModel('0a525f0f-4cd5', { modelsDir: lib });
     expect(r).toEqual({ path: path.join(lib, 'genuine.sda'), via: 'id-prefix', entry: expect.objectContaining({ modelId: A.modelId }) });
-    await expect(resolveModel('0a525f0f', { modelsDir: lib })).rejects.toMatchObject({ code: 'ERR_SDA_AMBIGUOUS_MODEL', candidates: expect.any(Array) });
+    expect(await resolveModel('0a525f0f', { modelsDir: lib })).toMatchObject({ path: path.join(lib, 'genuine.sda'), via: 'id-prefix' });
+    expect(await resolveModel('ENUIN', { modelsDir: lib })).toMatchObject({ path: path.join(lib, 'genuine.sda'), via: 'name-part' });
+    await expect(resolveModel('ENUIN', { modelsDir: lib, nameParts: false })).rejects.toMatchObject({ code: 'ERR_SDA_MODEL_NOT_FOUND' });
+    await expect(resolveModel('a', { modelsDir: lib })).rejects.toMatchObject({
+      code: 'ERR_SDA_AMBIGUOUS_MODEL',
+      candidates: [C, B, D, E].map((e) => ({ modelId: e.modelId, name: e.name, path: path.join(lib, e.filePath), match: 'name-part' })),
+    });
     await expect(resolveModel('Rain', { modelsDir: lib })).rejects.toThrow(/is cataloged but its file .* is gone/);
     await expect(resolveModel('nope', { modelsDir: lib })).rejects.toMatchObject({ code: 'ERR_SDA_MODEL_NOT_FOUND', query: 'nope' });
     expect(await resolveModel(path.join(lib, 'genuine.sda'), { modelsDir: lib })).toEqual({ path: path.join(lib, 'genuine.sda'), via: 'path' });

@@ -1,8 +1,10 @@
-// `sda model list|info|search|delete|repair` on a copy of the genuine library.
+// `sda model list|info|search|add|delete|repair` on a copy of the genuine library.
 import * as fs from 'fs';
 import * as path from 'path';
 import { ModelLibrary } from '../lib';
-import { copyGenuineLibrary, sda, tmpDir } from './helpers/cli';
+import { CHECKPOINT, DEMO, copyGenuineLibrary, sda, tmpDir } from './helpers/cli';
+import { GENUINE } from './helpers/paths';
+import { PyDict, writeTorchFile } from '../lib/torchfile';
 import { writeRawModel } from './helpers/library-util';
 
 const TRAINED_ID = '0a525f0f-4cd5-460f-9b94-f40bc230856f';
@@ -209,21 +211,28 @@ test('82.6 repair catalogs what it can and lists the rest with reasons; exit 0',
   expect(json(['model', 'info', 'Fine', '--models-dir', lib]).entry.name).toBe('Fine');
 });
 
-test('82.7 a query matching several models (a name that is an id prefix, a file and a model) is ambiguous; nothing is deleted', async () => {
+test('82.7 a query matching several models at its step (an id prefix, a part of names, a file and a model) is ambiguous; nothing is deleted', async () => {
   const lib = copyGenuineLibrary();
   json(['model', 'repair', '--models-dir', lib]);
-  fs.copyFileSync(path.join(lib, 'sample_only_fixture.sda'), path.join(lib, 'named_like_a_prefix.sda'));
+  fs.copyFileSync(path.join(lib, 'sample_only_fixture.sda'), path.join(lib, 'prefix_twin.sda'));
   const l = new ModelLibrary(lib);
   const sample = (await l.search({ query: 'Sample Only' }))[0]!;
-  await l.addEntry({ ...sample, modelId: 'ffffffff-0000-4000-8000-000000000000', name: '0a525f0f', filePath: 'named_like_a_prefix.sda' });
+  const twinId = '0a525f0f-ffff-4000-8000-000000000000'; // shares the trained fixture's id prefix
+  await l.addEntry({ ...sample, modelId: twinId, name: 'Prefix Twin', filePath: 'prefix_twin.sda' });
   const files = fs.readdirSync(lib).sort();
   for (const args of [['info', '0a525f0f'], ['delete', '0a525f0f', '--yes']]) {
     const r = sda(['model', ...args, '--models-dir', lib]);
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/^sda: ERR_SDA_AMBIGUOUS_MODEL: "0a525f0f" matches 2 models by name or id prefix \(ffffffff-0000-4000-8000-000000000000 "0a525f0f", 0a525f0f-4cd5-460f-9b94-f40bc230856f "Genuine Trained Fixture \(v1\)!"\); give the full model id\n$/);
+    expect(r.stderr).toBe(`sda: ERR_SDA_AMBIGUOUS_MODEL: "0a525f0f" matches 2 models by id prefix (${TRAINED_ID} "Genuine Trained Fixture (v1)!", ${twinId} "Prefix Twin"); give the full model id\n`);
+  }
+  for (const args of [['info', 'FIXTURE'], ['delete', 'fixture', '--yes']]) {
+    const r = sda(['model', ...args, '--models-dir', lib]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^sda: ERR_SDA_AMBIGUOUS_MODEL: "fixture" matches 3 models by part of the name \(0a525f0f-4cd5-.* "Genuine Trained Fixture \(v1\)!", 6a33900e-.* "Converted Checkpoint Fixture", [0-9a-f-]{36} "Sample Only Fixture"\)/i);
   }
   expect(fs.readdirSync(lib).sort()).toEqual(files);
-  expect(json(['model', 'info', 'ffffffff-0000-4000-8000-000000000000', '--models-dir', lib]).entry.name).toBe('0a525f0f'); // a full id is never ambiguous
+  expect(json(['model', 'info', twinId, '--models-dir', lib]).entry.name).toBe('Prefix Twin'); // a full id is never ambiguous
+  expect(json(['model', 'info', '0a525f0f-4', '--models-dir', lib]).entry.modelId).toBe(TRAINED_ID);
   // A bare word that is both a file here and a model name.
   const cwd = tmpDir('cwd');
   fs.copyFileSync(path.join(lib, 'sample_only_fixture.sda'), path.join(cwd, 'Sample Only Fixture'));
@@ -246,4 +255,117 @@ test('82.8 a models folder that does not exist: reads report an empty library or
     expect(r.stderr).toMatch(/^sda: ERR_SDA_MODEL_NOT_FOUND: /);
   }
   expect(fs.readdirSync(base)).toEqual([]);
+});
+
+const DEMO_ID = '7d047f79-fd5b-4ddd-96b7-aa2fb01472e7';
+const DEMO_NAME = 'Demo (synthetic tones, chirps and noise)';
+const DISTILL = path.join(GENUINE, 'distill/models/head_distill_public_fixture_latent_32.distill');
+
+/** The names in `dir` and the catalog's bytes (absent when there is none). */
+function snapshot(dir: string): { files: string[]; index?: string } {
+  if (!fs.existsSync(dir)) return { files: [] };
+  const index = path.join(dir, 'model_library.json');
+  return { files: fs.readdirSync(dir).sort(), index: fs.existsSync(index) ? fs.readFileSync(index, 'utf8') : undefined };
+}
+
+test('82.11 `model info` finds a model as typed: name ignoring case, a part of the name, ignoring case', () => {
+  const lib = tmpDir('typed');
+  fs.copyFileSync(DEMO, path.join(lib, 'demo.sda'));
+  json(['model', 'repair', '--models-dir', lib]);
+  for (const query of ['demo', 'Demo', 'DEMO (SYNTHETIC', 'chirps', DEMO_NAME.toUpperCase(), '7D047F79']) {
+    const info = json(['model', 'info', query, '--models-dir', lib]);
+    expect(info.entry).toMatchObject({ modelId: DEMO_ID, name: DEMO_NAME, filePath: 'demo.sda' });
+  }
+  expect(sda(['model', 'info', 'demo', '--models-dir', lib]).stdout).toMatch(new RegExp(`^Demo \\(synthetic tones, chirps and noise\\)\n  id          ${DEMO_ID}\n`));
+  // delete looks up the same way; a part that is in no name is not found.
+  const none = sda(['model', 'delete', 'drums', '--yes', '--models-dir', lib]);
+  expect(none.status).toBe(1);
+  expect(none.stderr).toMatch(/^sda: ERR_SDA_MODEL_NOT_FOUND: no model "drums"/);
+  expect(json(['model', 'delete', 'CHIRPS', '--yes', '--models-dir', lib]).deleted.modelId).toBe(DEMO_ID);
+});
+
+test('82.12 `model add` copies .sda and .distill files and converts a checkpoint into the library; --name, --tag; then list and info find them', () => {
+  const lib = path.join(tmpDir('add'), 'models'); // created by the first add
+  const demo = json(['model', 'add', DEMO, '--models-dir', lib]);
+  expect(demo).toEqual({
+    modelsDir: lib,
+    added: [{ source: DEMO, file: path.join(lib, 'demo_synthetic_tones_chirps_and_noise.sda'), via: 'copy', metadata: expect.objectContaining({ modelId: DEMO_ID, name: DEMO_NAME, tags: ['demo', 'synthetic'], trainingEpochs: 50 }) }],
+  });
+  const two = json(['model', 'add', DISTILL, CHECKPOINT, '--tag', 'mine', '--tag', 'DEMO', '--models-dir', lib]);
+  expect(two.added).toEqual([
+    expect.objectContaining({ source: DISTILL, via: 'copy', file: path.join(lib, 'head_distill_public_fixture_latent_32.distill'), metadata: expect.objectContaining({ modelId: '6722f474-aa76-4eaa-9c28-83e6554d06a5', name: 'HEAD Distill Public Fixture (latent 32)', tags: ['mine', 'DEMO'] }) }),
+    expect.objectContaining({ source: CHECKPOINT, via: 'checkpoint', file: path.join(lib, 'checkpoint_epoch0007.sda'), metadata: expect.objectContaining({ name: 'checkpoint_epoch0007', tags: ['mine', 'DEMO'], trainingEpochs: 7 }) }),
+  ]);
+  const named = sda(['model', 'add', CHECKPOINT, '--name', 'Rain pads', '--tag', 'rain', '--models-dir', lib]);
+  expect(named.stderr).toBe('');
+  expect(named.stdout).toMatch(new RegExp(`^added Rain pads \\([0-9a-f-]{36}\\), converted from a checkpoint: ${lib}/rain_pads\\.sda\n$`));
+
+  const list = json(['model', 'list', '--sort', 'name', '--models-dir', lib]);
+  expect(list.models.map((m: { name: string; filePath: string }) => [m.name, m.filePath])).toEqual([
+    [DEMO_NAME, 'demo_synthetic_tones_chirps_and_noise.sda'],
+    ['HEAD Distill Public Fixture (latent 32)', 'head_distill_public_fixture_latent_32.distill'],
+    ['Rain pads', 'rain_pads.sda'],
+    ['checkpoint_epoch0007', 'checkpoint_epoch0007.sda'],
+  ]);
+  expect(json(['model', 'info', 'rain pads', '--models-dir', lib])).toMatchObject({ entry: { name: 'Rain pads', tags: ['rain'] }, latentDim: 64, format: 'sda_model' });
+  expect(json(['model', 'info', 'head distill', '--models-dir', lib])).toMatchObject({ entry: { modelId: '6722f474-aa76-4eaa-9c28-83e6554d06a5' }, latentDim: 32, format: 'distill_model' });
+  expect(json(['model', 'info', 'demo', '--models-dir', lib])).toMatchObject({ entry: { modelId: DEMO_ID }, latentDim: 16 });
+  expect(json(['model', 'search', '--tag', 'mine', '--models-dir', lib]).count).toBe(2);
+});
+
+test('82.13 `model add` keeps a saved model\'s id: adding it again is refused (ERR_SDA_MODEL_EXISTS, exit 1) unless --replace; --name with one file only', () => {
+  const lib = path.join(tmpDir('again'), 'models');
+  json(['model', 'add', DEMO, '--models-dir', lib]);
+  const before = snapshot(lib);
+  const again = sda(['model', 'add', DEMO, '--models-dir', lib]);
+  expect(again.status).toBe(1);
+  expect(again.stdout).toBe('');
+  expect(again.stderr).toBe(`sda: ERR_SDA_MODEL_EXISTS: ${DEMO}: the library already has its model ${DEMO_ID}; add --replace to replace that model\n`);
+  expect(snapshot(lib)).toEqual(before);
+  // The same id twice in one command: nothing added either.
+  const lib2 = path.join(tmpDir('twice'), 'models');
+  expect(sda(['model', 'add', DEMO, DEMO, '--models-dir', lib2]).stderr).toMatch(/^sda: ERR_SDA_MODEL_EXISTS: /);
+  expect(fs.existsSync(lib2)).toBe(false);
+
+  // --tag adds to the model's own tags (the demo's: demo, synthetic), not repeating one ignoring case.
+  const replaced = json(['model', 'add', DEMO, '--replace', '--name', 'Demo again', '--tag', 'extra', '--tag', 'Demo', '--models-dir', lib]);
+  expect(replaced.added[0]).toMatchObject({ file: path.join(lib, 'demo_again.sda'), metadata: { modelId: DEMO_ID, name: 'Demo again', tags: ['demo', 'synthetic', 'extra'] } });
+  expect(json(['model', 'list', '--models-dir', lib]).models.map((m: { name: string; filePath: string }) => [m.name, m.filePath])).toEqual([['Demo again', 'demo_again.sda']]);
+  expect(fs.readdirSync(lib).filter((f) => f.endsWith('.sda'))).toEqual(['demo_again.sda']);
+
+  const usage = sda(['model', 'add', DEMO, CHECKPOINT, '--name', 'x', '--models-dir', lib2]);
+  expect(usage.status).toBe(2);
+  expect(usage.stderr).toBe('sda: ERR_SDA_USAGE: --name names one model; got 2 files\n');
+  expect(fs.existsSync(lib2)).toBe(false);
+});
+
+test('82.14 `model add` refuses what the loader refuses, with its error, and writes nothing', async () => {
+  const src = tmpDir('notmodels');
+  const notModel = path.join(src, 'weights.sda');
+  await writeTorchFile(notModel, new PyDict([['hello', 1n]])); // a torch.save file, not a saved model
+  const text = path.join(src, 'notes.sda');
+  fs.writeFileSync(text, 'not a torch file\n');
+  const lib = path.join(tmpDir('refuse'), 'models');
+  json(['model', 'add', CHECKPOINT, '--models-dir', lib]);
+  const before = snapshot(lib);
+  const fresh = path.join(tmpDir('fresh'), 'models');
+  const cases: [string[], number, RegExp][] = [
+    [[notModel], 1, /^sda: ERR_SDA_MODEL_FORMAT: .*weights\.sda.*is not a saved model: expected format "sda_model" or "distill_model", found no format marker/],
+    [[text], 1, /^sda: ERR_SDA_TORCH_FILE: .*notes\.sda/],
+    [[DEMO, notModel], 1, /^sda: ERR_SDA_MODEL_FORMAT: /], // the good file before it is not added either
+    [[path.join(src, 'missing.sda')], 1, /^sda: ERR_SDA_MODEL_NOT_FOUND: no model file .*missing\.sda\n$/],
+  ];
+  for (const [files, status, stderr] of cases) {
+    for (const dir of [lib, fresh]) {
+      const r = sda(['model', 'add', ...files, '--models-dir', dir]);
+      expect(r.status).toBe(status);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toMatch(stderr);
+    }
+    expect(snapshot(lib)).toEqual(before);
+    expect(fs.existsSync(fresh)).toBe(false);
+  }
+  // The loader itself says the same of that file.
+  const info = sda(['model', 'info', notModel]);
+  expect(info.stderr).toMatch(/^sda: ERR_SDA_MODEL_FORMAT: .*is not a saved model/);
 });

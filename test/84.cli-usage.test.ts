@@ -68,7 +68,7 @@ test('84.2 --debug adds the stack trace to an error', () => {
 });
 
 test('84.3 every command has --help with examples and its exit codes', () => {
-  const commands = [['generate'], ['batch'], ['model'], ['model', 'list'], ['model', 'info'], ['model', 'search'], ['model', 'delete'], ['model', 'repair'], ['convert'], ['inspect'], ['doctor'], ['setup-libtorch'], ['worker'], ['ui']];
+  const commands = [['generate'], ['batch'], ['model'], ['model', 'list'], ['model', 'info'], ['model', 'search'], ['model', 'add'], ['model', 'delete'], ['model', 'repair'], ['convert'], ['inspect'], ['doctor'], ['setup-libtorch'], ['worker'], ['ui']];
   // Long-running servers print lines as they go, not one JSON summary.
   const noJson = new Set(['worker', 'ui']);
   for (const c of commands) {
@@ -97,7 +97,7 @@ function optionEntries(help: string): string[] {
 }
 
 test('84.4 help shows each default once', () => {
-  const commands = [[], ['generate'], ['batch'], ['model', 'list'], ['model', 'search'], ['model', 'info'], ['model', 'delete'], ['model', 'repair'], ['convert'], ['inspect'], ['doctor'], ['setup-libtorch'], ['worker'], ['ui']];
+  const commands = [[], ['generate'], ['batch'], ['model', 'list'], ['model', 'search'], ['model', 'info'], ['model', 'add'], ['model', 'delete'], ['model', 'repair'], ['convert'], ['inspect'], ['doctor'], ['setup-libtorch'], ['worker'], ['ui']];
   let withDefault = 0;
   for (const c of commands) {
     const entries = optionEntries(sda([...c, '--help']).stdout);

@@ -1,8 +1,8 @@
 /**
  * A job's model, as `sda generate`, `sda batch` and the queue's workers take it: nothing at all means the
  * demo model shipped in the package; anything else is looked up with lib/library/resolve.ts (a file, or a
- * model id, id prefix or name in the library, ambiguity reported). `demo` is the demo model when the
- * library has no model by that name.
+ * model id, id prefix, name or part of a name in the library, ambiguity reported). `demo` is the demo
+ * model when no library model has that id prefix or name (a name merely containing it does not count).
  */
 import * as fs from 'fs';
 import { ModelNotFoundError } from '../errors';
@@ -25,13 +25,14 @@ export interface ResolvedModel {
  */
 export async function resolveJobModel(spec: string | undefined, modelsDir: string, onWarning: (w: LibraryWarning) => void = () => undefined): Promise<ResolvedModel> {
   if (spec === undefined) return demo();
+  const nameParts = spec !== 'demo';
   try {
-    return await resolveInLibrary(spec, { modelsDir, library: { onWarning } });
+    return await resolveInLibrary(spec, { modelsDir, nameParts, library: { onWarning } });
   } catch (e) {
     if (spec !== 'demo' || !(e instanceof ModelNotFoundError)) throw e;
     // `demo` names the package's demo model only when no library model answers to it.
     const library = new ModelLibrary(modelsDir, { onWarning: () => undefined }); // already reported
-    if (matchModel(await library.listAll(), spec, library.modelsDir)) throw e;
+    if (matchModel(await library.listAll(), spec, library.modelsDir, { nameParts })) throw e;
     return demo();
   }
 }

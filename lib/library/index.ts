@@ -13,4 +13,4 @@ export type { LockOptions } from './lock';
 export { pyJsonDumps, pyJsonParse, pyFloatRepr, JsonInt } from './py-json';
 export type { PyJson } from './py-json';
 export { resolveModel, matchModel } from './resolve';
-export type { ResolvedModel, ResolveModelOptions, ModelMatch } from './resolve';
+export type { ResolvedModel, ResolveModelOptions, ModelMatch, MatchModelOptions, MatchRule } from './resolve';

@@ -1,13 +1,14 @@
 /**
- * Finding a model from what a user typed: a file path, or a model id, id prefix or name in a library.
+ * Finding a model from what a user typed: a file path, or a model id, id prefix, name or part of a name
+ * in a library.
  *
  * Rules, documented in docs/library.md:
  * - A query that looks like a path (a `/` or `\`, or ending in `.sda`, `.distill`, `.pt`) is only a path.
- * - A full model id selects that model: ids are the catalog's unique keys, and the way out of an
- *   ambiguity, so no other rule can override one.
- * - Otherwise every model matching by any rule counts: exact name, name ignoring case, id prefix (4+
- *   characters, ignoring case), and a bare query that is also an existing file. One model: that one. More than one:
- *   AmbiguousModelError listing them all, so a name never silently wins over an id prefix or a file.
+ * - Otherwise the catalog is searched step by step, and the first step that matches anything decides:
+ *   exact id, id prefix (4+ characters, ignoring case), exact name, name ignoring case, part of the name
+ *   ignoring case. One model at that step: that one. Several: AmbiguousModelError listing them.
+ * - A bare query that is also an existing file: that file when no model matches, ambiguous when one does
+ *   (a full id excepted: ids are the catalog's unique keys, the way out of any ambiguity).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -24,15 +25,20 @@ export interface ResolveModelOptions {
   modelsDir: string;
   /** Accept a path to a model file (default true). */
   files?: boolean;
+  /** Try the last step, a unique part of a name ignoring case (default true). */
+  nameParts?: boolean;
   /** Warnings of the library read (corrupt entries, missing index). */
   library?: ModelLibraryOptions;
 }
 
+/** The catalog step that found a model: `name-part` is a part of the name, ignoring case. */
+export type MatchRule = 'id' | 'id-prefix' | 'name' | 'name-part';
+
 export interface ResolvedModel {
   /** Absolute path of the model file. */
   path: string;
-  /** The rule that found it. */
-  via: 'path' | 'id' | 'name' | 'id-prefix';
+  /** The rule that found it (`name` covers the exact name and the name ignoring case). */
+  via: 'path' | MatchRule;
   /** The catalog entry, when found through the library. */
   entry?: ModelEntry;
 }
@@ -40,11 +46,27 @@ export interface ResolvedModel {
 /** A library entry found by {@link matchModel}. */
 export interface ModelMatch {
   entry: ModelEntry;
-  via: 'id' | 'name' | 'id-prefix';
+  via: MatchRule;
 }
 
-type Rule = 'id' | 'name' | 'name-case' | 'id-prefix';
-const RULE_ORDER: readonly Rule[] = ['id', 'name', 'name-case', 'id-prefix'];
+/** Options of {@link matchModel}. */
+export interface MatchModelOptions {
+  /** A file the query also names, which makes any match but a full id ambiguous. */
+  alsoFile?: string;
+  /** Try the last step, a unique part of a name ignoring case (default true). */
+  nameParts?: boolean;
+}
+
+type Step = 'id' | 'id-prefix' | 'name' | 'name-case' | 'name-part';
+
+/** The lookup order: each step's test, given the query and the query in lower case. */
+const STEPS: readonly [Step, (e: ModelEntry, query: string, lower: string) => boolean][] = [
+  ['id', (e, q) => e.modelId === q],
+  ['id-prefix', (e, q, lower) => q.length >= MIN_ID_PREFIX && e.modelId.toLowerCase().startsWith(lower)],
+  ['name', (e, q) => e.name === q],
+  ['name-case', (e, _q, lower) => e.name.toLowerCase() === lower],
+  ['name-part', (e, _q, lower) => e.name.toLowerCase().includes(lower)],
+];
 
 /** Whether a query can only be meant as a path. */
 export function looksLikePath(query: string): boolean {
@@ -52,39 +74,27 @@ export function looksLikePath(query: string): boolean {
   return query.includes('/') || query.includes('\\') || MODEL_EXTENSIONS.some((x) => lower.endsWith(x)) || lower.endsWith('.pt');
 }
 
-/** Every entry `query` matches and the best rule for each (exact name before name-case before prefix). */
-function candidates(entries: readonly ModelEntry[], query: string): Map<ModelEntry, Rule> {
-  const out = new Map<ModelEntry, Rule>();
-  const lower = query.toLowerCase();
-  for (const e of entries) {
-    if (e.name === query) out.set(e, 'name');
-    else if (e.name.toLowerCase() === lower) out.set(e, 'name-case');
-    else if (query.length >= MIN_ID_PREFIX && e.modelId.toLowerCase().startsWith(lower)) out.set(e, 'id-prefix');
-  }
-  return out;
-}
-
 function candidate(modelsDir: string, e: ModelEntry, match: string): ModelCandidate {
   return { modelId: e.modelId, name: e.name, path: path.join(modelsDir, e.filePath), match };
 }
 
 /**
- * The entry `query` names in `entries` (see the rules above); undefined when none. `alsoFile`: a file the
- * query also names, which makes any library match ambiguous. Errors: AmbiguousModelError.
+ * The entry `query` names in `entries` (see the rules above); undefined when none. The catalog's order
+ * does not matter: candidates are listed by id. Errors: AmbiguousModelError.
  */
-export function matchModel(entries: readonly ModelEntry[], query: string, modelsDir: string, alsoFile?: string): ModelMatch | undefined {
-  const byId = entries.find((e) => e.modelId === query);
-  if (byId) return { entry: byId, via: 'id' };
-  const found = candidates(entries, query);
-  // Listed by rule (closest match first), then id, whatever the catalog's order.
-  const list = [...found]
-    .sort(([a, ra], [b, rb]) => RULE_ORDER.indexOf(ra) - RULE_ORDER.indexOf(rb) || (a.modelId < b.modelId ? -1 : a.modelId > b.modelId ? 1 : 0))
-    .map(([e, rule]) => candidate(modelsDir, e, rule));
-  if (alsoFile && list.length > 0) throw new AmbiguousModelError(query, [{ path: alsoFile, match: 'path' }, ...list]);
-  if (list.length > 1) throw new AmbiguousModelError(query, list);
-  const [one] = found;
-  if (!one) return undefined;
-  return { entry: one[0], via: one[1] === 'id-prefix' ? 'id-prefix' : 'name' };
+export function matchModel(entries: readonly ModelEntry[], query: string, modelsDir: string, options: MatchModelOptions = {}): ModelMatch | undefined {
+  const lower = query.toLowerCase();
+  for (const [step, test] of STEPS) {
+    if (step === 'name-part' && options.nameParts === false) break;
+    const found = entries.filter((e) => test(e, query, lower));
+    if (found.length === 0) continue;
+    if (found.length === 1 && (step === 'id' || !options.alsoFile)) {
+      return { entry: found[0]!, via: step === 'name-case' ? 'name' : step };
+    }
+    const list = [...found].sort((a, b) => (a.modelId < b.modelId ? -1 : a.modelId > b.modelId ? 1 : 0)).map((e) => candidate(modelsDir, e, step));
+    throw new AmbiguousModelError(query, options.alsoFile ? [{ path: options.alsoFile, match: 'path' }, ...list] : list);
+  }
+  return undefined;
 }
 
 function isFile(file: string): boolean {
@@ -97,7 +107,8 @@ function isFile(file: string): boolean {
 
 /**
  * The model `query` names: a model file, or a model of the library in `options.modelsDir` by id, id
- * prefix or name. Reads only (the library is not changed, a missing folder is not created).
+ * prefix, name or part of a name (in that order). Reads only (the library is not changed, a missing
+ * folder is not created).
  * Errors: ModelNotFoundError (nothing matches, or the cataloged file is gone), AmbiguousModelError
  * (several models match; `candidates` lists them), LibraryCorruptError, InvalidArgumentError.
  */
@@ -112,7 +123,7 @@ export async function resolveModel(query: string, options: ResolveModelOptions):
     throw new ModelNotFoundError(query, `no model file ${asPath}`);
   }
   const library = new ModelLibrary(options.modelsDir, options.library);
-  const found = matchModel(await library.listAll(), query, library.modelsDir, file);
+  const found = matchModel(await library.listAll(), query, library.modelsDir, { alsoFile: file, nameParts: options.nameParts });
   if (!found) {
     if (file) return { path: file, via: 'path' };
     const missing = fs.existsSync(library.modelsDir) ? '' : ' (the folder does not exist)';

@@ -70,7 +70,7 @@ export function addGenerationFlags(cmd: Command): Command {
 export function registerGenerate(program: Command): void {
   const cmd = program
     .command('generate')
-    .argument('[model]', 'a .sda/.distill file, or a model id, id prefix or name in the library (default: the demo model)')
+    .argument('[model]', 'a .sda/.distill file, or a model id, id prefix, name or part of a name in the library (default: the demo model)')
     .description('generate audio from a model and write WAV (or FLAC, Ogg, MP3) files with their sidecar JSON');
   addGenerationFlags(cmd)
     .option('-n, --count <n>', 'number of clips', cliParser(parseCount), 1)

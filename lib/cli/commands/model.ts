@@ -1,4 +1,4 @@
-/** `sda model list|info|search|delete|repair`: the model library (`model_library.json`) of a models directory. */
+/** `sda model list|info|search|add|delete|repair`: the model library (`model_library.json`) of a models directory. */
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Command } from 'commander';
@@ -8,9 +8,11 @@ import { ModelLibrary } from '../../library/library';
 import { type LibraryWarning } from '../../library/index-store';
 import { matchModel, resolveModel } from '../../library/resolve';
 import { deleteModel } from '../../library/delete-model';
+import { addModelFile, checkModelFile, type AddedModel, type ModelFileKind } from '../../library/add-model';
 import { savedModelParts } from '../../model/load-model';
 import { readTorchFile, toJSONValue } from '../../torchfile';
-import { modelNotFound, usageError } from '../cli-error';
+import { CliError, modelNotFound, usageError } from '../cli-error';
+import { ModelExistsError } from '../../errors';
 import { EXIT_OK } from '../exit-codes';
 import { resolveModelsDir } from '../../library/models-dir';
 import { formatBytes, printJson, printLines, table } from '../output';
@@ -65,7 +67,7 @@ async function listOrSearch(f: ListFlags, query?: string, tags?: string[]): Prom
   process.exitCode = EXIT_OK;
 }
 
-/** The library entry for an id / id prefix / name (ambiguity reported); exits 1 when there is none. */
+/** The library entry for an id / id prefix / name / part of a name (ambiguity reported); exits 1 when there is none. */
 async function entryFor(dir: string, spec: string): Promise<{ library: ModelLibrary; entry: ModelEntry }> {
   const library = openLibrary(dir);
   const found = library ? matchModel(await library.listAll(), spec, library.modelsDir) : undefined;
@@ -139,7 +141,7 @@ function infoText(info: Record<string, unknown>): string[] {
 export function registerModel(program: Command): void {
   const model = program
     .command('model')
-    .description('manage a model library: list, info, search, delete, repair')
+    .description('manage a model library: list, info, search, add, delete, repair')
     .addHelpText(
       'after',
       `
@@ -150,8 +152,13 @@ Examples:
   $ sda model list
   $ sda model info "My Model"
   $ sda model search pad --tag ambient
+  $ sda model add ~/Downloads/pads.sda --tag ambient
   $ sda model delete 3f2a9c1e --yes
   $ sda model repair --models-dir ~/sda/data/models
+
+A model argument is looked up in this order, the first step that matches deciding: exact id, id prefix
+(4+ characters), exact name, name ignoring case, part of the name ignoring case. Several models at that
+step: ERR_SDA_AMBIGUOUS_MODEL, listing them (give the id). A path (with / or a .sda/.distill ending) is a file.
 
 Exit codes: 0 success, 1 failure (no such model, unreadable file), 2 bad usage.`,
     );
@@ -180,7 +187,7 @@ Exit codes: 0 success, 1 failure (no such model, unreadable file), 2 bad usage.`
 
   model
     .command('info')
-    .argument('<model>', 'a model id, id prefix (4+ characters) or name in the library, or a .sda/.distill file')
+    .argument('<model>', 'a model id, id prefix (4+ characters), name or part of a name in the library, or a .sda/.distill file')
     .description('show a model: metadata, spectrogram config, size and its sliders (read without LibTorch)')
     .option('--models-dir <dir>', MODELS_DIR_HELP)
     .option('--json', 'print the catalog entry and the file details as JSON')
@@ -196,8 +203,60 @@ Exit codes: 0 success, 1 failure (no such model, unreadable file), 2 bad usage.`
     });
 
   model
+    .command('add')
+    .argument('<file...>', 'saved models (.sda, .distill) to copy, or training checkpoints (.pt) to convert')
+    .description('add model files to the library: copied (or a checkpoint converted) and cataloged')
+    .option('--name <name>', 'the model name (only with one file; default: the model\'s own, a checkpoint\'s file name)')
+    .option('-t, --tag <tag>', 'a tag to add (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--replace', 'a model whose id is already in the library replaces it (default: refused, ERR_SDA_MODEL_EXISTS)')
+    .option('--models-dir <dir>', `${MODELS_DIR_HELP}; created when missing`)
+    .option('--json', 'print {"modelsDir", "added": [{"source", "file", "via", "metadata"}]} as JSON')
+    .addHelpText(
+      'after',
+      `
+Each file goes through the loader's checks first; if any is not a model nothing is added. A saved model
+keeps its model id (adding it twice is refused unless --replace); a checkpoint is converted as
+\`sda convert\` does. Files are written atomically (temp file + rename) under the library lock.
+
+Examples:
+  $ sda model add pads.sda drums.distill
+  $ sda model add ~/Downloads/rain.sda --name "Rain pads" --tag rain --tag pads
+  $ sda model add run/checkpoint_epoch0040.pt --name "Rain pads v2" --json
+
+Exit codes: 0 added, 1 failure (not a model, already in the library, damaged file), 2 bad usage.`,
+    )
+    .action(async (files: string[], f: DirFlags & { name?: string; tag?: string[]; replace?: boolean }) => {
+      if (f.name !== undefined && files.length > 1) throw usageError(`--name names one model; got ${files.length} files`);
+      const { dir } = resolveModelsDir(f.modelsDir);
+      // Every file is checked before the first is written: a wrong file, or a model already cataloged, adds nothing.
+      const kinds: ModelFileKind[] = [];
+      for (const file of files) kinds.push(await checkModelFile(file));
+      if (!f.replace) {
+        const library = openLibrary(dir);
+        const ids = new Set((library ? await library.listAll() : []).map((e) => e.modelId));
+        files.forEach((file, i) => {
+          const k = kinds[i]!;
+          if (k.kind !== 'copy' || !k.metadata.modelId) return;
+          if (ids.has(k.metadata.modelId)) throw modelExists(file, k.metadata.modelId);
+          ids.add(k.metadata.modelId);
+        });
+      }
+      const added: AddedModel[] = [];
+      for (const file of files) {
+        try {
+          added.push(await addModelFile(file, { modelsDir: dir, name: f.name, tags: f.tag, replace: f.replace, library: { onWarning: cliWarning } }));
+        } catch (e) {
+          throw e instanceof ModelExistsError ? modelExists(file, e.modelId) : e;
+        }
+      }
+      if (f.json) printJson({ modelsDir: dir, added: added.map((a) => ({ source: a.source, file: a.path, via: a.via, metadata: a.metadata })) });
+      else printLines(added.map((a) => `added ${a.metadata.name} (${a.metadata.modelId})${a.via === 'checkpoint' ? ', converted from a checkpoint' : ''}: ${a.path}`));
+      process.exitCode = EXIT_OK;
+    });
+
+  model
     .command('delete')
-    .argument('<model>', 'a model id, id prefix (4+ characters) or name in the library')
+    .argument('<model>', 'a model id, id prefix (4+ characters), name or part of a name in the library')
     .description('delete a model: its .sda file and its catalog entry')
     .option('-y, --yes', 'do not ask (required when standard input is not a terminal)')
     .option('--models-dir <dir>', MODELS_DIR_HELP)
@@ -254,6 +313,10 @@ Exit codes: 0 success, 1 failure (no such model, unreadable file), 2 bad usage.`
       }
       process.exitCode = EXIT_OK;
     });
+}
+
+function modelExists(file: string, modelId: string): CliError {
+  return new CliError('ERR_SDA_MODEL_EXISTS', `${file}: the library already has its model ${modelId}; add --replace to replace that model`);
 }
 
 async function confirm(question: string): Promise<boolean> {
