@@ -3,6 +3,9 @@
  *
  * The public API. Everything exported here is typed and documented; anything else is internal.
  */
+// The public types use Node's (Buffer, streams, Symbol.dispose): this directive, kept in index.d.ts, loads
+// @types/node (a dependency of the package) in every consumer, whatever its `types` setting.
+/// <reference types="node" preserve="true" />
 
 // Errors (all extend SdaError and carry a stable `code`).
 export {
@@ -63,7 +66,9 @@ export {
   validateGenerationConfig, DEFAULT_GENERATION_CONFIG, MAX_DURATION_S, MIN_CHUNK_DURATION_S, MAX_CHUNKS_PER_GENERATION, MAX_SEED,
   plannedChunkCount, outputSampleCount, CONCAT_MODES, STEREO_MODES, OUTPUT_SAMPLE_RATES,
 } from './generate/config';
-export type { GenerationConfig, ConcatMode, StereoMode, OutputSampleRate } from './generate/config';
+// GenerationOptions (= Partial<GenerationConfig>) is what generate(), generateMany(), generateBatch() and
+// generateBlend() take; GenerationConfig, every option filled in, is what a result's `config` holds.
+export type { GenerationConfig, GenerationOptions, ConcatMode, StereoMode, OutputSampleRate } from './generate/config';
 // The options table (docs/vocabulary.md): per option its values or range, default, help and sidecar key,
 // from which the checks, the parsers, the flags and the sidecar are derived; for programs that build forms.
 export { GEN_OPTIONS, GEN_OPTION_KEYS, describeValues } from './generate/options-table';
@@ -194,5 +199,6 @@ export type { AddModelOptions, AddedModel, ModelFileKind } from './library/add-m
 export { analysisToPy } from './model/analysis';
 export { LibraryError, LibraryLockTimeoutError, LibraryCorruptError, ModelExistsError, ModelNotFoundError, AmbiguousModelError } from './errors';
 export type { ModelCandidate } from './errors';
+export type { SdaErrorCode } from './error-codes';
 export { slidersToLatent, randomizeSliders, centerSliders, getSliderInfo, isInWarningZone } from './controls';
 export type { SliderInfo } from './controls';

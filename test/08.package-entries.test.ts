@@ -114,3 +114,20 @@ test('08.4 every relative link in the Markdown files the package ships leads to 
   }
   expect(dead).toEqual([]);
 });
+
+test('08.5 a strict TypeScript consumer with no @types of its own type-checks every API the README shows', () => {
+  // As TypeScript 6 and later do by default, the consumer names no `types`: Node's types must come from the
+  // package's own declaration files. scripts/check-consumer-types.js runs the full matrix on the tarball.
+  const consumer = path.join(app, 'consumer');
+  fs.mkdirSync(consumer);
+  fs.writeFileSync(path.join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
+  for (const f of ['consumer.ts', 'consumer-cjs.cts']) fs.copyFileSync(path.join(ROOT, 'scripts', 'consumer-types', f), path.join(consumer, f));
+  fs.writeFileSync(
+    path.join(consumer, 'tsconfig.json'),
+    JSON.stringify({ compilerOptions: { strict: true, noEmit: true, module: 'nodenext', moduleResolution: 'nodenext', types: [] }, files: ['consumer.ts', 'consumer-cjs.cts'] }),
+  );
+  const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+  const r = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: consumer, encoding: 'utf8' });
+  expect(`${r.stdout}${r.stderr}`).toBe('');
+  expect(r.status).toBe(0);
+}, 120_000);

@@ -10,7 +10,7 @@ import { randomInt } from 'node:crypto';
 import { InvalidArgumentError } from '../errors';
 import { slidersToLatent } from '../controls/sliders';
 import type { LoadedModel } from '../model/load-model';
-import type { GenerationConfig } from './config';
+import type { GenerationOptions } from './config';
 import { GenerationPipeline } from './pipeline';
 import { type GenerateOptions, type GenerationResult } from './types';
 import { qualityReportAsync } from './quality';
@@ -44,11 +44,11 @@ export function normaliseBlendWeights(weights: readonly number[]): number[] {
 }
 
 /**
- * Renders a blend of 1 to 4 models with `config` (the GenerationConfig of generate(), without
+ * Renders a blend of 1 to 4 models with `config` (the GenerationOptions of generate(), without
  * `latentVector`: the vectors come from `options.sliders`). All models use one seed (drawn once when the
  * config has none). The result's `modelName` joins the blended models' names with " + ".
  */
-export async function generateBlend(sources: readonly BlendSource[], config: Partial<GenerationConfig>, options: BlendOptions = {}): Promise<GenerationResult> {
+export async function generateBlend(sources: readonly BlendSource[], config: GenerationOptions, options: BlendOptions = {}): Promise<GenerationResult> {
   const { blendMode: mode = 'latent', sliders = [], ...generateOptions } = options;
   checkBlend(sources, config, mode, sliders);
   const owned: GenerationPipeline[] = [];
@@ -85,7 +85,7 @@ export async function generateBlend(sources: readonly BlendSource[], config: Par
   }
 }
 
-function checkBlend(sources: readonly BlendSource[], config: Partial<GenerationConfig>, mode: unknown, sliders: unknown): void {
+function checkBlend(sources: readonly BlendSource[], config: GenerationOptions, mode: unknown, sliders: unknown): void {
   if (!Array.isArray(sources) || sources.length < 1 || sources.length > MAX_BLEND_MODELS) {
     throw new InvalidArgumentError(`a blend takes 1 to ${MAX_BLEND_MODELS} models; got ${Array.isArray(sources) ? sources.length : typeof sources}`);
   }

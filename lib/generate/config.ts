@@ -65,6 +65,13 @@ export interface GenerationConfig {
   pythonCompat: boolean;
 }
 
+/**
+ * What generate(), generateMany(), generateBatch(), generateBlend() and validateGenerationConfig() take:
+ * any of the generation options, each optional; DEFAULT_GENERATION_CONFIG fills the rest, and the result's
+ * `config` is the complete GenerationConfig. (GenerateOptions, the second argument, is onProgress and signal.)
+ */
+export type GenerationOptions = Partial<GenerationConfig>;
+
 export const MAX_DURATION_S: number = T.duration.max;
 
 /**
@@ -131,7 +138,7 @@ const MOVED_OPTIONS: Record<string, string> = {
  * Fills defaults and checks every value; throws InvalidArgumentError naming the allowed values.
  * `latentDim`, when given, is checked against the latent vector's length.
  */
-export function validateGenerationConfig(config: Partial<GenerationConfig> = {}, latentDim?: number): GenerationConfig {
+export function validateGenerationConfig(config: GenerationOptions = {}, latentDim?: number): GenerationConfig {
   if (config === null || typeof config !== 'object') throw new InvalidArgumentError('config must be an object');
   const known = new Set(Object.keys(DEFAULT_GENERATION_CONFIG));
   for (const k of Object.keys(config)) {

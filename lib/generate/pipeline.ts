@@ -9,7 +9,7 @@
 import { randomInt } from 'crypto';
 import { DisposedError, InvalidArgumentError } from '../errors';
 import type { LoadedModel } from '../model/load-model';
-import { validateGenerationConfig, type GenerationConfig } from './config';
+import { validateGenerationConfig, type GenerationConfig, type GenerationOptions } from './config';
 import { exportResult, type ExportedFiles, type ExportOptions } from './export';
 import { planChunks, type Chunk, type ChunkPlan } from './chunk-plan';
 import { planDistill, type DistillPlan } from './distill-plan';
@@ -70,11 +70,11 @@ export class GenerationPipeline {
   }
 
   /** Checks a config for this model (InvalidArgumentError names the allowed values). */
-  validate(config: Partial<GenerationConfig>): GenerationConfig {
+  validate(config: GenerationOptions): GenerationConfig {
     return validateGenerationConfig(config, this.loaded.latentDim);
   }
 
-  async generate(config: Partial<GenerationConfig>, options: GenerateOptions = {}): Promise<GenerationResult> {
+  async generate(config: GenerationOptions, options: GenerateOptions = {}): Promise<GenerationResult> {
     const job = this.prepare(this.validate(config));
     const [item] = await collect(this.stream([job], BATCH, options));
     return item!.result;
@@ -93,7 +93,7 @@ export class GenerationPipeline {
    * does not apply). Every config is validated and planned here, before any work: an invalid one throws
    * at once, naming its index.
    */
-  generateMany(configs: Array<Partial<GenerationConfig>>, options: GenerateManyOptions = {}): AsyncGenerator<GeneratedItem, void, undefined> {
+  generateMany(configs: readonly GenerationOptions[], options: GenerateManyOptions = {}): AsyncGenerator<GeneratedItem, void, undefined> {
     const jobs = configs.map((cfg, i) => {
       try {
         return this.prepare(this.validate(cfg));
@@ -111,7 +111,7 @@ export class GenerationPipeline {
    * generateMany, collected: the results in the order of `configs`. They are all held at the end; for many
    * or long generations, consume generateMany instead.
    */
-  async generateBatch(configs: Array<Partial<GenerationConfig>>, options: GenerateManyOptions = {}): Promise<GenerationResult[]> {
+  async generateBatch(configs: readonly GenerationOptions[], options: GenerateManyOptions = {}): Promise<GenerationResult[]> {
     const results: GenerationResult[] = new Array(configs.length);
     for await (const { index, result } of this.generateMany(configs, options)) results[index] = result;
     return results;

@@ -6,6 +6,7 @@
  * look them up. `connection` is `redis://HOST:PORT/DB`. Kept out of the main entry so that its types (and
  * bullmq's) are only read by programs that use the queue.
  */
+/// <reference types="node" preserve="true" />
 export { enqueueJobs, type EnqueueOptions, type EnqueuedJob } from './enqueue';
 export { startWorker, type WorkerOptions, type WorkerHandle, type WorkerEvent } from './worker';
 export { jobStatuses, followJobs, type StatusOptions, type FollowOptions, type JobRef } from './status';
