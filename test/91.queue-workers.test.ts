@@ -27,6 +27,8 @@ function writeJobs(dir: string): string {
   for (let i = 0; i < 32; i++) {
     const job: Record<string, unknown> = { output: `q_${String(i).padStart(2, '0')}.wav`, options: { duration: i % 3 === 0 ? 1 : 0.5, seed: 500 + i } };
     if (i % 2 === 1) job.model = TRAINED;
+    // The demo model named, beside jobs that name none: one model for both summaries.
+    if (i === 6) job.model = 'demo';
     if (i === 4) job.options = { duration: 0.5, seed: 504, stereoMode: 'mid-side', sampleRate: 44100, bitDepth: '16' };
     if (i === 5) job.options = { duration: 0.5, seed: 505, sliders: { '0': 3 } };
     if (i === 10) job.options = { duration: 0.5, seed: 510, stereoMode: 'dual-seed' };
@@ -111,6 +113,7 @@ test('91.1 three workers, SIGKILL of one mid-job, SIGTERM of a busy and an idle 
     const s = JSON.parse(r.stdout);
     // A job the killed worker had written but not yet reported is found done by the next (skipped): either way, once.
     expect(s).toMatchObject({ jobs: 33, failed: 1, models: 2 });
+    expect(s.models).toBe(refSummary.models);
     expect(s.written + s.skipped).toBe(32);
     expect(s.failures).toEqual([expect.objectContaining({ line: BAD_LINE, output: 'bad.wav', code: 'ERR_SDA_MODEL_NOT_FOUND' })]);
     expect(r.stderr).toMatch(new RegExp(`^sda: job line ${BAD_LINE} \\(bad\\.wav\\) failed: ERR_SDA_MODEL_NOT_FOUND: `, 'm'));

@@ -143,9 +143,11 @@ async function follow(p: Prepared, f: QueueBatchFlags, alreadyFinished: Set<stri
       p.failures.push({ line: job.line, output: job.output, model: job.model ?? null, error: 'not in the queue: submit the jobs file with sda batch --queue', code: 'ERR_SDA_QUEUE' });
     }
   });
-  // As the local batch counts them: the models that were found, whatever became of their jobs.
+  // As the local batch counts them: the model files that were found, whatever became of their jobs (no
+  // model and "demo" are one file). A model this machine cannot resolve counts by what the job names.
   const unresolved = new Set(['ERR_SDA_MODEL_NOT_FOUND', 'ERR_SDA_AMBIGUOUS_MODEL']);
-  summary.models = new Set(p.todo.filter((_, i) => !unresolved.has(statuses[i]?.error?.code ?? '')).map((t) => t.job.model ?? '\0demo')).size;
+  const found = p.todo.filter((_, i) => !unresolved.has(statuses[i]?.error?.code ?? ''));
+  summary.models = new Set(await Promise.all(found.map((t) => p.modelFileOf(t.job).catch(() => `\0${t.job.model}`)))).size;
   summary.written = summary.outputs.length;
   summary.skipped = summary.skippedOutputs.length;
   summary.seconds = Math.round(((performance.now() - started) / 1000) * 1000) / 1000;
