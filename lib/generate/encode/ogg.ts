@@ -51,6 +51,11 @@ export async function createVorbisEncoder(sampleRate: number, channels: 1 | 2, s
     throw err;
   });
   const enc = await vorbis;
+  // A new instance: the previous one is unreachable by now (its stream's session has been replaced). V8
+  // frees its memory when it next collects; where the process exposes gc (the leak check runs with
+  // --expose-gc, which reaches worker threads too), it is collected now, so RSS readings do not depend on
+  // when that happens.
+  if (streams === 1) (globalThis as { gc?: () => void }).gc?.();
   enc.configure({ channels, sampleRate, vbrQuality: VORBIS_QUALITY, oggSerialNo: serial });
   return {
     push: (data) => enc.encode(data).slice(),
