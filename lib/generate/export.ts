@@ -92,7 +92,7 @@ export function checkExportOptions(options: ExportOptions | undefined): CheckedE
   }
   const ext = FORMAT_EXTENSIONS[format];
   if (fileName !== undefined) {
-    if (typeof fileName !== 'string' || !fileName.toLowerCase().endsWith(ext) || fileName.includes('/') || fileName.includes('\\') || fileName.startsWith('.')) {
+    if (!isPlainFileName(fileName, ext)) {
       throw new InvalidArgumentError(`fileName must be a plain file name ending in ${ext} (format "${format}"); got ${JSON.stringify(fileName)}`);
     }
   }
@@ -102,6 +102,14 @@ export function checkExportOptions(options: ExportOptions | undefined): CheckedE
     throw new InvalidArgumentError('WAV files carry no tags (as in Distill): give tags with format "flac", "ogg" or "mp3"');
   }
   return { bitDepth, fileName, overwrite, format, tags };
+}
+
+/**
+ * Whether `name` is a plain file name ending in `ext` (any case): no folder part, not absolute, not
+ * starting with ".". The rule for export's `fileName` and a job's `output` alike.
+ */
+export function isPlainFileName(name: unknown, ext: string): name is string {
+  return typeof name === 'string' && name.toLowerCase().endsWith(ext) && !name.includes('/') && !name.includes('\\') && !name.startsWith('.') && !path.isAbsolute(name);
 }
 
 /** JSON with non-finite numbers as strings, so strict parsers (and Python's json) read it. */

@@ -9,7 +9,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { BadJobError } from '../errors';
-import { exportResult, sidecarNameOf, type ExportedFiles, type ExportOptions } from '../generate/export';
+import { exportResult, isPlainFileName, sidecarNameOf, type ExportedFiles, type ExportOptions } from '../generate/export';
 import { defaultFileName } from '../generate/sidecar';
 import { FORMAT_EXTENSIONS, type ExportFormat, type GenerationResult } from '../generate/types';
 import { parseTempFileName } from '../util/atomic-file';
@@ -32,14 +32,7 @@ export function checkOutputName(output: unknown, format: ExportFormat | undefine
   const problem = typeof output === 'string' ? outputNameProblem(output) : undefined;
   if (problem) throw new BadJobError(problem);
   const ext = FORMAT_EXTENSIONS[format ?? 'wav'];
-  if (
-    typeof output !== 'string' ||
-    !output.toLowerCase().endsWith(ext) ||
-    output.includes('/') ||
-    output.includes('\\') ||
-    output.startsWith('.') ||
-    path.isAbsolute(output)
-  ) {
+  if (!isPlainFileName(output, ext)) {
     const why = format ? ` (options.format "${format}")` : '';
     throw new BadJobError(`"output" must be a plain file name ending in ${ext}${why}; got ${JSON.stringify(output)}`);
   }
