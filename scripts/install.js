@@ -1,13 +1,13 @@
 'use strict';
-// `npm install` / `npm ci` step: locate LibTorch (downloading it into ./libtorch only as a last resort),
-// record where it is, then use the prebuilt addon when it was built against the same LibTorch version,
-// otherwise build from source.
+// `npm install` / `npm ci` step: locate LibTorch (downloading it into the user cache only as a last
+// resort, once per machine), record where it is, then use the prebuilt addon when it was built against
+// the same LibTorch version, otherwise build from source.
 //   --build-from-source   always compile (also: npm install --build-from-source)
 //   --record-prebuild     after `prebuildify`: record which LibTorch the prebuild was built against
 const fs = require('fs');
 const path = require('path');
 const locate = require('./locate-libtorch.js');
-const { fetchLibtorch } = require('./fetch-libtorch.js');
+const { fetchLibtorch, progressPrinter } = require('./fetch-libtorch.js');
 
 const packageRoot = path.resolve(__dirname, '..');
 const prebuildDir = path.join(packageRoot, 'prebuilds', `${process.platform}-${process.arch}`);
@@ -28,7 +28,7 @@ function readPrebuildRecord() {
 }
 
 function main(argv) {
-  const fetch = process.env.SDA_NO_FETCH === '1' ? null : (dest) => fetchLibtorch(dest, { log });
+  const fetch = process.env.SDA_NO_FETCH === '1' ? null : (dest) => fetchLibtorch(dest, { log, onProgress: progressPrinter() });
   let loc;
   try {
     loc = locate.locateLibtorch({ packageRoot, fetch });

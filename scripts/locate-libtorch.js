@@ -2,13 +2,15 @@
 // Finds the LibTorch this package builds and runs against, at set-up time, and records the result in
 // <package>/libtorch-location.json so that `require` never searches again.
 // Order: (1) $LIBTORCH, (2) the project-local libtorch/, (3) a pip-installed Python torch (found with
-// importlib.util.find_spec, without importing torch), (4) only when allowed, fill libtorch/ from the
-// package index (scripts/fetch-libtorch.js). Nothing else: CMake is pointed at exactly this root, so a
+// importlib.util.find_spec, without importing torch), (4) the user cache's LibTorch for the pinned wheel
+// (scripts/libtorch-cache.js), (5) only when allowed, fill that cache entry from the package index
+// (scripts/fetch-libtorch.js), once per machine. Nothing else: CMake is pointed at exactly this root, so a
 // system LibTorch of another version (Debian's libtorch-dev is 1.13) can never be picked up silently.
 // Plain JavaScript because it runs at install time, before TypeScript is compiled.
 const fs = require('fs');
 const path = require('path');
 const { spawnSync } = require('child_process');
+const cache = require('./libtorch-cache.js');
 
 const LOCATION_FILE = 'libtorch-location.json';
 const LOCATION_SCHEMA = 1;
@@ -117,7 +119,7 @@ function howToFix() {
   return [
     'How to fix, any one of:',
     '  - export LIBTORCH=/path/to/libtorch   (a LibTorch root with include/, lib/, share/cmake/Torch)',
-    '  - npx sda setup-libtorch              (fills the package\'s ./libtorch from `pip download torch==2.13.0+cpu`;',
+    '  - npx sda setup-libtorch              (fills the user cache from `pip download torch==2.13.0+cpu`;',
     '                                          if npm rolled the install back: `npm install small-dataset-audio --ignore-scripts` first)',
     '  - pip install torch                   (a CUDA build of PyTorch gives GPU support)',
     'then run `npm rebuild small-dataset-audio` (or `npm ci` in a clone).',
@@ -125,8 +127,9 @@ function howToFix() {
 }
 
 /**
- * Locate LibTorch. options: packageRoot (required), env (default process.env),
- * fetch (function(dest) that fills dest, or null to never download).
+ * Locate LibTorch. options: packageRoot (required), env (default process.env; its SDA_LIBTORCH_CACHE,
+ * XDG_CACHE_HOME and SDA_TORCH_PIP_SPEC choose the cache entry), fetch (function(dest) that fills the
+ * cache entry dest, or null to never download).
  */
 function locateLibtorch({ packageRoot, env = process.env, fetch = null }) {
   const tried = [];
@@ -157,15 +160,20 @@ function locateLibtorch({ packageRoot, env = process.env, fetch = null }) {
     tried.push(`Python torch: ${py.reason}`);
   }
 
+  const entry = cache.cacheEntry(env);
+  const cached = rootProblem(entry);
+  if (!cached) return describe(entry, 'cache');
+  tried.push(`user cache ${entry}: ${cached}`);
+
   if (fetch) {
     try {
-      fetch(local);
+      fetch(entry);
     } catch (err) {
-      tried.push(`download into ${local}: ${err.message}`);
+      tried.push(`download into ${entry}: ${err.message}`);
     }
-    const problem = rootProblem(local);
-    if (!problem) return describe(local, 'local');
-    if (fs.existsSync(local)) tried.push(`downloaded ${local}: ${problem}`);
+    const problem = rootProblem(entry);
+    if (!problem) return describe(entry, 'cache');
+    if (fs.existsSync(entry)) tried.push(`downloaded ${entry}: ${problem}`);
   } else {
     tried.push('download from the package index: not attempted (SDA_NO_FETCH=1 or not allowed here)');
   }
@@ -197,6 +205,7 @@ module.exports = {
   LOCATION_SCHEMA,
   LibtorchNotFoundError,
   locateLibtorch,
+  describe,
   readLibtorchVersion,
   rootProblem,
   runtimeLibraries,

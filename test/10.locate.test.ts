@@ -1,8 +1,9 @@
-// Locating LibTorch at set-up time: the order, the recorded result, and the message when nothing is found.
+// Locating LibTorch at set-up time: the order, the recorded result, the message when nothing is found, and
+// the user cache that holds one LibTorch per machine (filled once, under a lock, by concurrent installs).
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { spawnSync } from 'child_process';
+import { spawn, spawnSync } from 'child_process';
 import { ROOT } from './helpers/paths';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -18,6 +19,9 @@ beforeEach(() => {
 afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 const noPython = { SDA_PYTHON: path.join(os.tmpdir(), 'no-such-python') };
+// No Python torch, and a user cache of the test's own (never the real ~/.cache).
+const isolated = () => ({ ...noPython, SDA_LIBTORCH_CACHE: path.join(tmp, 'cache') });
+const entryName = `${process.platform}-${process.arch}-torch-2.13.0+cpu`;
 
 test('10.1 the installation recorded a usable LibTorch 2.13.0 with its runtime libraries', () => {
   expect(recorded.version).toBe('2.13.0');
@@ -64,15 +68,16 @@ test('10.5 a pip-installed torch is found without importing it', () => {
 test('10.6 nothing found: the error lists every place tried and how to fix it', () => {
   let err: Error & { code?: string; tried?: string[] } = new Error('not thrown');
   try {
-    locate.locateLibtorch({ packageRoot: tmp, env: noPython });
+    locate.locateLibtorch({ packageRoot: tmp, env: isolated() });
   } catch (e) {
     err = e as typeof err;
   }
   expect(err.code).toBe('ERR_SDA_LIBTORCH_NOT_FOUND');
-  expect(err.tried).toHaveLength(4);
+  expect(err.tried).toHaveLength(5);
   expect(err.message).toMatch(/LIBTORCH environment variable: not set/);
   expect(err.message).toContain(`project-local ${path.join(tmp, 'libtorch')}: does not exist`);
   expect(err.message).toMatch(/Python torch: .*no-such-python could not be run/);
+  expect(err.message).toContain(`user cache ${path.join(tmp, 'cache', entryName)}: does not exist`);
   expect(err.message).toMatch(/download from the package index: not attempted/);
   expect(err.message).toMatch(/export LIBTORCH=/);
   expect(err.message).toMatch(/npx sda setup-libtorch/);
@@ -82,8 +87,8 @@ test('10.7 a download that fails is reported among the tries', () => {
   const fetch = () => {
     throw new Error('pip download torch==2.13.0+cpu failed (exit 1): no matching distribution');
   };
-  expect(() => locate.locateLibtorch({ packageRoot: tmp, env: noPython, fetch })).toThrow(
-    /download into .*libtorch: pip download torch==2\.13\.0\+cpu failed/,
+  expect(() => locate.locateLibtorch({ packageRoot: tmp, env: isolated(), fetch })).toThrow(
+    /download into .*cache\/linux-x64-torch-2\.13\.0\+cpu: pip download torch==2\.13\.0\+cpu failed/,
   );
 });
 
@@ -95,23 +100,97 @@ test('10.8 the version comes from the headers, also in the older single-file lay
   expect(locate.readLibtorchVersion(realRoot)).toBe('2.13.0');
 });
 
-test('10.9 the last resort fills libtorch/ from the torch wheel with only what building and running need', () => {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { fetchLibtorch } = require('../scripts/fetch-libtorch.js');
-  const messages: string[] = [];
-  const loc = locate.locateLibtorch({
-    packageRoot: tmp,
-    env: noPython,
-    fetch: (dest: string) => fetchLibtorch(dest, { log: (m: string) => messages.push(m) }),
-  });
-  expect(loc.foundBy).toBe('local');
-  expect(loc.root).toBe(path.join(tmp, 'libtorch'));
-  expect(loc.version).toBe('2.13.0');
-  expect(fs.readdirSync(path.join(tmp, 'libtorch')).sort()).toEqual(['include', 'lib', 'share']);
-  expect(fs.readdirSync(path.join(tmp, 'libtorch/lib')).sort()).toEqual(['libc10.so', 'libgomp.so.1', 'libtorch.so', 'libtorch_cpu.so']);
-  expect(messages.join('\n')).toMatch(/downloading torch==2\.13\.0\+cpu with pip/);
+test('10.9 the last resort fills the user cache once, from the torch wheel, with only what building and running need', async () => {
+  // Two installs at once, each in its own process, on an empty cache: one downloads, the other waits.
+  const cacheDir = path.join(tmp, 'cache');
+  const script = `
+    const { fetchLibtorch } = require(${JSON.stringify(path.join(ROOT, 'scripts/fetch-libtorch.js'))});
+    const { cacheEntry } = require(${JSON.stringify(path.join(ROOT, 'scripts/libtorch-cache.js'))});
+    fetchLibtorch(cacheEntry(process.env), { log: (m) => console.log(m) });`;
+  const env = { ...process.env, SDA_LIBTORCH_CACHE: cacheDir, SDA_TORCH_PIP_SPEC: '' };
+  const run = () =>
+    new Promise<{ code: number | null; out: string }>((resolve) => {
+      const child = spawn(process.execPath, ['-e', script], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      child.stdout.on('data', (d) => (out += d));
+      child.stderr.on('data', (d) => (out += d));
+      child.on('close', (code) => resolve({ code, out }));
+    });
+  const [a, b] = await Promise.all([run(), run()]);
+  expect([a.code, b.code]).toEqual([0, 0]);
+  const both = `${a.out}\n${b.out}`;
+  expect(both.match(/downloading torch==2\.13\.0\+cpu with pip/g)).toHaveLength(1);
+  expect(both).toMatch(/waiting for pid \d+, which is setting up LibTorch in /);
+  expect(both).toMatch(/LibTorch is already in .*; nothing to download/);
   // The caller's log adds the package's name once (install.js); the messages do not carry it again.
-  expect(messages.filter((m) => m.startsWith('small-dataset-audio:'))).toEqual([]);
-  // Nothing is left half-made beside it.
-  expect(fs.readdirSync(tmp)).toEqual(['libtorch']);
+  expect(both).not.toMatch(/^small-dataset-audio:/m);
+  // One complete entry, nothing half-made or locked beside it.
+  expect(fs.readdirSync(cacheDir)).toEqual([entryName]);
+  const entry = path.join(cacheDir, entryName);
+  expect(fs.readdirSync(entry).sort()).toEqual(['include', 'lib', 'share']);
+  expect(fs.readdirSync(path.join(entry, 'lib')).sort()).toEqual(['libc10.so', 'libgomp.so.1', 'libtorch.so', 'libtorch_cpu.so']);
+
+  // Every later project on this machine finds it there: no download.
+  const fetch = jest.fn();
+  for (const project of ['a', 'b']) {
+    const loc = locate.locateLibtorch({ packageRoot: path.join(tmp, project), env: isolated(), fetch });
+    expect(loc.foundBy).toBe('cache');
+    expect(loc.root).toBe(entry);
+    expect(loc.version).toBe('2.13.0');
+  }
+  expect(fetch).not.toHaveBeenCalled();
+}, 240000);
+
+test('10.10 the cache lies where XDG says unless SDA_LIBTORCH_CACHE says otherwise, one entry per platform and wheel', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const cache = require('../scripts/libtorch-cache.js');
+  expect(cache.cacheEntry({ SDA_LIBTORCH_CACHE: '/c' })).toBe(`/c/${entryName}`);
+  expect(cache.cacheEntry({ XDG_CACHE_HOME: '/x' })).toBe(`/x/small-dataset-audio/libtorch/${entryName}`);
+  expect(cache.cacheEntry({})).toBe(path.join(os.homedir(), '.cache/small-dataset-audio/libtorch', entryName));
+  expect(cache.cacheEntry({ SDA_LIBTORCH_CACHE: '/c', SDA_TORCH_PIP_SPEC: 'torch==2.13.0' })).toBe(`/c/${process.platform}-${process.arch}-torch-2.13.0`);
+  // A spec is never a path: separators and spaces become '-'.
+  expect(path.basename(cache.cacheEntry({ SDA_LIBTORCH_CACHE: '/c', SDA_TORCH_PIP_SPEC: 'torch @ ../../x' }))).toBe(`${process.platform}-${process.arch}-torch-..-..-x`);
+});
+
+test('10.11 a lock whose install was killed is taken over, and only what dead installs left is removed', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const cache = require('../scripts/libtorch-cache.js');
+  const dead = spawnSync(process.execPath, ['-e', 'console.log(process.pid)'], { encoding: 'utf8' });
+  const deadPid = Number(dead.stdout.trim());
+  expect(cache.pidAlive(deadPid)).toBe(false);
+  const entry = path.join(tmp, 'cache', entryName);
+  fs.mkdirSync(`${entry}.lock`, { recursive: true });
+  fs.writeFileSync(path.join(`${entry}.lock`, 'owner.json'), JSON.stringify({ pid: deadPid, host: os.hostname() }));
+  fs.mkdirSync(`${entry}.partial-${deadPid}/wheel`, { recursive: true });
+  fs.mkdirSync(`${entry}.partial-${process.pid}`); // a live install's: kept
+  const messages: string[] = [];
+  const result = cache.withEntryLock(
+    entry,
+    () => {
+      expect(JSON.parse(fs.readFileSync(path.join(`${entry}.lock`, 'owner.json'), 'utf8')).pid).toBe(process.pid);
+      cache.removeAbandonedPartials(entry);
+      return 'ran';
+    },
+    { log: (m: string) => messages.push(m) },
+  );
+  expect(result).toBe('ran');
+  expect(messages).toEqual([`took over an abandoned lock ${entry}.lock (pid ${deadPid})`]);
+  expect(fs.readdirSync(path.join(tmp, 'cache')).sort()).toEqual([`${entryName}.partial-${process.pid}`]);
+});
+
+test('10.12 a live lock is waited for, with one message naming its owner', async () => {
+  const entry = path.join(tmp, 'cache', entryName);
+  const holder = spawn(
+    process.execPath,
+    ['-e', `require(${JSON.stringify(path.join(ROOT, 'scripts/libtorch-cache.js'))}).withEntryLock(${JSON.stringify(entry)}, () => { console.log('held'); require(${JSON.stringify(path.join(ROOT, 'scripts/libtorch-cache.js'))}).sleepSync(1500); })`],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  await new Promise<void>((resolve) => holder.stdout.once('data', () => resolve()));
+  const messages: string[] = [];
+  const t0 = Date.now();
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  require('../scripts/libtorch-cache.js').withEntryLock(entry, () => undefined, { log: (m: string) => messages.push(m) });
+  expect(Date.now() - t0).toBeGreaterThan(500);
+  expect(messages).toEqual([`waiting for pid ${holder.pid}, which is setting up LibTorch in ${entry}...`]);
+  expect(fs.existsSync(`${entry}.lock`)).toBe(false);
 });

@@ -1,6 +1,7 @@
 // The queue's public API on a real redis-server: checks before anything is queued, content-derived job
 // ids, an in-process worker: bad jobs failed once with their line, a transient write error retried, the
-// temp file of a killed writer removed by the worker that takes the job, and the bounded model cache.
+// temp file of a killed writer removed by the worker that takes the job, the bounded model cache, and a
+// bad job failing within a second.
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -132,4 +133,28 @@ test('90.4 the model cache keeps at most its capacity of idle models loaded, dis
   again.release();
   await cache.clear();
   expect(loaded[1]!.loaded.model.disposed).toBe(true);
+});
+
+test('90.5 a bad job sent through the queue fails within a second of being queued, tried once', async () => {
+  const connection = redis.url(5);
+  const out = tmpDir('qfast');
+  const worker = await startWorker({ connection, queueName: 'fast', out, device: 'cpu' });
+  try {
+    // A first good job, so that what is measured is the bad job and not the worker's first load.
+    const warm = await enqueueJobs([{ output: 'warm.wav', options: { duration: 0.2, seed: 1 } }], { connection, queueName: 'fast' });
+    expect((await followJobs(warm, { connection, queueName: 'fast' }))[0]!.state).toBe('completed');
+    for (const bad of [
+      { output: 'f_missing.wav', model: path.join(out, 'nope.sda') },
+      { output: 'f_option.wav', options: { duration: 0.5, sliders: { '40': 1 } } },
+    ]) {
+      const t0 = performance.now();
+      const queued = await enqueueJobs([bad], { connection, queueName: 'fast' });
+      const [st] = await followJobs(queued, { connection, queueName: 'fast' });
+      const ms = performance.now() - t0;
+      expect(st).toMatchObject({ state: 'failed', attempts: 1 });
+      expect(ms).toBeLessThan(1000);
+    }
+  } finally {
+    await worker.close();
+  }
 });

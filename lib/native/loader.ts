@@ -4,8 +4,8 @@
  * LibTorch is found through the recorded location, not through an RPATH: its libraries are preloaded by
  * absolute path with RTLD_GLOBAL (and RTLD_NODELETE, or Node would unload the `libtorch.so` stub again)
  * before the `.node` file is loaded, so the addon's `libtorch_cpu.so`/`libc10.so` dependencies resolve to
- * exactly those. This one mechanism serves a project-local libtorch/, $LIBTORCH and a pip-installed torch
- * alike, and lets a prebuild made on another machine run here (an RPATH is fixed at build time, and
+ * exactly those. This one mechanism serves the user cache, a project-local libtorch/, $LIBTORCH and a
+ * pip-installed torch alike, and lets a prebuild made on another machine run here (an RPATH is fixed at build time, and
  * setting LD_LIBRARY_PATH from JavaScript has no effect on the running process).
  */
 import * as os from 'os';

@@ -7,8 +7,11 @@ import * as path from 'path';
 import { LibtorchNotFoundError } from '../errors';
 import { packageRoot } from '../package-info';
 
-/** How LibTorch was found: `env` ($LIBTORCH), `local` (./libtorch), `python` (a pip-installed torch). */
-export type LibtorchSource = 'env' | 'local' | 'python';
+/**
+ * How LibTorch was found: `env` ($LIBTORCH), `local` (the package's ./libtorch), `python` (a
+ * pip-installed torch), `cache` (the user cache shared by every project: README, "How LibTorch is found").
+ */
+export type LibtorchSource = 'env' | 'local' | 'python' | 'cache';
 
 export interface LibtorchLocation {
   schema: number;

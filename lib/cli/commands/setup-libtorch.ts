@@ -1,7 +1,8 @@
 /**
- * `sda setup-libtorch`: fills the installed package's ./libtorch from the torch wheel pip serves, as
- * `npm run setup-libtorch` does in a clone. Install errors point here because a user's own project
- * cannot run this package's npm scripts.
+ * `sda setup-libtorch`: fills the user cache's LibTorch (one per machine and wheel, shared by every
+ * project) from the torch wheel pip serves and records it for this package, as `npm run setup-libtorch`
+ * does in a clone. Install errors point here because a user's own project cannot run this package's npm
+ * scripts.
  */
 import * as path from 'path';
 import type { Command } from 'commander';
@@ -26,7 +27,11 @@ interface Location {
 // compiled), so they are loaded from the package root rather than imported.
 interface FetchScript {
   DEFAULT_SPEC: string;
-  setupLibtorch(root: string, options: { spec?: string; python?: string; log?: (m: string) => void }): Location;
+  setupLibtorch(
+    root: string,
+    options: { spec?: string; python?: string; log?: (m: string) => void; onProgress?: (p: unknown) => void },
+  ): Location;
+  progressPrinter(stream: NodeJS.WriteStream, prefix: string): (p: unknown) => void;
 }
 
 function fetchScript(): FetchScript {
@@ -36,15 +41,17 @@ function fetchScript(): FetchScript {
 export function registerSetupLibtorch(program: Command): void {
   program
     .command('setup-libtorch')
-    .description("download LibTorch into this package's ./libtorch (from the torch wheel pip serves), then record it")
+    .description('download LibTorch once into the user cache (from the torch wheel pip serves), then record it for this package')
     .option('--spec <pip-spec>', 'the torch wheel to take LibTorch from (default: $SDA_TORCH_PIP_SPEC, else torch==2.13.0+cpu)')
     .option('--python <exe>', 'the Python whose pip downloads it (default: $SDA_PYTHON, else python3)')
     .option('--json', 'print the recorded location as JSON')
     .addHelpText(
       'after',
       `
-Needs python3 with pip and about 200 MB of download; about 480 MB is unpacked. Afterwards rebuild the
-addon against it:
+Needs python3 with pip and about 190 MB of download; about 480 MB is unpacked, once per machine, into
+$SDA_LIBTORCH_CACHE, else $XDG_CACHE_HOME/small-dataset-audio/libtorch, else
+~/.cache/small-dataset-audio/libtorch (nothing is downloaded when it is already there). Afterwards
+rebuild the addon against it:
   $ npx sda setup-libtorch && npm rebuild small-dataset-audio
 
 Examples:
@@ -65,6 +72,7 @@ Exit code 0 when LibTorch is ready, 1 when the download or extraction failed, 2 
           spec: flags.spec?.trim() || process.env.SDA_TORCH_PIP_SPEC || script.DEFAULT_SPEC,
           python: flags.python || process.env.SDA_PYTHON || 'python3',
           log: (m) => process.stderr.write(`${m}\n`),
+          onProgress: script.progressPrinter(process.stderr, ''),
         });
       } catch (err) {
         throw new CliError('ERR_SDA_LIBTORCH_NOT_FOUND', `setting up LibTorch failed: ${(err as Error).message}`);
