@@ -19,6 +19,7 @@
         "native/convvae_binding.cc",
         "native/spectrogram.cc",
         "native/griffin_lim.cc",
+        "native/griffin_lim_loops.cc",
         "native/mkl_dft.cc",
         "native/mkl_threading.cc",
         "native/spectrogram_binding.cc",

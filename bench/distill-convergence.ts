@@ -29,7 +29,7 @@ async function main(): Promise<void> {
   async function convergence(x: Float32Array, c: GenerationConfig): Promise<number> {
     const plan = planDistill(c, [c.seed!], loaded.spectrogram.sampleRate, g).channels[0]!;
     const trajectory = trajectoryOf(plan, drawAnchors(plan, new TorchRng(c.seed!), loaded.latentDim));
-    const mel = await synthesizeMel(plan, trajectory, nMels, async (z, f) => (await loaded.model.decode(z, { targetShape: [nMels, f] })).data);
+    const mel = await synthesizeMel(plan, trajectory, nMels, async (zs, f) => [(await loaded.model.decode(zs[0]!, { targetShape: [nMels, f] })).data]);
     const T = plan.steps.totalFrames;
     const power = await spectrogram.inverseMel({ shape: [1, nMels, T], data: mel.map((v) => Math.expm1(Math.max(0, v))) }, 'lstsq');
     const mag = await spectrogram.magnitude({ shape: [1, x.length], data: x });

@@ -19,6 +19,7 @@
 #include <ATen/ops/softplus.h>
 #include <c10/core/Device.h>
 
+#include <atomic>
 #include <map>
 
 #include "bridge.h"
@@ -174,15 +175,18 @@ FloatTensor ConvVae::decode(const std::vector<float>& z, int64_t batch, int64_t 
     } else {
       // On the CPU, inside a parallel region of at least two threads even for one latent: nested
       // parallelism is then off, so every op of every decode runs on one thread, whatever the batch.
+      // Each thread takes the next latent not yet taken, so a thread the machine's other work keeps off
+      // its core decodes fewer instead of holding the others up at the end.
       const int threads = static_cast<int>(std::max<int64_t>(2, std::min<int64_t>(batch, at::get_num_threads())));
       outs.resize(static_cast<size_t>(batch));
       std::vector<std::string> errors(static_cast<size_t>(threads));
+      std::atomic<int64_t> next{0};
 #pragma omp parallel num_threads(threads)
       {
-        const int t = omp_get_thread_num(), n = omp_get_num_threads();
+        const int t = omp_get_thread_num();
         try {
           inferenceCall([&] {
-            for (int64_t b = t; b < batch; b += n) outs[b] = decodeOn(latents(b, 1));
+            for (int64_t b = next++; b < batch; b = next++) outs[b] = decodeOn(latents(b, 1));
           });
         } catch (const std::exception& e) {
           errors[t] = e.what();

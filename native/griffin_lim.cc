@@ -1,25 +1,20 @@
-// The default mode's Griffin-Lim on the CPU (see griffin_lim.h). Compiled with -fno-math-errno (CMakeLists,
-// binding.gyp) so that the square roots of the per-bin loops vectorise; nothing here reads errno.
+// The default mode's Griffin-Lim on the CPU, its start (see griffin_lim.h): the stopping rule and the
+// phase-gradient initial phases; the iterations are in griffin_lim_loops.cc. Compiled with
+// -fno-math-errno (CMakeLists, binding.gyp); nothing here reads errno.
 #include "griffin_lim.h"
 
 #include <ATen/Parallel.h>
 #include <ATen/ops/empty.h>
-#include <ATen/ops/fft_irfft.h>
-#include <ATen/ops/fft_rfft.h>
-#include <ATen/ops/from_blob.h>
-#include <ATen/ops/zeros.h>
 #include <c10/util/complex.h>
 
 #include <algorithm>
 #include <cmath>
 #include <complex>
-#include <cstring>
+#include <cstdint>
 #include <limits>
-#include <memory>
-#include <string>
+#include <vector>
 
 #include "bridge.h"
-#include "mkl_dft.h"
 
 namespace sda {
 
@@ -41,9 +36,6 @@ constexpr double kHannLambda = 0.25645;
 const double kLogFloor = -11.512925464970229;  // log(1e-5)
 // Buckets of the approximate max-heap: 0.4 dB each over the 100 dB range.
 constexpr int kBuckets = 256;
-// Frames per FFT call of the loops: a long item is worked in blocks this size (cache-sized, and few
-// enough calls that the FFT's per-call setup stays small next to its work).
-constexpr int64_t kBlockFrames = 128;
 // Frames per phase-gradient integration (see pghiPhases).
 constexpr int64_t kPghiFrames = 1024;
 
@@ -234,243 +226,6 @@ at::Tensor pghiPhases(const at::Tensor& mag, const StftGeometry& g) {
       for (cfloat* p = op + (b * T + t0) * F, *end = op + (b * T + t1) * F; p < end; ++p) *p = *p * r;
     }
   });
-  return out;
-}
-
-namespace {
-
-// The FFTs of the blocks one thread works on: frames [count, nFft] <-> rows [count, nFft/2 + 1] complex,
-// in buffers reused from block to block and iteration to iteration. MKL's descriptors (mkl_dft.h) are
-// committed once per size met (a call meets two at most: whole blocks and the last); where LibTorch has
-// no MKL, at::fft does the work. The inverse is unscaled (nFft times istft's frames): the caller's
-// window carries the 1/nFft.
-class BlockFft {
- public:
-  BlockFft(int64_t n, int64_t maxCount, int64_t threads)
-      : n_(n), f_(n / 2 + 1), threads_(threads), real_(static_cast<size_t>(maxCount * n)), complex_(static_cast<size_t>(maxCount * 2 * f_)) {}
-
-  // The buffer forward() reads its frames from.
-  float* frames() { return real_.data(); }
-
-  // The spectra of the first `count` frames in frames(): rows of interleaved complex values.
-  const float* forward(int64_t count) {
-    if (RealDft* d = dft(count)) {
-      d->forward(real_.data(), complex_.data());
-      return complex_.data();
-    }
-    held_ = at::fft_rfft(at::from_blob(real_.data(), {count, n_}, at::kFloat), c10::nullopt, -1).contiguous();
-    return reinterpret_cast<const float*>(held_.data_ptr<cfloat>());
-  }
-
-  // The unscaled inverse transforms of `count` rows of `spec` (interleaved complex [count, nFft/2 + 1]).
-  const float* inverse(const float* spec, int64_t count) {
-    if (RealDft* d = dft(count)) {
-      d->backward(spec, real_.data());
-      return real_.data();
-    }
-    at::Tensor in = at::from_blob(const_cast<float*>(spec), {count, f_}, at::kComplexFloat);
-    held_ = at::fft_irfft(in, n_, -1, "forward").contiguous();  // "forward": the inverse unscaled
-    return held_.data_ptr<float>();
-  }
-
- private:
-  RealDft* dft(int64_t count) {
-    if (!RealDft::available()) return nullptr;
-    for (auto& d : dfts_) {
-      if (d->count() == count) return d.get();
-    }
-    dfts_.push_back(std::make_unique<RealDft>(n_, count, threads_));
-    return dfts_.back().get();
-  }
-
-  int64_t n_, f_, threads_;
-  std::vector<float> real_, complex_;
-  std::vector<std::unique_ptr<RealDft>> dfts_;
-  at::Tensor held_;  // the at::fft result being read (no MKL)
-};
-
-}  // namespace
-
-at::Tensor griffinLimLoops(const at::Tensor& mag, const at::Tensor& start, const at::Tensor& window, const StftGeometry& g,
-                           int64_t nIter, double momentum, const StopRule& stop, std::vector<int64_t>& iterations) {
-  const int64_t B = mag.size(0), T = mag.size(1), F = mag.size(2);
-  const int64_t N = g.nFft, H = g.hop, pad = N / 2, L = H * (T - 1);
-  at::Tensor winT = window.to(at::kCPU).to(at::kFloat).contiguous();
-  const float* w = winT.data_ptr<float>();
-  // The overlap-add's window with the inverse FFT's 1/nFft folded in (BlockFft's inverse is unscaled).
-  std::vector<float> wInv(static_cast<size_t>(N));
-  for (int64_t k = 0; k < N; ++k) wInv[k] = w[k] / static_cast<float>(N);
-  std::vector<float> invEnv(static_cast<size_t>(L), 0.f);
-  for (int64_t t = 0; t < T; ++t) {
-    for (int64_t k = 0; k < N; ++k) {
-      const int64_t j = t * H + k - pad;
-      if (j >= 0 && j < L) invEnv[j] += w[k] * w[k];
-    }
-  }
-  for (auto& e : invEnv) e = e > 1e-11f ? 1.f / e : 0.f;
-  const float c = static_cast<float>(momentum / (1 + momentum));
-
-  // The frames of an item are processed in blocks of kBlockFrames, in a wavefront: block k's inverse FFTs
-  // and overlap-add, then block k - 1's forward FFTs and update (its samples are complete once blocks
-  // k - 2 .. k are added, as a block spans at least nFft samples). A long item (a whole clip) so works in
-  // cache-sized pieces, touching each once per iteration, where whole-signal passes would stream
-  // hundreds of MB through memory per iteration; within a block, the FFTs and loops use the threads.
-  const int64_t blockFrames = std::max<int64_t>(kBlockFrames, (N + H - 1) / H);
-  const int64_t nBlocks = (T + blockFrames - 1) / blockFrames;
-  struct Item {
-    const float* m;
-    float* x;                        // the next estimate, magnitude times phase, interleaved complex [T, F]
-    float* prev;                     // the previous rebuilt spectrum (momentum), interleaved complex [T, F]
-    std::vector<float> y;            // the waveform before the window envelope [L]
-    std::vector<double> rowErr, sc;  // the stopping rule's measure, per frame and per iteration
-    double magNorm2 = 0;
-    int64_t ran = 0;
-  };
-  at::Tensor X = start.contiguous().clone();
-  // Blocks keep their rebuilt spectrum here rather than as their own tensors: blocks of the same size
-  // allocated and freed in turn reuse the same memory instead of mapping fresh pages every time.
-  at::Tensor prevAll = at::empty({B, T, F}, at::TensorOptions().dtype(at::kComplexFloat));
-  at::Tensor magC = mag.contiguous();
-  std::vector<Item> items(static_cast<size_t>(B));
-  for (int64_t b = 0; b < B; ++b) {
-    Item& it = items[b];
-    it.m = magC.data_ptr<float>() + b * T * F;
-    it.x = reinterpret_cast<float*>(X.data_ptr<cfloat>() + b * T * F);
-    it.prev = reinterpret_cast<float*>(prevAll.data_ptr<cfloat>() + b * T * F);
-    it.y.assign(static_cast<size_t>(L), 0.f);
-    it.rowErr.assign(static_cast<size_t>(T), 0.0);
-    for (int64_t i = 0; i < T * F; ++i) it.magNorm2 += static_cast<double>(it.m[i]) * it.m[i];
-  }
-  const bool measure = stop.tolerance > 0;
-  // The first output sample past block k's frames.
-  auto blockEnd = [&](int64_t k) { return std::min(L, (std::min(T, (k + 1) * blockFrames) - 1) * H - pad + N); };
-
-  // y += the windowed inverse FFTs of block k's frames (the istft's overlap-add, before the envelope), on
-  // samples zeroed first where no earlier block wrote.
-  auto inverseBlock = [&](Item& it, int64_t k, BlockFft& fft) {
-    const int64_t t0 = k * blockFrames, t1 = std::min(T, t0 + blockFrames);
-    float* y = it.y.data();
-    std::fill(y + (k > 0 ? blockEnd(k - 1) : 0), y + blockEnd(k), 0.f);
-    const float* fr = fft.inverse(it.x + 2 * t0 * F, t1 - t0);
-    const float* wi = wInv.data();
-    const int64_t s0 = std::max<int64_t>(0, t0 * H - pad), s1 = blockEnd(k);
-    // Over ranges of output samples, so the ranges can run in parallel.
-    at::parallel_for(s0, s1, 8192, [&](int64_t j0, int64_t j1) {
-      const int64_t ta = std::max(t0, (j0 + pad - N) / H), tb = std::min(t1 - 1, (j1 - 1 + pad) / H);
-      for (int64_t t = ta; t <= tb; ++t) {
-        const int64_t first = t * H - pad;
-        const int64_t q0 = std::max<int64_t>(0, j0 - first), q1 = std::min<int64_t>(N, j1 - first);
-        const float* f = fr + (t - t0) * N;
-        for (int64_t q = q0; q < q1; ++q) y[first + q] += f[q] * wi[q];
-      }
-    });
-  };
-  // Block k's frames of istft(X) (y times the envelope), reflect-padded as torch.stft pads, windowed and
-  // FFT'd; then the measure and the update of X for those frames.
-  auto forwardBlock = [&](Item& it, int64_t k, BlockFft& fft) {
-    const int64_t t0 = k * blockFrames, t1 = std::min(T, t0 + blockFrames);
-    float* f2 = fft.frames();
-    const float* y = it.y.data();
-    const float* env = invEnv.data();
-    at::parallel_for(t0, t1, 8, [&](int64_t ta, int64_t tb) {
-      for (int64_t t = ta; t < tb; ++t) {
-        const int64_t first = t * H - pad;
-        float* dst = f2 + (t - t0) * N;
-        if (first >= 0 && first + N <= L) {
-          for (int64_t q = 0; q < N; ++q) dst[q] = y[first + q] * env[first + q] * w[q];
-          continue;
-        }
-        for (int64_t q = 0; q < N; ++q) {
-          int64_t j = first + q;
-          if (j < 0) j = -j;
-          else if (j >= L) j = 2 * (L - 1) - j;
-          dst[q] = y[j] * env[j] * w[q];
-        }
-      }
-    });
-    const float* rBlock = fft.forward(t1 - t0);
-    float* pBlock = it.prev + 2 * t0 * F;
-    // Before the first update there is no previous spectrum: v = R (c 0 against R itself).
-    const bool first = it.ran == 0;
-    const float ce = first ? 0.f : c;
-    at::parallel_for(t0, t1, 8, [&](int64_t ta, int64_t tb) {
-      std::vector<float> err2(static_cast<size_t>(measure ? F : 0));
-      for (int64_t t = ta; t < tb; ++t) {
-        const float* rp = rBlock + 2 * (t - t0) * F;
-        float* pp = pBlock + 2 * (t - t0) * F;
-        const float* m = it.m + t * F;
-        float* xp = it.x + 2 * t * F;
-        if (measure) {
-          // (|R| - m)^2 per bin, then summed over the frame: the squared spectral convergence of the
-          // estimate R was rebuilt from. Two loops, so the first (the square roots) vectorises.
-          float* e2 = err2.data();
-          for (int64_t f = 0; f < F; ++f) {
-            const float d = std::sqrt(rp[2 * f] * rp[2 * f] + rp[2 * f + 1] * rp[2 * f + 1]) - m[f];
-            e2[f] = d * d;
-          }
-          float acc[8] = {0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f};
-          int64_t f = 0;
-          for (; f + 8 <= F; f += 8) {
-            for (int q = 0; q < 8; ++q) acc[q] += e2[f + q];
-          }
-          double sum = 0;
-          for (; f < F; ++f) sum += e2[f];
-          for (float a : acc) sum += a;
-          it.rowErr[t] = sum;
-        }
-        // X = m * v / |v| with v = R - c * prev: torchaudio's momentum update, normalised, times the magnitude.
-        for (int64_t f = 0; f < F; ++f) {
-          const float pr = first ? 0.f : pp[2 * f], pi = first ? 0.f : pp[2 * f + 1];
-          const float vr = rp[2 * f] - ce * pr, vi = rp[2 * f + 1] - ce * pi;
-          const float scale = m[f] / (std::sqrt(vr * vr + vi * vi) + 1e-16f);
-          xp[2 * f] = vr * scale;
-          xp[2 * f + 1] = vi * scale;
-        }
-        std::memcpy(pp, rp, sizeof(float) * 2 * F);
-      }
-    });
-  };
-  // One item, all its iterations, so its data stays in cache from one to the next.
-  auto run = [&](Item& it, BlockFft& fft) {
-    for (int64_t iter = 0; iter < nIter; ++iter) {
-      for (int64_t k = 0; k < nBlocks; ++k) {
-        inverseBlock(it, k, fft);
-        if (k > 0) forwardBlock(it, k - 1, fft);
-      }
-      forwardBlock(it, nBlocks - 1, fft);
-      ++it.ran;
-      if (measure) {
-        double e = 0;
-        for (double v : it.rowErr) e += v;
-        it.sc.push_back(it.magNorm2 > 0 ? std::sqrt(e / it.magNorm2) : 0.0);
-        if (stop.done(it.sc)) break;
-      }
-    }
-    for (int64_t k = 0; k < nBlocks; ++k) inverseBlock(it, k, fft);
-    float* y = it.y.data();
-    at::parallel_for(0, L, 1 << 16, [&](int64_t j0, int64_t j1) {
-      for (int64_t j = j0; j < j1; ++j) y[j] *= invEnv[j];
-    });
-  };
-  // Chunks of a batch run in parallel, one per thread (the loops' parallel_for runs inline there);
-  // fewer items than threads (a whole clip) run one after the other, each spread over the threads.
-  // Each thread has its own FFT descriptors and buffers (one thread per FFT call in the first case).
-  const int64_t maxCount = std::min(T, blockFrames);
-  if (B >= at::get_num_threads()) {
-    at::parallel_for(0, B, 1, [&](int64_t b0, int64_t b1) {
-      BlockFft fft(N, maxCount, 1);
-      for (int64_t b = b0; b < b1; ++b) run(items[b], fft);
-    });
-  } else {
-    BlockFft fft(N, maxCount, at::get_num_threads());
-    for (Item& it : items) run(it, fft);
-  }
-  at::Tensor out = at::empty({B, L}, at::TensorOptions().dtype(at::kFloat));
-  iterations.assign(static_cast<size_t>(B), 0);
-  for (int64_t b = 0; b < B; ++b) {
-    std::memcpy(out[b].data_ptr<float>(), items[b].y.data(), sizeof(float) * L);
-    iterations[b] = items[b].ran;
-  }
   return out;
 }
 

@@ -13,6 +13,7 @@ set(SDA_NATIVE_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/convvae_binding.cc
   ${CMAKE_CURRENT_LIST_DIR}/spectrogram.cc
   ${CMAKE_CURRENT_LIST_DIR}/griffin_lim.cc
+  ${CMAKE_CURRENT_LIST_DIR}/griffin_lim_loops.cc
   ${CMAKE_CURRENT_LIST_DIR}/mkl_dft.cc
   ${CMAKE_CURRENT_LIST_DIR}/mkl_threading.cc
   ${CMAKE_CURRENT_LIST_DIR}/spectrogram_binding.cc

@@ -164,7 +164,7 @@ describe('57.5 the inversion is torch\'s own', () => {
 async function expectMel(plan: ReturnType<typeof planDistill>['channels'][number], trajectory: Float32Array[], file: string): Promise<void> {
   const { model } = pipeline.loaded;
   const nMels = model.melShape[0];
-  const mel = await synthesizeMel(plan, trajectory, nMels, async (z, frames) => (await model.decode(z, { targetShape: [nMels, frames] })).data);
+  const mel = await synthesizeMel(plan, trajectory, nMels, async (zs, frames) => [(await model.decode(zs[0]!, { targetShape: [nMels, frames] })).data]);
   const want = readNpy(path.join(REFS, file));
   expect(want.shape).toEqual([1, 1, nMels, plan.steps.totalFrames]);
   // Log-mel values of a few units; the Hann window (Math.cos vs torch's vectorised cos) and the decoder
@@ -251,7 +251,7 @@ async function convergence(x: Float32Array, c: GenerationConfig): Promise<number
   const plan = planDistill(c, [c.seed!], loaded.spectrogram.sampleRate, geometry()).channels[0]!;
   const nMels = loaded.model.melShape[0];
   const trajectory = trajectoryOf(plan, drawAnchors(plan, new TorchRng(c.seed!), loaded.latentDim));
-  const mel = await synthesizeMel(plan, trajectory, nMels, async (z, frames) => (await loaded.model.decode(z, { targetShape: [nMels, frames] })).data);
+  const mel = await synthesizeMel(plan, trajectory, nMels, async (zs, frames) => [(await loaded.model.decode(zs[0]!, { targetShape: [nMels, frames] })).data]);
   const T = plan.steps.totalFrames;
   const power = await spectrogram.inverseMel({ shape: [1, nMels, T], data: mel.map((v) => Math.expm1(Math.max(0, v))) }, 'lstsq');
   const mag = await spectrogram.magnitude({ shape: [1, x.length], data: x });

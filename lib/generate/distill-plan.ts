@@ -100,30 +100,38 @@ export function trajectoryOf(plan: DistillChannelPlan, anchors: Float32Array[]):
   return interpolateTrajectory(anchors, plan.steps.steps);
 }
 
-/** Decodes one latent point to its mel window `[nMels, frames]`. */
-export type DecodeWindow = (latent: Float32Array, frames: number) => Promise<Float32Array>;
+/**
+ * Decodes latent points to their mel windows `[nMels, frames]`, one array per point, in order (a group
+ * at a time: see synthesizeMel).
+ */
+export type DecodeWindows = (latents: Float32Array[], frames: number) => Promise<Float32Array[]>;
 
 /**
  * The overlap-added log-mel of a trajectory, `[nMels, totalFrames]` (a single step is its decoded window
- * as is, as in Distill). `afterStep` runs after each decode (progress, abort).
+ * as is, as in Distill). The points are decoded `group` at a time, in order; `afterStep` runs after each
+ * point is added (progress, abort).
  */
 export async function synthesizeMel(
   plan: DistillChannelPlan,
   trajectory: Float32Array[],
   nMels: number,
-  decode: DecodeWindow,
+  decode: DecodeWindows,
   afterStep: () => void = () => {},
+  group = 1,
 ): Promise<Float32Array> {
   const { steps, chunkFrames, hopFrames } = plan.steps;
   if (steps === 1) {
-    const mel = await decode(trajectory[0]!, chunkFrames);
+    const [mel] = await decode([trajectory[0]!], chunkFrames);
     afterStep();
-    return mel;
+    return mel!;
   }
   const ola = new MelOverlapAdd(nMels, chunkFrames, hopFrames, steps);
-  for (let i = 0; i < steps; i++) {
-    await ola.add(i, await decode(trajectory[i]!, chunkFrames));
-    afterStep();
+  for (let i0 = 0; i0 < steps; i0 += group) {
+    const mels = await decode(trajectory.slice(i0, Math.min(steps, i0 + group)), chunkFrames);
+    for (let j = 0; j < mels.length; j++) {
+      await ola.add(i0 + j, mels[j]!);
+      afterStep();
+    }
   }
   return ola.finish();
 }

@@ -25,6 +25,24 @@ export function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new AbortedError('generation was aborted', { cause: signal.reason });
 }
 
+/**
+ * Trajectory points a `.distill` render decodes per call in the default mode: enough to give each thread
+ * several (a 60 s render has hundreds), few enough that progress and aborts stay prompt.
+ */
+const DECODE_GROUP = 16;
+
+/** The latents one after another, as one batch. */
+function concatLatents(latents: Float32Array[]): Float32Array {
+  if (latents.length === 1) return latents[0]!;
+  const out = new Float32Array(latents.reduce((n, z) => n + z.length, 0));
+  let at = 0;
+  for (const z of latents) {
+    out.set(z, at);
+    at += z.length;
+  }
+  return out;
+}
+
 /** Complex values per draw of a whole-mel phase (512 KB; a 60 s mel has 5.8 M). */
 const PHASE_BLOCK = 65536;
 
@@ -101,12 +119,20 @@ export async function renderDistillChannel(ctx: RenderContext, plan: DistillChan
   throwIfAborted(o.signal);
   const rng = new TorchRng(plan.seed);
   const trajectory = trajectoryOf(plan, drawAnchors(plan, rng, loaded.latentDim));
-  const decode = async (latent: Float32Array, frames: number) => (await model.decode(latent, { targetShape: [nMels, frames] })).data;
-  const mel = await synthesizeMel(plan, trajectory, nMels, decode, () => {
+  // Distill decodes one point per forward pass with LibTorch's threads, and so does pythonCompat; the
+  // default mode decodes DECODE_GROUP points per call, each on its own thread (decode's `each`), so no
+  // thread waits at the barriers of small parallel ops (docs/native.md, "Threads in a generation").
+  const decode = async (latents: Float32Array[], frames: number): Promise<Float32Array[]> => {
+    const r = await model.decode(concatLatents(latents), { targetShape: [nMels, frames], each: !pythonCompat });
+    const size = nMels * frames;
+    return latents.map((_, i) => r.data.subarray(i * size, (i + 1) * size));
+  };
+  const step = () => {
     progress.done++;
     o.onProgress?.({ stage: 'decode', done: progress.done, total: progress.total });
     throwIfAborted(o.signal);
-  });
+  };
+  const mel = await synthesizeMel(plan, trajectory, nMels, decode, step, pythonCompat ? 1 : DECODE_GROUP);
   const frames = plan.invertFrames;
   const data = firstFrames(mel, nMels, plan.steps.totalFrames, frames);
   const nIter = griffinLimIterations(loaded.format);

@@ -30,6 +30,23 @@ export interface LoadedAddon {
 }
 
 const preloaded = new Set<string>();
+
+/** Spins of an idle OpenMP thread before it sleeps (libgomp's GOMP_SPINCOUNT; its default is 300,000). */
+export const OPENMP_SPIN_COUNT = '10000';
+
+/**
+ * libgomp, LibTorch's OpenMP runtime, reads GOMP_SPINCOUNT once, when LibTorch loads: with its default,
+ * a thread that ends a parallel region early spins so long that on a machine whose cores other
+ * processes share it takes the CPU from the thread it waits for (docs/native.md, "Threads on a busy
+ * machine"). Set here, before LibTorch loads, unless the environment chose (GOMP_SPINCOUNT or
+ * OMP_WAIT_POLICY). It reaches libgomp only where process.env is the C environment: a plain Node
+ * process, not a Jest test file or a worker thread that loads the addon first.
+ */
+function setOpenMpSpin(): void {
+  if (process.env.GOMP_SPINCOUNT === undefined && process.env.OMP_WAIT_POLICY === undefined) {
+    process.env.GOMP_SPINCOUNT = OPENMP_SPIN_COUNT;
+  }
+}
 const loaded = new Map<string, LoadedAddon>();
 
 function preload(libraries: string[]): void {
@@ -56,6 +73,7 @@ export function loadAddon(root: string = packageRoot()): LoadedAddon {
   const cached = loaded.get(root);
   if (cached) return cached;
   const location = readLocation(root);
+  if (preloaded.size === 0) setOpenMpSpin();
   preload(location.libraries);
   let addonPath: string;
   try {
