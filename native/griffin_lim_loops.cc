@@ -329,6 +329,8 @@ at::Tensor griffinLimLoops(const at::Tensor& mag, const at::Tensor& start, const
             if (ran % kAloneWindow == 0) {
               alone = windowWall > 0 && 1 - windowCpu / windowWall > kAloneOffCpu;
               windowWall = windowCpu = 0;
+              // Thread 0 going on alone writes the measure's buffers at once: every thread is done reading.
+              if (alone) barrier.arriveAndWait();
             }
           }
           if (alone && !stopped) {
