@@ -132,3 +132,13 @@ test('80.7 binaural output without an HRTF file is refused in the words of the c
   expect(JSON.parse(b.stdout)).toMatchObject({ written: 0, failed: 1, failures: [{ line: 1, error: expect.stringMatching(/options: spatial "binaural" needs hrtf/) }] });
   expect(fs.readdirSync(out)).toEqual([]);
 });
+
+test('80.8 --json gives the file\'s own sample rate, as a batch\'s report does: an MP3 of a 96 kHz render is at 48 kHz', () => {
+  const out = tmpDir('gen');
+  const r = sda(['generate', '--duration', '1', '--seed', '3', '--sample-rate', '96000', '--format', 'mp3', '--out', out, '--json', '--no-progress']);
+  expect(r.stderr).toBe('');
+  expect(r.status).toBe(0);
+  const [item] = JSON.parse(r.stdout);
+  expect(item).toMatchObject({ format: 'mp3', sampleRate: 48000 });
+  expect(JSON.parse(fs.readFileSync(item.sidecar, 'utf8')).audio.sample_rate).toBe(48000);
+});

@@ -14,6 +14,7 @@ import { EXIT_OK } from '../exit-codes';
 import { exportClip } from '../export-clip';
 import { GENERATION_FLAGS, cliParser, flagSpec } from '../gen-options';
 import { checkOptionPairs, parseCount, toGenerationConfig, type GenOptions } from '../../jobs/options';
+import { jobResultView } from '../../jobs/result-view';
 import { resolveModelsDir } from '../../library/models-dir';
 import { checkOutputFolder, outputTarget, refuseExisting } from '../output-folder';
 import { printJson, printLines } from '../output';
@@ -159,6 +160,8 @@ async function runGenerate(modelArg: string | undefined, f: GenerateFlags): Prom
         : await pipeline.generate(config, options);
       const files = await exportClip(result, outDir, { fileName: names[i], bitDepth, overwrite: f.clobber, format, tags });
       bar.clear();
+      // The file's own figures, as every report gives them (an MP3 of a 96 kHz result is at 48 kHz).
+      const view = jobResultView(result, { audioPath: files.audioPath, format: format ?? 'wav', bitDepth: bitDepth ?? DEFAULT_BIT_DEPTH });
       const item: GeneratedFile = {
         file: files.audioPath,
         wav: files.audioPath,
@@ -166,7 +169,7 @@ async function runGenerate(modelArg: string | undefined, f: GenerateFlags): Prom
         sidecar: files.sidecarPath,
         seed: result.seedUsed,
         duration: result.duration,
-        sampleRate: result.sampleRate,
+        sampleRate: view.sampleRate ?? result.sampleRate,
         channels: result.channelCount,
         bitDepth: bitDepth ?? DEFAULT_BIT_DEPTH,
         quality: { rating: result.quality.rating, snrDb: result.quality.snrDb, ratingReason: result.quality.ratingReason, reason: result.quality.ratingReason },
