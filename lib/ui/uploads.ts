@@ -1,18 +1,15 @@
 /**
  * Adding a model by dropping a file on the page. The body is streamed to a private temp folder and
- * stopped at the size limit (before it is read when Content-Length says so); the file then goes through
- * the same reader and checks as any model file (lib/torchfile with its limits, savedModelParts) before
- * saveModel catalogs a copy, or, for a training checkpoint, saveModelFromCheckpoint converts it. Nothing
- * from the file is executed, and the temp folder is removed whatever happens.
+ * stopped at the size limit (before it is read when Content-Length says so); the file is then added as
+ * `sda model add` adds one (addModelFile: the same reader, limits and checks, a copy cataloged with its
+ * own id, or a training checkpoint converted). Nothing from the file is executed, and the temp folder is
+ * removed whatever happens.
  */
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import type { IncomingMessage } from 'http';
-import { savedModelParts } from '../model/load-model';
-import { saveModelDetailed } from '../library/save-model';
-import { saveModelFromCheckpoint } from '../library/convert-checkpoint';
-import { PyDict, readTorchFile } from '../torchfile';
+import { addModelFile } from '../library/add-model';
 import { UiError } from './errors';
 import { receiveBody } from './request-body';
 
@@ -46,21 +43,10 @@ export async function addUploadedModel(req: IncomingMessage, fileName: string | 
   try {
     const file = path.join(dir, name);
     await receiveBody(req, () => fs.createWriteStream(file, { mode: 0o600 }), limit, 'the file');
-    // The torch.save reader with its default limits, tensor data not read: refuses anything else, typed.
-    const { value } = await readTorchFile(file, { storages: 'skip' });
-    const isCheckpoint = value instanceof PyDict && value.has('optimizer_state_dict') && !value.has('format');
-    if (isCheckpoint) {
-      const stem = name.replace(/\.[^.]+$/, '');
-      const saved = await saveModelFromCheckpoint(file, { modelsDir, metadata: { name: stem } });
-      const parts = savedModelParts((await readTorchFile(saved, { storages: 'skip' })).value, saved);
-      return { modelId: parts.metadata.modelId, name: parts.metadata.name, via: 'checkpoint' };
-    }
-    // Refuses what is not a saved model, typed, before anything is written.
-    const parts = savedModelParts(value, name);
-    // Keeps the file's model id (saveModel gives copies a new one): presets are keyed by it, and the same
-    // model dropped twice is then refused as already cataloged (ModelExistsError) rather than duplicated.
-    const saved = await saveModelDetailed(file, { modelsDir, metadata: { modelId: parts.metadata.modelId || undefined } });
-    return { modelId: saved.metadata.modelId, name: saved.metadata.name, via: 'model' };
+    // A copy keeps the file's model id: presets are keyed by it, and the same model dropped twice is
+    // refused as already cataloged (ModelExistsError) rather than duplicated.
+    const added = await addModelFile(file, { modelsDir });
+    return { modelId: added.metadata.modelId, name: added.metadata.name, via: added.via === 'copy' ? 'model' : 'checkpoint' };
   } catch (e) {
     // The answer names the file as the page sent it, never the server's temp folder.
     if (e instanceof Error) e.message = e.message.split(path.join(dir, name)).join(name).split(dir).join('(upload)');
