@@ -14,15 +14,15 @@
 
 namespace sda {
 
-// The FFTs of the blocks one thread works on: frames [count, nFft] <-> rows [count, nFft/2 + 1] complex,
-// in buffers reused from block to block and iteration to iteration. MKL's descriptors (mkl_dft.h) are
-// committed once per size met (a call meets two at most: whole blocks and the last); where LibTorch has
-// no MKL, at::fft does the work. The inverse is unscaled (nFft times istft's frames): the caller's
-// window carries the 1/nFft.
+// The FFTs of the blocks one thread works on, each call on that thread: frames [count, nFft] <-> rows
+// [count, nFft/2 + 1] complex, in buffers reused from block to block and iteration to iteration. MKL's
+// descriptors (mkl_dft.h) are committed once per size met (a call meets two at most: whole blocks and the
+// last); where LibTorch has no MKL, at::fft does the work. The inverse is unscaled (nFft times istft's
+// frames): the caller's window carries the 1/nFft.
 class BlockFft {
  public:
-  BlockFft(int64_t n, int64_t maxCount, int64_t threads)
-      : n_(n), f_(n / 2 + 1), threads_(threads), real_(static_cast<size_t>(maxCount * n)), complex_(static_cast<size_t>(maxCount * 2 * f_)) {}
+  BlockFft(int64_t n, int64_t maxCount)
+      : n_(n), f_(n / 2 + 1), real_(static_cast<size_t>(maxCount * n)), complex_(static_cast<size_t>(maxCount * 2 * f_)) {}
 
   // The buffer forward() reads its frames from.
   float* frames() { return real_.data(); }
@@ -54,11 +54,11 @@ class BlockFft {
     for (auto& d : dfts_) {
       if (d->count() == count) return d.get();
     }
-    dfts_.push_back(std::make_unique<RealDft>(n_, count, threads_));
+    dfts_.push_back(std::make_unique<RealDft>(n_, count, 1));
     return dfts_.back().get();
   }
 
-  int64_t n_, f_, threads_;
+  int64_t n_, f_;
   std::vector<float> real_, complex_;
   std::vector<std::unique_ptr<RealDft>> dfts_;
   at::Tensor held_;  // the at::fft result being read (no MKL)

@@ -26,6 +26,9 @@ namespace sda {
 namespace {
 
 using cfloat = c10::complex<float>;
+// Frames per FFT call of the loops: a long item is worked in blocks this size (cache-sized, and few
+// enough calls that the FFT's per-call setup stays small next to its work).
+constexpr int64_t kBlockFrames = 128;
 // A segmented run goes on alone (thread 0) when, over kAloneWindow iterations, its threads were off their
 // CPUs for more than kAloneOffCpu of their busy time: other processes hold the cores, and every hand-over
 // between the threads would wait for a descheduled one (with 1 or 2 busy loops beside it on 2 cores, the
@@ -39,9 +42,6 @@ double threadCpuSeconds() {
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
   return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
 }
-// Frames per FFT call of the loops: a long item is worked in blocks this size (cache-sized, and few
-// enough calls that the FFT's per-call setup stays small next to its work).
-constexpr int64_t kBlockFrames = 128;
 
 }  // namespace
 
@@ -71,6 +71,7 @@ at::Tensor griffinLimLoops(const at::Tensor& mag, const at::Tensor& start, const
   // hundreds of MB through memory per iteration.
   const int64_t blockFrames = std::max<int64_t>(kBlockFrames, (N + H - 1) / H);
   const int64_t nBlocks = (T + blockFrames - 1) / blockFrames;
+  const int64_t maxCount = std::min(T, blockFrames);  // frames per FFT call at most
   struct Item {
     const float* m;
     float* x;                        // the next estimate, magnitude times phase, interleaved complex [T, F]
@@ -261,12 +262,12 @@ at::Tensor griffinLimLoops(const at::Tensor& mag, const at::Tensor& start, const
         if (team != segments) {
           // Fewer threads than asked for: one thread does it all (a neighbour it waited for might never run).
           if (s == 0) {
-            BlockFft fft(N, std::min(T, blockFrames), 1);
+            BlockFft fft(N, maxCount);
             run(it, fft);
           }
         } else {
           using Clock = std::chrono::steady_clock;
-          BlockFft fft(N, std::min(T, blockFrames), 1);
+          BlockFft fft(N, maxCount);
           SegmentSplit split(segments, nBlocks, blockFrames, T);
           const bool hasLeft = s > 0, hasRight = s < segments - 1;
           std::vector<float> edge;
@@ -360,22 +361,25 @@ at::Tensor griffinLimLoops(const at::Tensor& mag, const at::Tensor& start, const
     }
     applyEnvelope(it);
   };
-  // Chunks of a batch run in parallel, one at a time per thread;
-  // fewer items than threads (a whole clip) run one after the other, each split into runs of blocks, one
-  // per thread, when it has at least two blocks per thread, else on one thread. Each thread has its own
-  // FFT descriptors and buffers, and every FFT call runs on one thread: the samples are the same bits
-  // whatever the thread count.
-  const int64_t maxCount = std::min(T, blockFrames);
+  // Fewer items than threads (a whole clip) with at least two blocks per thread run one after the other,
+  // each split into runs of blocks, one per thread. Otherwise items run in parallel, each on one thread,
+  // each thread taking the next item not yet taken: a thread kept off its core by other processes does
+  // fewer, instead of the others waiting for its share at the end. A clip too short to split so runs on
+  // one thread, where spread block by block its loops would wait for every thread hundreds of times per
+  // iteration (8x slower than one thread on a busy machine). Each thread has its own FFT descriptors and
+  // buffers, and every FFT call runs on one thread: the samples are the same bits whatever the thread
+  // count. (Inside the regions the envelope's parallel_for runs inline.)
   const int threads = at::get_num_threads();
-  if (B >= threads) {
-    // Each thread takes the next item not yet taken: a thread kept off its core by other processes
-    // does fewer, instead of the others waiting for its share at the end.
+  const int segments = B < threads ? static_cast<int>(std::min<int64_t>(threads, nBlocks / 2)) : 0;
+  if (segments >= 2) {
+    for (Item& it : items) runSegmented(it, segments);
+  } else {
     std::atomic<int64_t> next{0};
     std::vector<std::string> errors(static_cast<size_t>(threads));
 #pragma omp parallel num_threads(threads)
     {
       try {
-        BlockFft fft(N, maxCount, 1);
+        BlockFft fft(N, maxCount);
         for (int64_t b = next++; b < B; b = next++) run(items[b], fft);
       } catch (const std::exception& e) {
         errors[static_cast<size_t>(omp_get_thread_num())] = e.what();
@@ -383,28 +387,6 @@ at::Tensor griffinLimLoops(const at::Tensor& mag, const at::Tensor& start, const
     }
     for (const auto& e : errors) {
       if (!e.empty()) throw NativeFailure(kErrNative, e);
-    }
-  } else {
-    const int segments = static_cast<int>(std::min<int64_t>(threads, nBlocks / 2));
-    if (segments >= 2) {
-      for (Item& it : items) runSegmented(it, segments);
-    } else {
-      // Under two blocks per thread: too short to split, and spread block by block its loops would wait
-      // for every thread hundreds of times per iteration (8x slower than one thread on a busy machine).
-      // (Inside a region of two threads with one working, the envelope's parallel_for runs inline.)
-      std::string error;
-#pragma omp parallel num_threads(2)
-      {
-        if (omp_get_thread_num() == 0) {
-          try {
-            BlockFft fft(N, maxCount, 1);
-            for (Item& it : items) run(it, fft);
-          } catch (const std::exception& e) {
-            error = e.what();
-          }
-        }
-      }
-      if (!error.empty()) throw NativeFailure(kErrNative, error);
     }
   }
   at::Tensor out = at::empty({B, L}, at::TensorOptions().dtype(at::kFloat));

@@ -47,8 +47,38 @@ struct TeamAborted : std::exception {
   const char* what() const noexcept override { return "another thread of the team failed"; }
 };
 
+// The waiting both kinds of meeting below share: a waiter spins, then sleeps until notify() and its
+// condition holds. abort() releases every waiter, now and later, with TeamAborted.
+class TeamWait {
+ public:
+  template <typename Ready>
+  void until(Ready ready) {
+    if (team_sync_detail::spinUntil(ready)) return;
+    std::unique_lock<std::mutex> lock(mutex_);
+    changed_.wait(lock, [&] { return ready() || aborted_.load(); });
+    if (!ready()) throw TeamAborted();
+  }
+
+  // After a change a waiter's condition reads: taking the lock orders the change before a sleeper's
+  // check, so no wake-up is lost.
+  void notify() {
+    { std::lock_guard<std::mutex> lock(mutex_); }
+    changed_.notify_all();
+  }
+
+  void abort() {
+    aborted_.store(true);
+    notify();
+  }
+
+ private:
+  std::atomic<bool> aborted_{false};
+  std::mutex mutex_;
+  std::condition_variable changed_;
+};
+
 // One progress counter per team member and per kind of step; a member waits until another's counter
-// reaches a value. Counters only grow. abort() releases every waiter, now and later, with TeamAborted.
+// reaches a value. Counters only grow.
 class TeamClock {
  public:
   TeamClock(int members, int kinds) : kinds_(kinds), counts_(static_cast<size_t>(members * kinds)) {
@@ -57,36 +87,25 @@ class TeamClock {
 
   void set(int member, int kind, int64_t value) {
     counts_[index(member, kind)].store(value, std::memory_order_release);
-    // Taking the lock orders the store before a sleeper's check, so no wake-up is lost.
-    { std::lock_guard<std::mutex> lock(mutex_); }
-    changed_.notify_all();
+    wait_.notify();
   }
 
   void waitFor(int member, int kind, int64_t value) {
     const std::atomic<int64_t>& c = counts_[index(member, kind)];
-    if (team_sync_detail::spinUntil([&] { return c.load(std::memory_order_acquire) >= value; })) return;
-    std::unique_lock<std::mutex> lock(mutex_);
-    changed_.wait(lock, [&] { return c.load(std::memory_order_acquire) >= value || aborted_.load(); });
-    if (c.load(std::memory_order_acquire) < value) throw TeamAborted();
+    wait_.until([&] { return c.load(std::memory_order_acquire) >= value; });
   }
 
-  void abort() {
-    aborted_.store(true);
-    { std::lock_guard<std::mutex> lock(mutex_); }
-    changed_.notify_all();
-  }
+  void abort() { wait_.abort(); }
 
  private:
   size_t index(int member, int kind) const { return static_cast<size_t>(member * kinds_ + kind); }
 
   int kinds_;
   std::vector<std::atomic<int64_t>> counts_;
-  std::atomic<bool> aborted_{false};
-  std::mutex mutex_;
-  std::condition_variable changed_;
+  TeamWait wait_;
 };
 
-// A reusable barrier for `members` threads with the same waiting policy; abort() as TeamClock's.
+// A reusable barrier for `members` threads.
 class TeamBarrier {
  public:
   explicit TeamBarrier(int members) : members_(members) {}
@@ -96,29 +115,19 @@ class TeamBarrier {
     if (arrived_.fetch_add(1, std::memory_order_acq_rel) + 1 == members_) {
       arrived_.store(0, std::memory_order_relaxed);
       generation_.store(gen + 1, std::memory_order_release);
-      { std::lock_guard<std::mutex> lock(mutex_); }
-      changed_.notify_all();
+      wait_.notify();
       return;
     }
-    if (team_sync_detail::spinUntil([&] { return generation_.load(std::memory_order_acquire) != gen; })) return;
-    std::unique_lock<std::mutex> lock(mutex_);
-    changed_.wait(lock, [&] { return generation_.load(std::memory_order_acquire) != gen || aborted_.load(); });
-    if (generation_.load(std::memory_order_acquire) == gen) throw TeamAborted();
+    wait_.until([&] { return generation_.load(std::memory_order_acquire) != gen; });
   }
 
-  void abort() {
-    aborted_.store(true);
-    { std::lock_guard<std::mutex> lock(mutex_); }
-    changed_.notify_all();
-  }
+  void abort() { wait_.abort(); }
 
  private:
   const int members_;
   std::atomic<int> arrived_{0};
   std::atomic<int64_t> generation_{0};
-  std::atomic<bool> aborted_{false};
-  std::mutex mutex_;
-  std::condition_variable changed_;
+  TeamWait wait_;
 };
 
 }  // namespace sda

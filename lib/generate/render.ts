@@ -87,9 +87,7 @@ export async function renderChunks(ctx: RenderContext, chunks: Chunk[], pythonCo
     mel = new Float32Array(b * nMels * frames);
     for (let i = 0; i < b; i++) mel.set((await model.decode(chunks[i]!.latent)).data, i * nMels * frames);
   } else {
-    const z = new Float32Array(b * loaded.latentDim);
-    chunks.forEach((c, i) => z.set(c.latent, i * loaded.latentDim));
-    mel = (await model.decode(z, { each: true })).data;
+    mel = (await model.decode(concatLatents(chunks.map((c) => c.latent)), { each: true })).data;
   }
   o.onProgress?.({ stage: 'decode', done: progress.done, total: progress.total });
   throwIfAborted(o.signal);

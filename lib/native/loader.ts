@@ -30,6 +30,7 @@ export interface LoadedAddon {
 }
 
 const preloaded = new Set<string>();
+const loaded = new Map<string, LoadedAddon>();
 
 /** Spins of an idle OpenMP thread before it sleeps (libgomp's GOMP_SPINCOUNT; its default is 300,000). */
 export const OPENMP_SPIN_COUNT = '10000';
@@ -47,7 +48,6 @@ function setOpenMpSpin(): void {
     process.env.GOMP_SPINCOUNT = OPENMP_SPIN_COUNT;
   }
 }
-const loaded = new Map<string, LoadedAddon>();
 
 function preload(libraries: string[]): void {
   const { RTLD_NOW, RTLD_GLOBAL } = os.constants.dlopen as Record<string, number>;
