@@ -26,7 +26,6 @@ interface Location {
 // The install-time scripts are plain JavaScript shipped in the package (they run before TypeScript is
 // compiled), so they are loaded from the package root rather than imported.
 interface FetchScript {
-  DEFAULT_SPEC: string;
   setupLibtorch(
     root: string,
     options: { spec?: string; python?: string; log?: (m: string) => void; onProgress?: (p: unknown) => void },
@@ -69,8 +68,9 @@ Exit code 0 when LibTorch is ready, 1 when the download or extraction failed, 2 
       let loc: Location;
       try {
         loc = script.setupLibtorch(packageRoot(), {
-          spec: flags.spec?.trim() || process.env.SDA_TORCH_PIP_SPEC || script.DEFAULT_SPEC,
-          python: flags.python || process.env.SDA_PYTHON || 'python3',
+          // Unset, the script's own defaults apply ($SDA_TORCH_PIP_SPEC or the pinned wheel; $SDA_PYTHON or python3).
+          spec: flags.spec?.trim() || undefined,
+          python: flags.python || undefined,
           log: (m) => process.stderr.write(`${m}\n`),
           onProgress: script.progressPrinter(process.stderr, ''),
         });
