@@ -3,7 +3,8 @@
 // and every `npm rebuild`: <cache>/<platform>-<arch>-<spec>/ (a LibTorch root), where <cache> is
 // $SDA_LIBTORCH_CACHE, else $XDG_CACHE_HOME/small-dataset-audio/libtorch, else
 // ~/.cache/small-dataset-audio/libtorch. Filling an entry is serialised by a lock folder beside it
-// (<entry>.lock, made with mkdir, which is atomic), so two installs that run at once download once.
+// (<entry>.lock, renamed into place with its owner inside, which is atomic), so two installs that run at
+// once download once.
 // Plain JavaScript because it runs at install time, before TypeScript is compiled.
 const fs = require('fs');
 const os = require('os');
@@ -60,9 +61,29 @@ function readOwner(lockDir) {
 }
 
 function isStale(owner) {
-  if (!owner) return false; // released meanwhile: the next mkdir decides
+  if (!owner) return false; // released meanwhile: the next try decides
   if (owner.host === os.hostname() && Number.isInteger(owner.pid) && !pidAlive(owner.pid)) return true;
   return Date.now() - owner.beatMs > LOCK_STALE_MS;
+}
+
+/**
+ * Makes `lockDir` with this process's owner.json in it, or returns false when it exists. The folder is
+ * filled under another name and renamed into place (a rename onto a folder that holds a file fails), so
+ * a waiter never sees a lock without its owner.
+ */
+function takeLock(lockDir) {
+  const made = `${lockDir}.new-${process.pid}`;
+  fs.rmSync(made, { recursive: true, force: true });
+  fs.mkdirSync(made);
+  fs.writeFileSync(path.join(made, 'owner.json'), JSON.stringify({ pid: process.pid, host: os.hostname(), startedAt: new Date().toISOString() }));
+  try {
+    fs.renameSync(made, lockDir);
+    return true;
+  } catch (err) {
+    fs.rmSync(made, { recursive: true, force: true });
+    if (err.code === 'ENOTEMPTY' || err.code === 'EEXIST') return false;
+    throw err;
+  }
 }
 
 /**
@@ -76,12 +97,7 @@ function withEntryLock(entry, fn, { log = () => {}, pollMs = 250 } = {}) {
   let waitedSince = 0;
   let lastNotice = 0;
   for (;;) {
-    try {
-      fs.mkdirSync(lockDir);
-      break;
-    } catch (err) {
-      if (err.code !== 'EEXIST') throw err;
-    }
+    if (takeLock(lockDir)) break;
     const owner = readOwner(lockDir);
     if (isStale(owner)) {
       // Renaming first makes the take-over atomic: of several waiters, one moves it away.
@@ -105,7 +121,6 @@ function withEntryLock(entry, fn, { log = () => {}, pollMs = 250 } = {}) {
     sleepSync(pollMs);
   }
   const ownerFile = path.join(lockDir, 'owner.json');
-  fs.writeFileSync(ownerFile, JSON.stringify({ pid: process.pid, host: os.hostname(), startedAt: new Date().toISOString() }));
   let lastBeat = Date.now();
   const heartbeat = () => {
     if (Date.now() - lastBeat < LOCK_HEARTBEAT_MS) return;
@@ -124,10 +139,14 @@ function withEntryLock(entry, fn, { log = () => {}, pollMs = 250 } = {}) {
   }
 }
 
-/** Removes what an install killed part-way left beside entry: `<entry>.partial-<pid>` of dead pids. */
+/**
+ * Removes what an install killed part-way left beside entry, of dead pids only: `<entry>.partial-<pid>`,
+ * and the lock folders `<entry>.lock.new-<pid>` (being filled) and `<entry>.lock.stale-<pid>` (taken over).
+ */
 function removeAbandonedPartials(entry) {
   const dir = path.dirname(entry);
-  const prefix = `${path.basename(entry)}.partial-`;
+  const base = path.basename(entry);
+  const prefixes = [`${base}.partial-`, `${base}.lock.new-`, `${base}.lock.stale-`];
   let names = [];
   try {
     names = fs.readdirSync(dir);
@@ -135,7 +154,8 @@ function removeAbandonedPartials(entry) {
     return;
   }
   for (const name of names) {
-    if (!name.startsWith(prefix)) continue;
+    const prefix = prefixes.find((p) => name.startsWith(p));
+    if (!prefix) continue;
     const pid = Number(name.slice(prefix.length));
     if (Number.isInteger(pid) && pid > 0 && !pidAlive(pid)) fs.rmSync(path.join(dir, name), { recursive: true, force: true });
   }

@@ -162,6 +162,7 @@ test('10.11 a lock whose install was killed is taken over, and only what dead in
   fs.mkdirSync(`${entry}.lock`, { recursive: true });
   fs.writeFileSync(path.join(`${entry}.lock`, 'owner.json'), JSON.stringify({ pid: deadPid, host: os.hostname() }));
   fs.mkdirSync(`${entry}.partial-${deadPid}/wheel`, { recursive: true });
+  fs.mkdirSync(`${entry}.lock.new-${deadPid}`); // killed while making its lock
   fs.mkdirSync(`${entry}.partial-${process.pid}`); // a live install's: kept
   const messages: string[] = [];
   const result = cache.withEntryLock(
