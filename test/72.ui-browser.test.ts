@@ -56,7 +56,8 @@ const modelButton = (name: string) => page.getByRole('button', { name, exact: tr
 const takeCount = () => page.locator('article.take').count();
 
 test('72.1 library: every model listed by name; search and tag filter narrow the list; latent sizes filled in', async () => {
-  await expect(modelButton(TRAINED.name).isVisible()).resolves.toBe(true);
+  // The list is fetched by the page's script after `load`: wait for it to be drawn (fails if it never is).
+  await modelButton(TRAINED.name).waitFor({ state: 'visible' });
   await modelButton(SAMPLE.name).waitFor();
   await page.getByRole('button', { name: 'Delete', exact: false }).first().waitFor();
   expect(await page.locator('#models tbody tr').count()).toBe(3);
@@ -74,7 +75,8 @@ test('72.1 library: every model listed by name; search and tag filter narrow the
   const onlyTrainedTag = TRAINED.tags.find((t) => !SAMPLE.tags.includes(t))!;
   await page.getByLabel('Tag').selectOption(onlyTrainedTag);
   await modelButton(SAMPLE.name).waitFor({ state: 'detached' });
-  await expect(modelButton(TRAINED.name).isVisible()).resolves.toBe(true);
+  // The list is fetched by the page's script after `load`: wait for it to be drawn (fails if it never is).
+  await modelButton(TRAINED.name).waitFor({ state: 'visible' });
   await screenshot(page, 'ui-library-filtered');
   await page.getByLabel('Tag').selectOption('');
   await modelButton(SAMPLE.name).waitFor();
